@@ -1,0 +1,34 @@
+"""DELETE an analyze operation: input, pages, result and record are purged at once (204)."""
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from docsafe import api
+from docsafe.analysis import Operations
+from docsafe.contract.requests import require_api_version
+from docsafe.runtime import services
+
+logger = Logger(service="docsafe")
+tracer = Tracer(service="docsafe")
+app = api.create_app()
+
+
+@app.delete("/documentintelligence/documentModels/<model_id>/analyzeResults/<result_id>")
+def delete_result(model_id: str, result_id: str) -> Response:
+    tenant = api.tenant_of(app)
+    require_api_version(api.query(app))
+    Operations(services()).delete(tenant, result_id, model_id)
+    return Response(status_code=204, body="")
+
+
+@app.delete("/v1/operations/<operation_id>")
+def delete_operation(operation_id: str) -> Response:
+    tenant = api.tenant_of(app)
+    Operations(services()).delete(tenant, operation_id)
+    return Response(status_code=204, body="")
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

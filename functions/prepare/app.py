@@ -1,0 +1,17 @@
+"""Stage 1: open the sealed input, check it, list the pages to read."""
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from docsafe.pipeline import JobRef, default_pipeline, stage_errors
+
+logger = Logger(service="docsafe")
+tracer = Tracer(service="docsafe")
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    ref = JobRef.from_event(event)
+    with stage_errors("prepare"):
+        pages = default_pipeline().prepare(ref)
+    return {**ref.to_event(), "pages": pages}

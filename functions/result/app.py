@@ -1,0 +1,25 @@
+"""GET /v1/operations/{id}/result: the analyzeResult alone, gzip-compressed for the client."""
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from docsafe import api
+from docsafe.analysis import Operations
+from docsafe.runtime import services
+
+logger = Logger(service="docsafe")
+tracer = Tracer(service="docsafe")
+app = api.create_app()
+
+
+@app.get("/v1/operations/<operation_id>/result", compress=True)
+def result(operation_id: str) -> Response:
+    tenant = api.tenant_of(app)
+    snapshot = Operations(services()).snapshot(tenant, operation_id)
+    return api.json_response(api.result_body(snapshot))
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,128 @@
+"""What the API does with analyze operations, free of HTTP: submit, read, delete.
+
+Every call is scoped to the caller's tenant; a job of another tenant, an unknown id, a
+deleted and an expired job all raise the same OperationNotFound.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
+
+from docsafe.contract.errors import operation_not_found
+from docsafe.contract.requests import AnalyzeRequest
+from docsafe.jobs import Job, Status
+from docsafe.runtime import Services
+
+logger = Logger(service="docsafe", child=True)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A job as a reader sees it: its state and, once succeeded, its analyzeResult."""
+
+    job: Job
+    analyze_result: dict[str, Any] | None = None
+
+
+class Operations:
+    def __init__(self, services: Services):
+        self._s = services
+
+    def submit(self, tenant: str, model_id: str, request: AnalyzeRequest) -> Job:
+        """Seal the document, record the job and start its workflow."""
+        s = self._s
+        operation_id = str(uuid.uuid4())
+        job_key, wrapped = s.data_keys.new_job_key(tenant, operation_id)
+        # The record (holding the wrapped key) is written before any object: no sealed
+        # object can exist whose key was never stored.
+        job = s.jobs.create(
+            tenant=tenant,
+            operation_id=operation_id,
+            model_id=model_id,
+            wrapped_key=wrapped,
+            content_format=request.format.value,
+            retention_seconds=s.settings.retention_seconds,
+            options=request.options,
+        )
+        try:
+            s.objects.put(s.objects.input_ref(tenant, operation_id), job_key, request.document)
+            s.stepfunctions.start_execution(
+                stateMachineArn=s.settings.state_machine_arn,
+                name=operation_id,
+                input=json.dumps({"tenant": tenant, "operationId": operation_id}),
+            )
+        except Exception:
+            self.purge(tenant, operation_id)
+            raise
+        logger.info(
+            "analysis submitted",
+            tenant=tenant,
+            operation_id=operation_id,
+            model_id=model_id,
+            format=request.format.value,
+            size_bytes=len(request.document),
+        )
+        return job
+
+    def snapshot(
+        self,
+        tenant: str,
+        operation_id: str,
+        model_id: str | None = None,
+        *,
+        with_result: bool = True,
+    ) -> Snapshot:
+        """The job's state, with its result once it succeeded (if `with_result`)."""
+        job = self._visible(tenant, operation_id, model_id)
+        if job.status is not Status.SUCCEEDED or not with_result:
+            return Snapshot(job)
+        return Snapshot(job, self._result(job))
+
+    def _result(self, job: Job) -> dict[str, Any]:
+        s = self._s
+        job_key = s.data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
+        raw = s.objects.get(s.objects.result_ref(job.tenant, job.operation_id), job_key)
+        return json.loads(raw)
+
+    def delete(self, tenant: str, operation_id: str, model_id: str | None = None) -> list[str]:
+        """Purge the job now: its key first (crypto-shredding), then every object."""
+        job = self._visible(tenant, operation_id, model_id)
+        if not job.status.finished:
+            self._stop_execution(operation_id)
+        removed = self.purge(tenant, operation_id)
+        logger.info("analysis deleted", tenant=tenant, operation_id=operation_id, objects=len(removed))
+        return removed
+
+    def purge(self, tenant: str, operation_id: str) -> list[str]:
+        s = self._s
+        s.jobs.delete(tenant, operation_id)
+        return s.objects.purge(tenant, operation_id)
+
+    def _stop_execution(self, operation_id: str) -> None:
+        s = self._s
+        arn = s.settings.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{operation_id}"
+        # Already finished or never started: the stages find the job gone either way.
+        with contextlib.suppress(ClientError):
+            s.stepfunctions.stop_execution(executionArn=arn, cause="deleted by the client")
+
+    def _visible(self, tenant: str, operation_id: str, model_id: str | None) -> Job:
+        if not _looks_like_operation_id(operation_id):
+            raise operation_not_found()
+        job = self._s.jobs.visible(tenant, operation_id)
+        if job is None or (model_id is not None and job.model_id != model_id):
+            raise operation_not_found()
+        return job
+
+
+def _looks_like_operation_id(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False

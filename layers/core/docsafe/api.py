@@ -1,0 +1,139 @@
+"""HTTP glue shared by the API functions: the resolver with our error mapping, the
+caller's tenant, the request body and the response shapes of the wire contract."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+
+from docsafe.analysis import Snapshot
+from docsafe.contract.errors import Conflict, DocSafeError, NotFound, Unauthorized
+from docsafe.jobs import Status, iso
+from docsafe.settings import API_VERSION
+
+logger = Logger(service="docsafe", child=True)
+
+JSON = "application/json"
+
+
+def create_app() -> APIGatewayHttpResolver:
+    """A resolver whose every error leaves in the Azure error shape."""
+    app = APIGatewayHttpResolver()
+
+    @app.exception_handler(DocSafeError)
+    def domain_error(error: DocSafeError) -> Response:
+        logger.info("request refused", status=error.status, code=error.inner_code or error.code)
+        return error_response(error)
+
+    @app.not_found
+    def not_found(_: Exception) -> Response:
+        return error_response(NotFound("Resource not found.", inner_code="NotFound"))
+
+    @app.exception_handler(Exception)
+    def unexpected(_: Exception) -> Response:
+        # The traceback goes to the log (it holds ids, never content); the client gets a
+        # fixed text.
+        logger.exception("unexpected error")
+        return error_response(DocSafeError("An unexpected error occurred."))
+
+    return app
+
+
+def error_response(error: DocSafeError) -> Response:
+    return Response(status_code=error.status, content_type=JSON, body=json.dumps(error.to_body()))
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(status_code=status, content_type=JSON, body=json.dumps(body), headers=headers)
+
+
+def tenant_of(app: APIGatewayHttpResolver) -> str:
+    """The tenant the authorizer found for this request's key; 401 without one."""
+    authorizer = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
+    tenant = (authorizer.get("lambda") or {}).get("tenant")
+    if not tenant:
+        raise Unauthorized()
+    return str(tenant)
+
+
+def query(app: APIGatewayHttpResolver) -> dict[str, str]:
+    return dict(app.current_event.query_string_parameters or {})
+
+
+def body_bytes(app: APIGatewayHttpResolver) -> bytes:
+    event = app.current_event.raw_event
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        return base64.b64decode(body)
+    return body.encode() if isinstance(body, str) else bytes(body)
+
+
+def header(app: APIGatewayHttpResolver, name: str) -> str | None:
+    return app.current_event.headers.get(name.lower()) or app.current_event.headers.get(name)
+
+
+def base_url(app: APIGatewayHttpResolver) -> str:
+    """The URL the client called us on (absolute Operation-Location needs it)."""
+    headers = app.current_event.headers
+    host = headers.get("host") or app.current_event.raw_event.get("requestContext", {}).get("domainName")
+    scheme = headers.get("x-forwarded-proto", "https")
+    return f"{scheme}://{host}"
+
+
+def analyze_result_url(base: str, model_id: str, operation_id: str) -> str:
+    return (
+        f"{base}/documentintelligence/documentModels/{model_id}/analyzeResults/"
+        f"{operation_id}?api-version={API_VERSION}"
+    )
+
+
+def status_body(snapshot: Snapshot) -> dict[str, Any]:
+    """The v4.0 AnalyzeOperation resource."""
+    job = snapshot.job
+    body: dict[str, Any] = {
+        "status": job.status.value,
+        "createdDateTime": job.created_iso,
+        "lastUpdatedDateTime": job.updated_iso,
+    }
+    if job.status is Status.FAILED and job.error is not None:
+        body["error"] = job.error.to_wire()
+    if snapshot.analyze_result is not None:
+        body["analyzeResult"] = snapshot.analyze_result
+    return body
+
+
+def operation_body(snapshot: Snapshot) -> dict[str, Any]:
+    """The native /v1 operation resource: the state only, never the result."""
+    job = snapshot.job
+    body: dict[str, Any] = {
+        "operationId": job.operation_id,
+        "modelId": job.model_id,
+        "status": job.status.value,
+        "createdDateTime": job.created_iso,
+        "lastUpdatedDateTime": job.updated_iso,
+        "expirationDateTime": iso(job.expires_at),
+    }
+    if job.status is Status.FAILED and job.error is not None:
+        body["error"] = job.error.to_wire()
+    if job.status is Status.SUCCEEDED:
+        body["resultPath"] = f"/v1/operations/{job.operation_id}/result"
+    return body
+
+
+def result_body(snapshot: Snapshot) -> dict[str, Any]:
+    """The analyzeResult alone; 409 while the operation has none."""
+    if snapshot.analyze_result is None:
+        raise Conflict(
+            f"The operation has no result: its status is {snapshot.job.status.value}.",
+            inner_code="OperationNotComplete",
+        )
+    return snapshot.analyze_result
+
+
+def poll_headers(snapshot: Snapshot, retry_after: int) -> dict[str, str]:
+    """Retry-After only while the job runs (never on errors: the client retries those)."""
+    return {} if snapshot.job.status.finished else {"Retry-After": str(retry_after)}

@@ -1,0 +1,118 @@
+"""API keys: generated with 256 bits of entropy, stored only as SHA-256 hashes.
+
+A plain (unsalted, fast) hash is right here: keys are random, not chosen by people, so
+there is nothing to brute-force, and the authorizer looks a key up on every request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr
+
+KEY_PREFIX = "dsk_"
+_TENANT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+KEY_HEADERS = ("ocp-apim-subscription-key", "x-api-key")
+
+
+def generate_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def validate_tenant(tenant: str) -> str:
+    if not _TENANT_PATTERN.match(tenant):
+        raise ValueError("tenant ids are 1-63 lowercase letters, digits and '-'")
+    return tenant
+
+
+def key_from_headers(headers: Mapping[str, str] | None) -> str | None:
+    """The API key a request carries, in either header the API accepts."""
+    lowered = {name.lower(): value for name, value in (headers or {}).items()}
+    for name in KEY_HEADERS:
+        value = lowered.get(name)
+        if value:
+            return value.strip()
+    return None
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    key_id: str
+    tenant: str
+    created_at: float
+    revoked: bool
+
+
+class KeyStore:
+    """The keys table: hash → tenant."""
+
+    def __init__(self, table: Any, clock: Callable[[], float] = time.time):
+        self._table = table
+        self._clock = clock
+
+    def create(self, tenant: str, key: str | None = None) -> tuple[str, KeyRecord]:
+        """Store a new key for `tenant`; the plaintext is returned once and never kept."""
+        validate_tenant(tenant)
+        key = key or generate_key()
+        digest = hash_key(key)
+        record = KeyRecord(key_id=digest[:12], tenant=tenant, created_at=self._clock(), revoked=False)
+        self._table.put_item(
+            Item={
+                "keyHash": digest,
+                "keyId": record.key_id,
+                "tenant": tenant,
+                "createdAt": int(record.created_at),
+                "revoked": False,
+            },
+            ConditionExpression="attribute_not_exists(keyHash)",
+        )
+        return key, record
+
+    def tenant_for(self, key: str | None) -> str | None:
+        """The tenant a live key belongs to, or None."""
+        if not key or not key.startswith(KEY_PREFIX) or len(key) > 128:
+            return None
+        digest = hash_key(key)
+        item = self._table.get_item(Key={"keyHash": digest}).get("Item")
+        if not item or item.get("revoked"):
+            return None
+        return str(item["tenant"])
+
+    def list(self) -> list[KeyRecord]:
+        records: list[KeyRecord] = []
+        kwargs: dict[str, Any] = {}
+        while True:
+            page = self._table.scan(**kwargs)
+            records.extend(
+                KeyRecord(
+                    key_id=item["keyId"],
+                    tenant=item["tenant"],
+                    created_at=float(item["createdAt"]),
+                    revoked=bool(item.get("revoked")),
+                )
+                for item in page.get("Items", [])
+            )
+            if "LastEvaluatedKey" not in page:
+                return sorted(records, key=lambda record: record.created_at)
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def revoke(self, key_id: str) -> bool:
+        """Revoke the key whose id (the first 12 hex digits of its hash) is `key_id`."""
+        items = self._table.scan(FilterExpression=Attr("keyId").eq(key_id)).get("Items", [])
+        for item in items:
+            self._table.update_item(
+                Key={"keyHash": item["keyHash"]},
+                UpdateExpression="SET revoked = :yes",
+                ExpressionAttributeValues={":yes": True},
+            )
+        return bool(items)

@@ -1,0 +1,168 @@
+"""Parsing analyze requests: the body (raw bytes or base64Source) and the query options."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from docsafe.contract.errors import InvalidArgument, InvalidRequest, UnsupportedMediaType
+from docsafe.contract.result import STRING_INDEX_TYPES
+from docsafe.formats import Format, sniff
+from docsafe.settings import API_VERSION
+
+_PAGES = re.compile(r"^\s*\d+\s*(-\s*\d+\s*)?(,\s*\d+\s*(-\s*\d+\s*)?)*$")
+_LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+MAX_PAGE_NUMBER = 100_000
+
+
+@dataclass(frozen=True)
+class AnalyzeRequest:
+    document: bytes
+    format: Format
+    options: dict[str, str] = field(default_factory=dict)
+
+
+def require_api_version(query: Mapping[str, str]) -> None:
+    version = query.get("api-version")
+    if not version:
+        raise InvalidRequest(
+            "The api-version query parameter is required.",
+            inner_code="ParameterMissing",
+            target="api-version",
+        )
+    if version != API_VERSION:
+        raise InvalidArgument(
+            f"api-version '{version[:40]}' is not supported; use {API_VERSION}.",
+            inner_code="UnsupportedApiVersion",
+            target="api-version",
+        )
+
+
+def parse_pages(spec: str) -> list[tuple[int, int]]:
+    """`1-3,5` → [(1, 3), (5, 5)]; 400 InvalidParameter for anything else."""
+    if len(spec) > 1000 or not _PAGES.match(spec):
+        raise _bad_pages()
+    ranges: list[tuple[int, int]] = []
+    for part in spec.split(","):
+        first, _, last = part.partition("-")
+        start, end = int(first), int(last or first)
+        if not 1 <= start <= end <= MAX_PAGE_NUMBER:
+            raise _bad_pages()
+        ranges.append((start, end))
+    return ranges
+
+
+def _bad_pages() -> InvalidArgument:
+    return InvalidArgument(
+        "pages must be page numbers or ranges from 1, such as 1-3,5.",
+        inner_code="InvalidParameter",
+        target="pages",
+    )
+
+
+def select_pages(spec: str | None, page_count: int) -> list[int]:
+    """The page numbers of a `page_count`-page document that `spec` asks for, in order."""
+    if not spec:
+        return list(range(1, page_count + 1))
+    chosen: set[int] = set()
+    for start, end in parse_pages(spec):
+        chosen.update(range(start, min(end, page_count) + 1))
+    return sorted(chosen)
+
+
+def parse_options(query: Mapping[str, str]) -> dict[str, str]:
+    """The analyze options DocSafe honours; unsupported ones answer 400, never ignored."""
+    options: dict[str, str] = {}
+    if pages := query.get("pages"):
+        parse_pages(pages)
+        options["pages"] = pages.replace(" ", "")
+    if locale := query.get("locale"):
+        if not _LOCALE.match(locale) or not locale.lower().startswith("en"):
+            raise InvalidArgument(
+                "Only English (locale en, en-US, …) is installed.",
+                inner_code="InvalidParameter",
+                target="locale",
+            )
+        options["locale"] = locale
+    if features := query.get("features"):
+        raise InvalidArgument(
+            f"features are not supported by this model: {features[:100]}",
+            inner_code="InvalidParameter",
+            target="features",
+        )
+    output_format = query.get("outputContentFormat", "text")
+    if output_format != "text":
+        raise InvalidArgument(
+            "outputContentFormat must be 'text'.",
+            inner_code="InvalidParameter",
+            target="outputContentFormat",
+        )
+    index_type = query.get("stringIndexType", "textElements")
+    if index_type not in STRING_INDEX_TYPES:
+        raise InvalidArgument(
+            f"stringIndexType must be one of {', '.join(STRING_INDEX_TYPES)}.",
+            inner_code="InvalidParameter",
+            target="stringIndexType",
+        )
+    options["stringIndexType"] = index_type
+    return options
+
+
+def parse_body(body: bytes, content_type: str | None, max_bytes: int) -> tuple[bytes, Format]:
+    """The document in the request: raw bytes, or JSON with base64Source."""
+    if not body:
+        raise InvalidRequest(
+            "The request has no document: send its bytes or a JSON base64Source.",
+            inner_code="InvalidContentLength",
+        )
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    document = body
+    if media_type == "application/json" or (not sniff(body) and body.lstrip()[:1] == b"{"):
+        document = _document_from_json(body, max_bytes)
+    if len(document) > max_bytes:
+        raise InvalidRequest(
+            f"The document is larger than {max_bytes // (1024 * 1024)} MB.",
+            inner_code="InvalidContentLength",
+        )
+    kind = sniff(document)
+    if kind is None:
+        raise UnsupportedMediaType(
+            "The file format is not supported: send PDF, TIFF, PNG, JPEG or BMP.",
+            inner_code="InvalidContent",
+        )
+    return document, kind
+
+
+def _document_from_json(body: bytes, max_bytes: int) -> bytes:
+    try:
+        request = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidRequest("The request body is not valid JSON.", inner_code="InvalidRequest") from None
+    if not isinstance(request, dict):
+        raise InvalidRequest("The request body must be a JSON object.", inner_code="InvalidRequest")
+    if "urlSource" in request:
+        raise InvalidArgument(
+            "urlSource is not supported: send the document's bytes or base64Source.",
+            inner_code="InvalidParameter",
+            target="urlSource",
+        )
+    source = request.get("base64Source")
+    if not isinstance(source, str) or not source:
+        raise InvalidRequest(
+            "The JSON body needs a base64Source.", inner_code="ParameterMissing", target="base64Source"
+        )
+    if len(source) > (max_bytes * 4) // 3 + 4:
+        raise InvalidRequest(
+            f"The document is larger than {max_bytes // (1024 * 1024)} MB.",
+            inner_code="InvalidContentLength",
+        )
+    try:
+        return base64.b64decode(source, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidArgument(
+            "base64Source is not valid base64.", inner_code="InvalidBase64", target="base64Source"
+        ) from None

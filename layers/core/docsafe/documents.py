@@ -1,0 +1,181 @@
+"""Opening documents and getting the text of each page: the text layer of born-digital
+PDF pages, OCR for images and scanned pages.
+
+Pillow and pypdfium2 are imported here only; the API functions never import this module.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import pypdfium2 as pdfium
+from PIL import Image, ImageOps
+
+from docsafe.engines.base import Line, OcrEngine, PageText, Word
+from docsafe.failures import InvalidContent, InvalidContentDimensions
+from docsafe.formats import Format, sniff
+
+# Image limits follow Azure Document Intelligence: 50 to 10,000 pixels a side.
+MIN_SIDE = 50
+MAX_SIDE = 10_000
+MAX_PIXELS = MAX_SIDE * MAX_SIDE  # per page image, decoded or rendered
+POINTS_PER_INCH = 72.0
+
+# Pillow's own decompression-bomb guard, at our limit: it raises before decoding.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+@dataclass
+class Document:
+    format: Format
+    page_count: int
+    _image: Any = None
+    _pdf: Any = None
+
+    def page_text(self, page_number: int, engine: OcrEngine, dpi: int) -> PageText:
+        """The text of page `page_number` (1-based)."""
+        if self._pdf is not None:
+            return _pdf_page_text(self._pdf[page_number - 1], engine, dpi)
+        self._image.seek(page_number - 1)
+        return engine.read(_prepared(self._image))
+
+    def close(self) -> None:
+        if self._pdf is not None:
+            self._pdf.close()
+        if self._image is not None:
+            self._image.close()
+
+
+def open_document(data: bytes) -> Document:
+    """Open `data` and count its pages; raises a job failure when it cannot be read."""
+    kind = sniff(data)
+    if kind is None:
+        raise InvalidContent("The file format is not supported.")
+    if kind is Format.PDF:
+        try:
+            pdf = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            raise InvalidContent("The PDF is corrupted or protected by a password.") from exc
+        if len(pdf) == 0:
+            pdf.close()
+            raise InvalidContent("The PDF has no pages.")
+        return Document(kind, len(pdf), _pdf=pdf)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InvalidContentDimensions("The image has too many pixels.") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InvalidContent("The image is corrupted or its format is not supported.") from exc
+    width, height = image.size
+    if not (min(width, height) >= MIN_SIDE and max(width, height) <= MAX_SIDE):
+        raise InvalidContentDimensions(f"Image sides must be between {MIN_SIDE} and {MAX_SIDE} pixels.")
+    return Document(kind, getattr(image, "n_frames", 1), _image=image)
+
+
+def _prepared(image: Image.Image) -> Image.Image:
+    """A copy of the current frame the engine can read: upright, 8-bit grey or RGB."""
+    frame = ImageOps.exif_transpose(image) or image
+    if frame.mode not in ("L", "RGB"):
+        frame = frame.convert("RGBA" if "A" in frame.mode or frame.mode == "P" else "RGB")
+        if frame.mode == "RGBA":
+            # Transparent pixels become white paper, not black.
+            background = Image.new("RGB", frame.size, (255, 255, 255))
+            background.paste(frame, mask=frame.getchannel("A"))
+            frame = background
+    return frame
+
+
+def _pdf_page_text(page: Any, engine: OcrEngine, dpi: int) -> PageText:
+    width_pt, height_pt = page.get_size()
+    text_layer = _text_layer(page, width_pt, height_pt)
+    if text_layer is not None:
+        return text_layer
+    scale = dpi / POINTS_PER_INCH
+    if width_pt * scale * height_pt * scale > MAX_PIXELS:
+        scale = (MAX_PIXELS / (width_pt * height_pt)) ** 0.5
+    bitmap = page.render(scale=scale, grayscale=True)
+    image = bitmap.to_pil()
+    pixels_per_inch = scale * POINTS_PER_INCH
+    read = engine.read(image)
+    inches = read.scaled(1.0 / pixels_per_inch, "inch")
+    # Report the page's own size, not the rendered bitmap's rounding of it.
+    return PageText(
+        width=width_pt / POINTS_PER_INCH,
+        height=height_pt / POINTS_PER_INCH,
+        unit="inch",
+        angle=inches.angle,
+        lines=inches.lines,
+    )
+
+
+def _text_layer(page: Any, width_pt: float, height_pt: float) -> PageText | None:
+    """Words and lines from a born-digital page's own text, or None if it has none."""
+    textpage = page.get_textpage()
+    try:
+        count = textpage.count_chars()
+        if count == 0:
+            return None
+        text = textpage.get_text_range(0, count)
+        if not text.strip():
+            return None
+        if len(text) != count:
+            # get_text_range can expand some characters; fall back to one at a time.
+            text = "".join(textpage.get_text_range(i, 1)[:1] or " " for i in range(count))
+        lines: list[Line] = []
+        words: list[Word] = []
+        current: list[tuple[str, tuple[float, float, float, float]]] = []
+
+        def flush_word() -> None:
+            if current:
+                left = min(box[0] for _, box in current)
+                top = min(box[1] for _, box in current)
+                right = max(box[2] for _, box in current)
+                bottom = max(box[3] for _, box in current)
+                words.append(Word("".join(ch for ch, _ in current), (left, top, right, bottom), 1.0))
+                current.clear()
+
+        def flush_line() -> None:
+            flush_word()
+            if words:
+                box = (
+                    min(w.box[0] for w in words),
+                    min(w.box[1] for w in words),
+                    max(w.box[2] for w in words),
+                    max(w.box[3] for w in words),
+                )
+                lines.append(Line(tuple(words), box, paragraph=len(lines)))
+                words.clear()
+
+        for index, char in enumerate(text):
+            if char in "\r\n":
+                flush_line()
+            elif char.isspace() or char == "\x00":
+                flush_word()
+            else:
+                left, bottom, right, top = textpage.get_charbox(index)
+                current.append(
+                    (
+                        char,
+                        (
+                            left / POINTS_PER_INCH,
+                            (height_pt - top) / POINTS_PER_INCH,
+                            right / POINTS_PER_INCH,
+                            (height_pt - bottom) / POINTS_PER_INCH,
+                        ),
+                    )
+                )
+        flush_line()
+        return PageText(
+            width=width_pt / POINTS_PER_INCH,
+            height=height_pt / POINTS_PER_INCH,
+            unit="inch",
+            lines=tuple(lines),
+        )
+    finally:
+        textpage.close()

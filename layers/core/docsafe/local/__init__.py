@@ -1,0 +1,1 @@
+"""Local mode: the whole service on one machine, with moto as AWS."""

@@ -1,0 +1,288 @@
+"""Builds the stack that template.yaml declares on a local AWS (moto), and runs its Lambda
+functions in-process when Step Functions or the HTTP front end invokes them.
+
+What moto cannot do stays out (measured in shared/design/local-aws.md): bucket policies
+with conditions are evaluated wrongly by moto, so they are checked on the template, not
+attached here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from docsafe.local.template import TEMPLATE_PATH, FunctionSpec, Template, load_template
+
+ACCOUNT_ID = "123456789012"
+STACK_NAME = "docsafe-local"
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass(frozen=True)
+class LocalStack:
+    region: str
+    environment: dict[str, str]
+    functions: dict[str, FunctionSpec]
+    state_machine_arn: str
+    authorizer: str
+
+
+class _Resolver:
+    """Evaluates the intrinsic functions the template uses, with local names."""
+
+    def __init__(self, template: Template, region: str, parameters: dict[str, str]):
+        self.template = template
+        self.parameters = {**template.parameter_defaults(), **parameters}
+        self.pseudo = {
+            "AWS::Region": region,
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::Partition": "aws",
+            "AWS::StackName": STACK_NAME,
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+        self.refs: dict[str, str] = {}
+        self.attributes: dict[tuple[str, str], str] = {}
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, dict) and len(value) == 1:
+            ((function, argument),) = value.items()
+            if function == "Ref":
+                return self.ref(argument)
+            if function == "Fn::GetAtt":
+                return self.attributes[(argument[0], argument[1])]
+            if function == "Fn::Sub":
+                text, variables = (argument, {}) if isinstance(argument, str) else argument
+                variables = {key: str(self(val)) for key, val in variables.items()}
+                return re.sub(r"\$\{([^}]+)\}", lambda m: self._sub(m.group(1), variables), text)
+            if function == "Fn::FindInMap":
+                name, key, attribute = (str(self(part)) for part in argument)
+                return self.template.raw["Mappings"][name][key][attribute]
+        if isinstance(value, dict):
+            return {key: self(val) for key, val in value.items()}
+        if isinstance(value, list):
+            return [self(item) for item in value]
+        return value
+
+    def ref(self, name: str) -> str:
+        for table in (self.pseudo, self.parameters, self.refs):
+            if name in table:
+                return table[name]
+        raise KeyError(f"template refers to {name}, which local mode did not create")
+
+    def _sub(self, expression: str, variables: dict[str, str]) -> str:
+        if expression in variables:
+            return variables[expression]
+        if "." in expression:
+            resource, attribute = expression.split(".", 1)
+            return self.attributes[(resource, attribute)]
+        return self.ref(expression)
+
+
+def provision(
+    session: Any,
+    region: str,
+    parameters: dict[str, str] | None = None,
+    template: Template | None = None,
+) -> LocalStack:
+    """Create the template's keys, buckets, tables and state machine; return the settings."""
+    template = template or load_template()
+    resolve = _Resolver(template, region, parameters or {})
+    kms = session.client("kms", region_name=region)
+    s3 = session.client("s3", region_name=region)
+    dynamodb = session.client("dynamodb", region_name=region)
+    sfn = session.client("stepfunctions", region_name=region)
+
+    for name, resource in template.of_type("AWS::KMS::Key").items():
+        props = resource["Properties"]
+        key = kms.create_key(Description=props.get("Description", name))["KeyMetadata"]
+        if props.get("EnableKeyRotation"):
+            kms.enable_key_rotation(KeyId=key["KeyId"])
+        resolve.refs[name] = key["KeyId"]
+        resolve.attributes[(name, "Arn")] = key["Arn"]
+
+    for name, resource in template.of_type("AWS::S3::Bucket").items():
+        bucket = f"{STACK_NAME}-{name.lower()}"
+        props = resolve(resource["Properties"])
+        if region == "us-east-1":
+            s3.create_bucket(Bucket=bucket)
+        else:
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+        encryption = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        s3.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={"Rules": [_encryption_rule(rule) for rule in encryption]},
+        )
+        s3.put_public_access_block(
+            Bucket=bucket, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
+        )
+        rules = [_lifecycle_rule(rule) for rule in props["LifecycleConfiguration"]["Rules"]]
+        s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+        resolve.refs[name] = bucket
+        resolve.attributes[(name, "Arn")] = f"arn:aws:s3:::{bucket}"
+
+    for name, resource in template.of_type("AWS::DynamoDB::Table").items():
+        table = f"{STACK_NAME}-{name.lower()}"
+        props = resolve(resource["Properties"])
+        dynamodb.create_table(
+            TableName=table,
+            KeySchema=props["KeySchema"],
+            AttributeDefinitions=props["AttributeDefinitions"],
+            BillingMode=props["BillingMode"],
+        )
+        if "TimeToLiveSpecification" in props:
+            dynamodb.update_time_to_live(
+                TableName=table, TimeToLiveSpecification=props["TimeToLiveSpecification"]
+            )
+        resolve.refs[name] = table
+        resolve.attributes[(name, "Arn")] = f"arn:aws:dynamodb:{region}:{ACCOUNT_ID}:table/{table}"
+
+    functions = template.functions()
+    for name in functions:
+        resolve.refs[name] = name
+        resolve.attributes[(name, "Arn")] = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}"
+
+    machine_name, machine = template.state_machine()
+    props = machine["Properties"]
+    substitutions = {key: str(resolve(val)) for key, val in props.get("DefinitionSubstitutions", {}).items()}
+    definition = (TEMPLATE_PATH.parent / props["DefinitionUri"]).read_text(encoding="utf-8")
+    definition = re.sub(r"\$\{(\w+)\}", lambda m: substitutions[m.group(1)], definition)
+    validate_definition(definition)
+    machine_arn = sfn.create_state_machine(
+        name=f"{STACK_NAME}-{machine_name}",
+        definition=definition,
+        roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{STACK_NAME}-statemachine",
+        type=props.get("Type", "STANDARD"),
+    )["stateMachineArn"]
+    resolve.refs[machine_name] = machine_arn
+    resolve.attributes[(machine_name, "Name")] = f"{STACK_NAME}-{machine_name}"
+
+    environment = {key: str(resolve(val)) for key, val in template.global_environment().items()}
+    for spec in functions.values():
+        environment.update({key: str(resolve(val)) for key, val in spec.environment.items()})
+    environment["AWS_REGION"] = region
+    return LocalStack(
+        region=region,
+        environment=environment,
+        functions=functions,
+        state_machine_arn=machine_arn,
+        authorizer=template.default_authorizer(),
+    )
+
+
+def _encryption_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's encryption rule spelled the way the S3 API wants it."""
+    return {
+        "ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"],
+        "BucketKeyEnabled": rule.get("BucketKeyEnabled", False),
+    }
+
+
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's lifecycle rule spelled the way the S3 API wants it."""
+    converted: dict[str, Any] = {"ID": rule["Id"], "Status": rule["Status"], "Filter": {"Prefix": ""}}
+    if "ExpirationInDays" in rule:
+        converted["Expiration"] = {"Days": rule["ExpirationInDays"]}
+    if "AbortIncompleteMultipartUpload" in rule:
+        converted["AbortIncompleteMultipartUpload"] = rule["AbortIncompleteMultipartUpload"]
+    return converted
+
+
+def validate_definition(definition: str) -> None:
+    """Fail early on an ASL that moto would only reject at run time (missing `Next`)."""
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    AmazonStateLanguageParser.parse(definition)
+    document = json.loads(definition)
+
+    def check(states: dict[str, Any], start: str) -> None:
+        if start not in states:
+            raise ValueError(f"StartAt {start} names no state")
+        for name, state in states.items():
+            targets = [state.get("Next"), state.get("Default")]
+            targets += [c.get("Next") for c in state.get("Catch", [])]
+            targets += [c.get("Next") for c in state.get("Choices", [])]
+            for target in filter(None, targets):
+                if target not in states:
+                    raise ValueError(f"state {name} goes to {target}, which does not exist")
+            processor = state.get("ItemProcessor") or state.get("Iterator")
+            if processor:
+                check(processor["States"], processor["StartAt"])
+
+    check(document["States"], document["StartAt"])
+
+
+# ---------------------------------------------------------------- running the functions
+
+
+@dataclass
+class LambdaContext:
+    """The parts of Lambda's context object our handlers (and powertools) read."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int = 512
+    function_version: str = "$LATEST"
+    aws_request_id: str = ""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 300_000
+
+
+_modules: dict[str, ModuleType] = {}
+_modules_lock = threading.Lock()
+
+
+def load_handler(spec: FunctionSpec) -> Handler:
+    """Import a function's handler from its folder, as Lambda would (module per folder)."""
+    module_file, function_name = spec.handler.rsplit(".", 1)
+    with _modules_lock:
+        module = _modules.get(spec.name)
+        if module is None:
+            module_name = f"docsafe_functions.{spec.code_dir.name}.{module_file}"
+            path = spec.code_dir / f"{module_file}.py"
+            loader = importlib.util.spec_from_file_location(module_name, path)
+            assert loader and loader.loader
+            module = importlib.util.module_from_spec(loader)
+            sys.modules[module_name] = module
+            loader.loader.exec_module(module)
+            _modules[spec.name] = module
+    return getattr(module, function_name)
+
+
+def invoke(stack: LocalStack, function: str, event: dict[str, Any]) -> Any:
+    """Run one function in-process the way Lambda would run it."""
+    spec = stack.functions[function]
+    context = LambdaContext(
+        function_name=function,
+        invoked_function_arn=f"arn:aws:lambda:{stack.region}:{ACCOUNT_ID}:function:{function}",
+        aws_request_id=str(uuid.uuid4()),
+    )
+    return load_handler(spec)(event, context)
+
+
+def install_dispatcher(stack: LocalStack) -> None:
+    """Make moto's Lambda run our handlers when Step Functions invokes a function."""
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+
+    def dispatch(
+        backend: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
+    ) -> bytes:
+        name = function_name.split(":function:")[-1].split(":")[0]
+        event = json.loads(body) if body else {}
+        try:
+            result = invoke(stack, name, event)
+        except Exception as exc:
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}).encode()
+        return json.dumps(result).encode()
+
+    LambdaSimpleBackend.invoke = dispatch  # type: ignore[method-assign,assignment]

@@ -1,0 +1,121 @@
+"""Reads template.yaml so that local mode and the tests build exactly what it declares."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[4]
+TEMPLATE_PATH = REPO_ROOT / "template.yaml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """A YAML loader that reads CloudFormation's short tags (!Ref, !GetAtt, !Sub, …)."""
+
+
+def _tag(tag: str) -> None:
+    name = "Ref" if tag == "Ref" else f"Fn::{tag}"
+
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = loader.construct_scalar(node)
+            if tag == "GetAtt":
+                value = value.split(".", 1)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        return {name: value}
+
+    _CfnLoader.add_constructor(f"!{tag}", construct)
+
+
+for _name in ("Ref", "GetAtt", "Sub", "FindInMap", "Join", "If", "Equals", "Not", "Select", "Split"):
+    _tag(_name)
+
+
+@dataclass(frozen=True)
+class HttpRoute:
+    method: str
+    path: str  # API Gateway syntax: /v1/operations/{id}, /documentintelligence/{proxy+}
+
+    def pattern(self) -> re.Pattern[str]:
+        regex = re.sub(r"\{(\w+)\+\}", r"(?P<\1>.+)", self.path)
+        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", regex)
+        return re.compile(f"^{regex}$")
+
+    @property
+    def specificity(self) -> tuple[int, int]:
+        """API Gateway prefers routes without a greedy part, then longer ones."""
+        return (0 if "+}" in self.path else 1, len(self.path))
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_id: str
+    code_dir: Path
+    handler: str
+    environment: dict[str, Any] = field(default_factory=dict)
+    routes: tuple[HttpRoute, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.logical_id
+
+
+@dataclass(frozen=True)
+class Template:
+    raw: dict[str, Any]
+
+    @property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        return self.raw["Resources"]
+
+    def of_type(self, kind: str) -> dict[str, dict[str, Any]]:
+        return {name: res for name, res in self.resources.items() if res["Type"] == kind}
+
+    def parameter_defaults(self) -> dict[str, str]:
+        return {name: str(p.get("Default", "")) for name, p in self.raw.get("Parameters", {}).items()}
+
+    def global_environment(self) -> dict[str, Any]:
+        return self.raw.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+
+    def functions(self) -> dict[str, FunctionSpec]:
+        specs: dict[str, FunctionSpec] = {}
+        for name, resource in self.of_type("AWS::Serverless::Function").items():
+            props = resource["Properties"]
+            routes = tuple(
+                HttpRoute(event["Properties"]["Method"].upper(), event["Properties"]["Path"])
+                for event in props.get("Events", {}).values()
+                if event["Type"] == "HttpApi"
+            )
+            specs[name] = FunctionSpec(
+                logical_id=name,
+                code_dir=REPO_ROOT / props["CodeUri"],
+                handler=props["Handler"],
+                environment=props.get("Environment", {}).get("Variables", {}),
+                routes=routes,
+            )
+        return specs
+
+    def default_authorizer(self) -> str:
+        """The logical id of the function behind the HTTP API's default authorizer."""
+        (api,) = self.of_type("AWS::Serverless::HttpApi").values()
+        auth = api["Properties"]["Auth"]
+        authorizer = auth["Authorizers"][auth["DefaultAuthorizer"]]
+        return authorizer["FunctionArn"]["Fn::GetAtt"][0]
+
+    def state_machine(self) -> tuple[str, dict[str, Any]]:
+        (item,) = self.of_type("AWS::Serverless::StateMachine").items()
+        return item
+
+
+@cache
+def load_template(path: Path = TEMPLATE_PATH) -> Template:
+    with open(path, encoding="utf-8") as handle:
+        return Template(yaml.load(handle, Loader=_CfnLoader))  # noqa: S506 - our SafeLoader subclass

@@ -1,0 +1,207 @@
+"""The analysis workflow's stages, free of Lambda: prepare, read a page, assemble, fail.
+
+Between stages only ids and page numbers travel (Step Functions keeps state input and
+output in its history); everything else is a sealed object in S3.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+
+from docsafe.contract.requests import select_pages
+from docsafe.contract.result import build_analyze_result
+from docsafe.documents import Document, open_document
+from docsafe.engines import create_engine
+from docsafe.engines.base import OcrEngine, PageText
+from docsafe.failures import (
+    InvalidPages,
+    JobFailure,
+    JobGone,
+    TooManyPages,
+    TransientError,
+    job_error_for,
+)
+from docsafe.jobs import Job, Status, TransitionRejected
+from docsafe.runtime import Services, services
+from docsafe.sealing import JobKey
+from docsafe.settings import get_settings
+
+logger = Logger(service="docsafe", child=True)
+
+_THROTTLING = {
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "ProvisionedThroughputExceededException",
+    "SlowDown",
+    "ServiceUnavailable",
+    "InternalError",
+    "KMSInternalException",
+}
+
+
+@dataclass(frozen=True)
+class JobRef:
+    """What a stage receives from the state machine."""
+
+    tenant: str
+    operation_id: str
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> JobRef:
+        return cls(tenant=str(event["tenant"]), operation_id=str(event["operationId"]))
+
+    def to_event(self) -> dict[str, Any]:
+        return {"tenant": self.tenant, "operationId": self.operation_id}
+
+
+class StageFailed(Exception):
+    """An unexpected error in a stage, reported by class name only.
+
+    Step Functions keeps a failed task's message in its history for 90 days, so an
+    exception whose text might quote the document (a decode error, a parser's complaint)
+    leaves the stage as this, with only the original type's name.
+    """
+
+
+@contextmanager
+def stage_errors(stage: str) -> Iterator[None]:
+    """Classify what a stage raises: retryable, a document failure, or a crash."""
+    try:
+        yield
+    except (JobFailure, JobGone, TransientError):
+        raise
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in _THROTTLING:
+            raise TransientError(code) from None
+        logger.error("stage failed", stage=stage, error_type="ClientError", aws_error=code)
+        raise StageFailed(f"AWS error {code} in {stage}") from None
+    except BotoConnectionError as exc:
+        raise TransientError(type(exc).__name__) from None
+    except Exception as exc:
+        logger.error(
+            "stage failed",
+            stage=stage,
+            error_type=type(exc).__name__,
+            # File and line of each frame, never the exception's text.
+            frames=traceback.format_tb(exc.__traceback__, limit=-8),
+        )
+        raise StageFailed(f"{type(exc).__name__} in {stage}") from None
+
+
+class Pipeline:
+    def __init__(self, services: Services, engine_factory: Callable[[str], OcrEngine]):
+        self._s = services
+        self._engine_factory = engine_factory
+
+    def prepare(self, ref: JobRef) -> list[int]:
+        """Open the document, check it, and say which pages to read."""
+        job, job_key = self._live(ref)
+        self._s.jobs.transition(job, Status.RUNNING)
+        with self._document(job, job_key) as document:
+            pages = select_pages(job.options.get("pages"), document.page_count)
+            if not pages:
+                raise InvalidPages(f"The document has {document.page_count} pages; none was selected.")
+            if len(pages) > self._s.settings.max_pages:
+                raise TooManyPages(f"At most {self._s.settings.max_pages} pages can be analyzed at once.")
+            self._s.jobs.transition(job, Status.RUNNING, pageCount=len(pages))
+            logger.info(
+                "document prepared",
+                operation_id=ref.operation_id,
+                format=document.format.value,
+                pages=len(pages),
+            )
+        return pages
+
+    def read_page(self, ref: JobRef, page_number: int) -> None:
+        """OCR (or read the text layer of) one page and store its text sealed."""
+        job, job_key = self._live(ref)
+        engine = self._engine_factory(job.options.get("locale", "en"))
+        with self._document(job, job_key) as document:
+            page = document.page_text(page_number, engine, self._s.settings.render_dpi)
+        objects = self._s.objects
+        payload = json.dumps(page.to_json()).encode()
+        objects.put(objects.page_ref(ref.tenant, ref.operation_id, page_number), job_key, payload)
+        logger.info("page read", operation_id=ref.operation_id, page=page_number, lines=len(page.lines))
+
+    def assemble(self, ref: JobRef, pages: list[int]) -> None:
+        """Merge the pages into the analyzeResult, store it sealed, mark the job done."""
+        job, job_key = self._live(ref)
+        objects = self._s.objects
+        texts: list[tuple[int, PageText]] = []
+        for page_number in pages:
+            raw = objects.get(objects.page_ref(ref.tenant, ref.operation_id, page_number), job_key)
+            texts.append((page_number, PageText.from_json(json.loads(raw))))
+        result = build_analyze_result(job.model_id, texts, job.options.get("stringIndexType", "textElements"))
+        objects.put(
+            objects.result_ref(ref.tenant, ref.operation_id),
+            job_key,
+            json.dumps(result, ensure_ascii=False).encode(),
+        )
+        try:
+            self._s.jobs.transition(job, Status.SUCCEEDED)
+        except TransitionRejected:
+            # Deleted while we assembled: take back what we just wrote.
+            self._s.objects.purge(ref.tenant, ref.operation_id)
+            raise JobGone("job deleted during assembly") from None
+        logger.info("analysis succeeded", operation_id=ref.operation_id, pages=len(pages))
+
+    def mark_failed(self, ref: JobRef, error_type: str, cause: str | None) -> None:
+        """Record why the job failed; a job that is gone stays gone."""
+        job = self._s.jobs.get(ref.tenant, ref.operation_id)
+        if job is None:
+            return
+        error = job_error_for(error_type, cause)
+        try:
+            self._s.jobs.fail(job, error)
+        except TransitionRejected:
+            return
+        logger.info(
+            "analysis failed",
+            operation_id=ref.operation_id,
+            error_type=error_type,
+            code=error.inner_code or error.code,
+        )
+
+    def _live(self, ref: JobRef) -> tuple[Job, JobKey]:
+        job = self._s.jobs.visible(ref.tenant, ref.operation_id)
+        if job is None or job.status.finished:
+            raise JobGone("job deleted, expired or already finished")
+        return job, self._s.data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
+
+    @contextmanager
+    def _document(self, job: Job, job_key: JobKey) -> Iterator[Document]:
+        data = self._s.objects.get(self._s.objects.input_ref(job.tenant, job.operation_id), job_key)
+        document = open_document(data)
+        try:
+            yield document
+        finally:
+            document.close()
+
+
+def tesseract_language(locale: str) -> str:
+    """Tesseract's language code for a BCP-47 locale (only English is installed)."""
+    return "eng"
+
+
+@cache
+def default_pipeline() -> Pipeline:
+    settings = get_settings()
+
+    @cache
+    def engine_for(locale: str) -> OcrEngine:
+        return create_engine(settings.ocr_engine, tesseract_language(locale))
+
+    return Pipeline(services(), engine_for)

@@ -1,0 +1,58 @@
+"""The service objects every function uses, wired once per Lambda container."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from docsafe import aws
+from docsafe.auth import KeyStore
+from docsafe.jobs import JobStore
+from docsafe.sealing import KeyService
+from docsafe.settings import Settings, get_settings
+from docsafe.storage import SealedStore
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    jobs: JobStore
+    api_keys: KeyStore
+    data_keys: KeyService
+    objects: SealedStore
+    stepfunctions: Any
+    clock: Callable[[], float]
+
+
+def build_services(clock: Callable[[], float] = time.time) -> Services:
+    settings = get_settings()
+    dynamodb = aws.resource("dynamodb")
+    return Services(
+        settings=settings,
+        jobs=JobStore(dynamodb.Table(settings.jobs_table), clock),
+        api_keys=KeyStore(dynamodb.Table(settings.keys_table), clock),
+        data_keys=KeyService(aws.client("kms"), settings.kms_key_id),
+        objects=SealedStore(aws.client("s3"), settings.documents_bucket, settings.results_bucket),
+        stepfunctions=aws.client("stepfunctions"),
+        clock=clock,
+    )
+
+
+@cache
+def services() -> Services:
+    return build_services()
+
+
+def reset() -> None:
+    """Forget settings, clients and services (tests; local mode after changing the env)."""
+    from docsafe.settings import reset_settings
+
+    services.cache_clear()
+    from docsafe import pipeline
+
+    pipeline.default_pipeline.cache_clear()
+    aws.reset_clients()
+    reset_settings()

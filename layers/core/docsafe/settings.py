@@ -1,0 +1,81 @@
+"""Typed settings, read once from the environment.
+
+A frozen dataclass instead of pydantic-settings: the API functions read settings on every
+cold start and pydantic's import alone costs more than the whole handler should (issue 6).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from functools import cache
+
+MAX_RETENTION_SECONDS = 24 * 60 * 60
+API_VERSION = "2024-11-30"
+
+
+class SettingsError(ValueError):
+    """The environment does not describe a valid DocSafe deployment."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str = "us-east-1"
+    jobs_table: str = "docsafe-jobs"
+    keys_table: str = "docsafe-keys"
+    documents_bucket: str = "docsafe-documents"
+    results_bucket: str = "docsafe-results"
+    kms_key_id: str = "alias/docsafe"
+    state_machine_arn: str = ""
+    ocr_engine: str = "tesseract"
+    retention_seconds: int = MAX_RETENTION_SECONDS
+    max_document_bytes: int = 50 * 1024 * 1024
+    max_pages: int = 2000
+    render_dpi: int = 300
+    poll_after_seconds: int = 1
+    aws_endpoint_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.retention_seconds <= MAX_RETENTION_SECONDS:
+            raise SettingsError(
+                f"retention must be between 1 and {MAX_RETENTION_SECONDS} seconds, "
+                f"got {self.retention_seconds}"
+            )
+        if self.ocr_engine not in {"tesseract"}:
+            raise SettingsError(f"unknown OCR engine {self.ocr_engine!r}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from DOCSAFE_* variables; the region comes from AWS_REGION."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for field in fields(cls):
+            raw = env.get(f"DOCSAFE_{field.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[field.name] = _coerce(field.name, raw, int if field.type == "int" else str)
+        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+        if region and "region" not in values:
+            values["region"] = region
+        endpoint = env.get("AWS_ENDPOINT_URL")
+        if endpoint and "aws_endpoint_url" not in values:
+            values["aws_endpoint_url"] = endpoint
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _coerce(name: str, raw: str, kind: type) -> object:
+    try:
+        return kind(raw)
+    except ValueError as exc:
+        raise SettingsError(f"DOCSAFE_{name.upper()} must be {kind.__name__}: {raw!r}") from exc
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings.from_env()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and local mode change the environment)."""
+    get_settings.cache_clear()
