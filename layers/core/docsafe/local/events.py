@@ -28,7 +28,7 @@ def http_api_event(
     parameters = dict(parse_qsl(raw_query, keep_blank_values=True))
     lowered = {name.lower(): value for name, value in (headers or {}).items()}
     lowered.setdefault("host", host)
-    lowered.setdefault("x-forwarded-proto", scheme)
+    lowered["x-forwarded-proto"] = scheme  # API Gateway sets it, whatever the client sent
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+import boto3
+
 from docsafe.local.template import TEMPLATE_PATH, FunctionSpec, Template, load_template
 
 ACCOUNT_ID = "123456789012"
@@ -88,18 +90,20 @@ class _Resolver:
 
 
 def provision(
-    session: Any,
     region: str,
+    endpoint_url: str | None = None,
     parameters: dict[str, str] | None = None,
     template: Template | None = None,
 ) -> LocalStack:
     """Create the template's keys, buckets, tables and state machine; return the settings."""
     template = template or load_template()
     resolve = _Resolver(template, region, parameters or {})
-    kms = session.client("kms", region_name=region)
-    s3 = session.client("s3", region_name=region)
-    dynamodb = session.client("dynamodb", region_name=region)
-    sfn = session.client("stepfunctions", region_name=region)
+    session = boto3.session.Session()
+
+    def client(service: str) -> Any:
+        return session.client(service, region_name=region, endpoint_url=endpoint_url)
+
+    kms, s3, dynamodb, sfn = client("kms"), client("s3"), client("dynamodb"), client("stepfunctions")
 
     for name, resource in template.of_type("AWS::KMS::Key").items():
         props = resource["Properties"]
@@ -169,6 +173,8 @@ def provision(
     for spec in functions.values():
         environment.update({key: str(resolve(val)) for key, val in spec.environment.items()})
     environment["AWS_REGION"] = region
+    if endpoint_url:
+        environment["AWS_ENDPOINT_URL"] = endpoint_url
     return LocalStack(
         region=region,
         environment=environment,

@@ -1,0 +1,45 @@
+# Every target installs what it needs into .venv first (a fresh clone needs only python3).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+PYTEST_WORKERS ?= 2
+
+.PHONY: install run serve test lint unit integration e2e clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the service, analyze samples/letter.png through the API, print its text, stop.
+run: $(STAMP)
+	$(BIN)/docsafe demo
+
+## The whole service on http://127.0.0.1:$${PORT:-8080} until Ctrl-C.
+serve: $(STAMP)
+	$(BIN)/docsafe serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/cfn-lint template.yaml
+
+test: lint
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+
+integration: $(STAMP)
+	$(BIN)/pytest tests/integration
+
+e2e: $(STAMP)
+	$(BIN)/pytest tests/e2e
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .aws-sam

@@ -1,0 +1,257 @@
+"""The whole service on one machine: moto as AWS, the real state machine, our handlers.
+
+A moto server (its port printed, so the AWS CLI can look at what is stored) runs the
+template's resources; Step Functions executes the real ASL and its Lambda tasks run our
+handlers in-process; a small HTTP front end turns each request into the API Gateway
+event the deployed API would send, authorizer first.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import secrets
+import threading
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from docsafe.local.events import authorizer_event, http_api_event
+from docsafe.local.stack import ACCOUNT_ID, LocalStack, install_dispatcher, invoke, provision
+from docsafe.local.template import HttpRoute
+
+API_GATEWAY_BODY_LIMIT = 10 * 1024 * 1024
+LOCAL_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class Route:
+    route: HttpRoute
+    function: str
+
+
+def routes_of(stack: LocalStack) -> list[Route]:
+    """The API's routes from template.yaml, most specific first (as API Gateway picks)."""
+    found = [Route(route, spec.name) for spec in stack.functions.values() for route in spec.routes]
+    return sorted(found, key=lambda r: r.route.specificity, reverse=True)
+
+
+def parse_local_keys(spec: str | None) -> dict[str, str]:
+    """`tenant=key,tenant2=key2` → {tenant: key}; without a spec one fresh key for `local`."""
+    if not spec:
+        from docsafe.auth import generate_key
+
+        return {"local": generate_key()}
+    keys: dict[str, str] = {}
+    for pair in spec.split(","):
+        tenant, separator, key = pair.strip().partition("=")
+        if not separator or not tenant or not key:
+            raise ValueError("DOCSAFE_LOCAL_KEYS is a list of tenant=key pairs, separated by commas")
+        keys[tenant.strip()] = key.strip()
+    return keys
+
+
+@dataclass
+class LocalService:
+    port: int = 8080
+    aws_port: int = 4566
+    keys: dict[str, str] = field(default_factory=dict)
+    host: str = "127.0.0.1"
+    stack: LocalStack | None = None
+    _moto: Any = None
+    _http: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self._http.server_address[1] if self._http else self.port}"
+
+    @property
+    def aws_url(self) -> str:
+        return f"http://{self.host}:{self.aws_port}"
+
+    def start(self) -> LocalService:
+        from moto.server import ThreadedMotoServer
+
+        # moto's access log would print every S3 key and DynamoDB call on the console.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_REGION": LOCAL_REGION,
+            "AWS_DEFAULT_REGION": LOCAL_REGION,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }.items():
+            os.environ.setdefault(name, value)
+        # moto's Step Functions engine calls Lambda on the moto server at MOTO_PORT.
+        os.environ["MOTO_PORT"] = str(self.aws_port)
+        self._moto = ThreadedMotoServer(ip_address=self.host, port=self.aws_port, verbose=False)
+        self._moto.start()
+        self._configure_moto()
+        self.stack = provision(os.environ["AWS_REGION"], endpoint_url=self.aws_url)
+        for name, value in self.stack.environment.items():
+            if name.startswith("POWERTOOLS_"):
+                os.environ.setdefault(name, value)  # the user's log level wins locally
+            else:
+                os.environ[name] = value
+        os.environ.setdefault("DOCSAFE_POLL_AFTER_SECONDS", "1")
+        from docsafe import runtime
+
+        runtime.reset()
+        install_dispatcher(self.stack)
+        api_keys = runtime.services().api_keys
+        for tenant, key in self.keys.items():
+            api_keys.create(tenant, key)
+        self._http = ThreadingHTTPServer((self.host, self.port), _front_end(self.stack))
+        self._http.daemon_threads = True
+        threading.Thread(target=self._http.serve_forever, name="docsafe-http", daemon=True).start()
+        return self
+
+    def _configure_moto(self) -> None:
+        config = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+        request = urllib.request.Request(
+            f"{self.aws_url}/moto-api/config",
+            data=json.dumps(config).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
+    def stop(self) -> None:
+        if self._http is not None:
+            self._http.shutdown()
+            self._http.server_close()
+        if self._moto is not None:
+            self._moto.stop()
+
+
+@contextmanager
+def running(port: int = 0, aws_port: int = 0, keys: dict[str, str] | None = None) -> Iterator[LocalService]:
+    """A started service (ports 0 pick free ones); stopped on exit."""
+    service = LocalService(
+        port=port, aws_port=aws_port or free_port(), keys=keys or {"local": secrets.token_urlsafe(16)}
+    )
+    service.start()
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class Gateway:
+    """What API Gateway does with a request: pick the route, ask the authorizer, call the
+    function with a payload 2.0 event, turn its answer into an HTTP response."""
+
+    def __init__(self, stack: LocalStack, scheme: str = "http"):
+        self.stack = stack
+        self.scheme = scheme  # what API Gateway reports in X-Forwarded-Proto
+        self.routes = routes_of(stack)
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: str = "",
+        headers: dict[str, str] | None = None,
+        body: bytes = b"",
+    ) -> GatewayResponse:
+        json_type = {"Content-Type": "application/json"}
+        if len(body) > API_GATEWAY_BODY_LIMIT:
+            return GatewayResponse(413, json_type, b'{"message":"Request Entity Too Large"}')
+        method = method.upper()
+        match = next(
+            (r for r in self.routes if r.route.method == method and r.route.pattern().match(path)), None
+        )
+        if match is None:
+            return GatewayResponse(404, json_type, b'{"message":"Not Found"}')
+        headers = headers or {}
+        host = next((v for k, v in headers.items() if k.lower() == "host"), "localhost")
+        event = http_api_event(
+            method,
+            path,
+            query=query,
+            headers=headers,
+            body=body,
+            host=host,
+            scheme=self.scheme,
+            route_key=f"{match.route.method} {match.route.path}",
+        )
+        route_arn = f"arn:aws:execute-api:{self.stack.region}:{ACCOUNT_ID}:local/$default/{method}{path}"
+        decision = invoke(self.stack, self.stack.authorizer, authorizer_event(event, route_arn))
+        if not decision.get("isAuthorized"):
+            return GatewayResponse(403, json_type, b'{"message":"Forbidden"}')
+        event["requestContext"]["authorizer"] = {"lambda": decision.get("context", {})}
+        response = invoke(self.stack, match.function, event)
+        payload = response.get("body") or ""
+        raw = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
+        answer_headers = dict(response.get("headers") or {})
+        for name, values in (response.get("multiValueHeaders") or {}).items():
+            answer_headers[name] = ", ".join(values)
+        return GatewayResponse(int(response.get("statusCode", 200)), answer_headers, raw)
+
+
+def _front_end(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
+    gateway = Gateway(stack)
+
+    class FrontEnd(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "DocSafeLocal"
+
+        def do_GET(self) -> None:
+            self._handle()
+
+        def do_POST(self) -> None:
+            self._handle()
+
+        def do_DELETE(self) -> None:
+            self._handle()
+
+        def do_PUT(self) -> None:
+            self._handle()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            # No access log: paths are harmless, but query strings may carry options.
+            pass
+
+        def _handle(self) -> None:
+            url = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            answer = gateway.handle(
+                self.command, url.path, query=url.query, headers=dict(self.headers.items()), body=body
+            )
+            self.send_response(answer.status)
+            for name, value in answer.headers.items():
+                if name.lower() != "content-length":
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers()
+            self.wfile.write(answer.body)
+
+    return FrontEnd

@@ -1,0 +1,134 @@
+"""The real state machine under moto, driven through the API handlers."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from docsafe.engines.base import EngineFailed
+
+from tests.support.documents import encode, multipage_tiff, scanned_pdf, text_image, text_pdf, words_of
+from tests.support.stack import Harness
+
+INVOICE = ["Invoice 4711 from Example Corp", "Total amount due 99 EUR"]
+
+
+def test_png_is_read_into_pages_lines_and_words(local_stack: Harness) -> None:
+    # Given a tenant with a key and a PNG with known text
+    key = local_stack.new_key("acme")
+    # When it is analyzed and polled to the end
+    location = local_stack.submit(encode(text_image(INVOICE), "PNG"), key)
+    body = local_stack.wait(location, key)
+    # Then the result holds the text, with spans that index into content
+    assert body["status"] == "succeeded"
+    result = body["analyzeResult"]
+    assert words_of(" ".join(INVOICE)) <= words_of(result["content"])
+    (page,) = result["pages"]
+    assert page["unit"] == "pixel" and (page["width"], page["height"]) == (1400, 600)
+    assert len(page["lines"]) == 2
+    for word in page["words"]:
+        span = word["span"]
+        assert result["content"][span["offset"] : span["offset"] + span["length"]] == word["content"]
+        assert 0 <= word["confidence"] <= 1 and len(word["polygon"]) == 8
+
+
+def test_multipage_tiff_keeps_page_order(local_stack: Harness) -> None:
+    key = local_stack.new_key("acme")
+    tiff = multipage_tiff([text_image(["First page alpha"]), text_image(["Second page bravo"])])
+    body = local_stack.wait(local_stack.submit(tiff, key), key)
+    pages = body["analyzeResult"]["pages"]
+    assert [p["pageNumber"] for p in pages] == [1, 2]
+    assert "alpha" in words_of(pages[0]["lines"][0]["content"])
+    assert "bravo" in words_of(pages[1]["lines"][0]["content"])
+
+
+def test_scanned_pdf_is_ocred_and_measured_in_inches(local_stack: Harness) -> None:
+    key = local_stack.new_key("acme")
+    pdf = scanned_pdf([text_image(["Scanned contract charlie"], size=(1275, 825))], resolution=150)
+    body = local_stack.wait(local_stack.submit(pdf, key), key)
+    (page,) = body["analyzeResult"]["pages"]
+    assert page["unit"] == "inch" and page["width"] == pytest.approx(8.5, abs=0.01)
+    assert {"scanned", "contract", "charlie"} <= words_of(body["analyzeResult"]["content"])
+
+
+def test_born_digital_pdf_uses_its_text_layer(local_stack: Harness) -> None:
+    key = local_stack.new_key("acme")
+    pdf = text_pdf([["Exact text from the layer: 3.14159"], ["Page two text"]])
+    body = local_stack.wait(local_stack.submit(pdf, key), key)
+    result = body["analyzeResult"]
+    assert result["content"] == "Exact text from the layer: 3.14159\nPage two text"
+    assert all(word["confidence"] == 1.0 for page in result["pages"] for word in page["words"])
+
+
+def test_pages_option_reads_only_the_pages_asked_for(local_stack: Harness) -> None:
+    key = local_stack.new_key("acme")
+    pdf = text_pdf([["one"], ["two"], ["three"]])
+    body = local_stack.wait(local_stack.submit(pdf, key, query="pages=1,3"), key)
+    assert [p["pageNumber"] for p in body["analyzeResult"]["pages"]] == [1, 3]
+    assert body["analyzeResult"]["content"] == "one\nthree"
+
+
+def test_base64_source_is_accepted(local_stack: Harness) -> None:
+    key = local_stack.new_key("acme")
+    payload = json.dumps({"base64Source": base64.b64encode(text_pdf([["base64 works"]])).decode()})
+    answer = local_stack.request(
+        "POST",
+        "/documentintelligence/documentModels/prebuilt-read:analyze",
+        key,
+        body=payload.encode(),
+        content_type="application/json",
+    )
+    assert answer.status == 202
+    location = answer.headers["Operation-Location"]
+    assert location.startswith("https://docsafe.test/documentintelligence/documentModels/prebuilt-read/")
+    body = local_stack.wait(location.split("docsafe.test", 1)[1].split("?")[0], key)
+    assert body["analyzeResult"]["content"] == "base64 works"
+
+
+def test_corrupt_document_ends_failed_with_invalid_content(local_stack: Harness) -> None:
+    # Given bytes that look like a PNG but are not one
+    key = local_stack.new_key("acme")
+    body = local_stack.wait(local_stack.submit(b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, key), key)
+    assert body["status"] == "failed"
+    assert body["error"]["code"] == "InvalidRequest"
+    assert body["error"]["innererror"]["code"] == "InvalidContent"
+    assert "analyzeResult" not in body
+
+
+def test_a_failing_page_fails_the_job_without_leaking_details(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an engine that crashes on the second page with a message quoting the page
+    from docsafe.engines import tesseract
+
+    original = tesseract.TesseractEngine.read
+    calls = {"n": 0}
+
+    def flaky(self, image):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise EngineFailed("secret page words")
+        return original(self, image)
+
+    monkeypatch.setattr(tesseract.TesseractEngine, "read", flaky)
+    key = local_stack.new_key("acme")
+    tiff = multipage_tiff([text_image(["good page"]), text_image(["bad page"])])
+    body = local_stack.wait(local_stack.submit(tiff, key), key)
+    # Then the job fails with a code, and nothing of the exception's text reaches the client
+    assert body["status"] == "failed"
+    assert body["error"]["code"] == "InternalServerError"
+    assert "secret" not in json.dumps(body)
+
+
+def test_unsupported_format_is_refused_up_front(local_stack: Harness) -> None:
+    key = local_stack.new_key("acme")
+    answer = local_stack.request(
+        "POST",
+        "/documentintelligence/documentModels/prebuilt-read:analyze",
+        key,
+        body=b"plain text, not a document",
+    )
+    assert answer.status == 415
+    assert answer.json()["error"]["innererror"]["code"] == "InvalidContent"
+    assert local_stack.job_records() == [] and local_stack.stored_objects() == []

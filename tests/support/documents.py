@@ -1,0 +1,97 @@
+"""Documents the tests make themselves, with text they know."""
+
+from __future__ import annotations
+
+import io
+import zlib
+from collections.abc import Sequence
+
+from PIL import Image, ImageDraw, ImageFont
+
+
+def text_image(lines: Sequence[str], size: tuple[int, int] = (1400, 600), font_size: int = 40) -> Image.Image:
+    """A white page with `lines` in black, one under the other (Pillow's own font)."""
+    page = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=font_size)
+    for index, line in enumerate(lines):
+        draw.text((80, 80 + index * int(font_size * 1.8)), line, font=font, fill=0)
+    return page
+
+
+def encode(image: Image.Image, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def multipage_tiff(pages: Sequence[Image.Image]) -> bytes:
+    buffer = io.BytesIO()
+    pages[0].save(buffer, format="TIFF", save_all=True, append_images=list(pages[1:]), compression="tiff_lzw")
+    return buffer.getvalue()
+
+
+def scanned_pdf(pages: Sequence[Image.Image], resolution: float = 150.0) -> bytes:
+    """A PDF of page images with no text layer, as a scanner makes it."""
+    buffer = io.BytesIO()
+    pages[0].convert("RGB").save(
+        buffer,
+        format="PDF",
+        save_all=True,
+        append_images=[page.convert("RGB") for page in pages[1:]],
+        resolution=resolution,
+    )
+    return buffer.getvalue()
+
+
+def text_pdf(pages: Sequence[Sequence[str]], font_size: int = 14) -> bytes:
+    """A born-digital PDF: each page's lines as real text (Helvetica), Letter size."""
+    objects: list[bytes] = []
+
+    def add(body: bytes) -> int:
+        objects.append(body)
+        return len(objects)
+
+    catalog = add(b"")  # filled in below, once the page ids are known
+    pages_id = add(b"")
+    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    page_ids = []
+    for lines in pages:
+        commands = [b"BT", f"/F1 {font_size} Tf".encode(), f"{font_size * 1.5:.1f} TL".encode(), b"72 720 Td"]
+        for line in lines:
+            escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+            commands.append(f"({escaped}) Tj T*".encode("latin-1"))
+        commands.append(b"ET")
+        stream = zlib.compress(b"\n".join(commands))
+        content = add(
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"
+        )
+        page_ids.append(
+            add(
+                b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+                b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (pages_id, content, font)
+            )
+        )
+    objects[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id
+    kids = b" ".join(b"%d 0 R" % page for page in page_ids)
+    objects[pages_id - 1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(page_ids))
+
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(
+        b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, catalog, xref)
+    )
+    return out.getvalue()
+
+
+def words_of(text: str) -> set[str]:
+    """Lower-case words without punctuation, for comparing OCR output with what we drew."""
+    return {word.strip(".,:;!?()").lower() for word in text.split() if word.strip(".,:;!?()")}

@@ -1,0 +1,115 @@
+"""The deployed stack's stand-in: template.yaml's resources in moto, the real state
+machine executing, our handlers invoked in-process, API Gateway emulated."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+import pytest
+from docsafe import runtime
+from docsafe.local.server import Gateway, GatewayResponse
+from docsafe.local.stack import LocalStack, install_dispatcher, provision
+from docsafe.settings import API_VERSION
+from moto import mock_aws
+
+REGION = "eu-west-1"
+MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+
+
+@dataclass
+class Harness:
+    stack: LocalStack
+    gateway: Gateway
+
+    def new_key(self, tenant: str) -> str:
+        key, _ = runtime.services().api_keys.create(tenant)
+        return key
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        key: str | None,
+        *,
+        query: str = f"api-version={API_VERSION}",
+        body: bytes = b"",
+        content_type: str = "application/octet-stream",
+    ) -> GatewayResponse:
+        headers = {"Host": "docsafe.test", "Content-Type": content_type}
+        if key is not None:
+            headers["Ocp-Apim-Subscription-Key"] = key
+        return self.gateway.handle(method, path, query=query, headers=headers, body=body)
+
+    def submit(self, document: bytes, key: str, model: str = "prebuilt-read", query: str = "") -> str:
+        """Analyze `document`; returns the Operation-Location path."""
+        q = f"api-version={API_VERSION}" + (f"&{query}" if query else "")
+        answer = self.request(
+            "POST", f"/documentintelligence/documentModels/{model}:analyze", key, query=q, body=document
+        )
+        assert answer.status == 202, answer.body
+        return urlsplit(answer.headers["Operation-Location"]).path
+
+    def wait(self, location: str, key: str, timeout: float = 120) -> dict[str, Any]:
+        """Poll like the Azure client until the operation finishes; returns the body."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            answer = self.request("GET", location, key)
+            assert answer.status == 200, answer.body
+            body = answer.json()
+            if body["status"] in ("succeeded", "failed"):
+                self.wait_for_executions()
+                return body
+            time.sleep(0.1)
+        raise AssertionError(f"operation did not finish within {timeout}s")
+
+    def wait_for_executions(self, timeout: float = 60) -> None:
+        """Let the state machine's last states (after the status flips) finish."""
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            executions = sfn.list_executions(stateMachineArn=self.stack.state_machine_arn)["executions"]
+            if all(e["status"] != "RUNNING" for e in executions):
+                return
+            time.sleep(0.1)
+        raise AssertionError("executions still running")
+
+    def stored_objects(self) -> list[str]:
+        s3 = boto3.client("s3", region_name=REGION)
+        found = []
+        for bucket in (self.settings.documents_bucket, self.settings.results_bucket):
+            found += [f"{bucket}/{o['Key']}" for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+        return found
+
+    def job_records(self) -> list[dict[str, Any]]:
+        return boto3.client("dynamodb", region_name=REGION).scan(TableName=self.settings.jobs_table)["Items"]
+
+    @property
+    def settings(self) -> Any:
+        return runtime.services().settings
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """An empty moto account for one test, with fresh DocSafe clients."""
+    with mock_aws(config=MOTO_CONFIG):
+        runtime.reset()
+        yield
+    runtime.reset()
+
+
+@pytest.fixture
+def local_stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
+    """The template's stack in moto, running our handlers."""
+    stack = provision(REGION)
+    for name, value in stack.environment.items():
+        monkeypatch.setenv(name, value)
+    runtime.reset()
+    install_dispatcher(stack)
+    harness = Harness(stack, Gateway(stack, scheme="https"))
+    yield harness
+    harness.wait_for_executions()
