@@ -65,7 +65,7 @@ def build_analyze_result(
     wire_pages: list[dict[str, Any]] = []
     paragraphs: list[dict[str, Any]] = []
     for page_number, page in pages:
-        page_start = content.offset
+        page_start: int | None = None
         words: list[dict[str, Any]] = []
         lines: list[dict[str, Any]] = []
         paragraph_key: int | None = None
@@ -73,6 +73,8 @@ def build_analyze_result(
             if content.offset > 0:
                 content.add("\n")
             line_start = content.offset
+            if page_start is None:
+                page_start = line_start
             for index, word in enumerate(line.words):
                 if index:
                     content.add(" ")
@@ -94,7 +96,9 @@ def build_analyze_result(
             else:
                 paragraphs.append({"spans": [dict(line_span)], "boundingRegions": [region], "_box": line.box})
             paragraph_key = line.paragraph
-        page_length = content.offset - page_start
+        page_span = (
+            [{"offset": page_start, "length": content.offset - page_start}] if page_start is not None else []
+        )
         wire_pages.append(
             {
                 "pageNumber": page_number,
@@ -104,7 +108,7 @@ def build_analyze_result(
                 "unit": page.unit,
                 "words": words,
                 "lines": lines,
-                "spans": [{"offset": page_start, "length": page_length}] if page_length else [],
+                "spans": page_span,
             }
         )
     text = content.text()

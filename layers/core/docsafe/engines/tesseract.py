@@ -76,7 +76,7 @@ class TesseractEngine:
                 line_box = _box(item.BoundingBox(RIL.TEXTLINE))
                 if starts_paragraph or paragraph < 0:
                     paragraph += 1
-            text = (item.GetUTF8Text(RIL.WORD) or "").strip()
+            text = _word_text(item, RIL.WORD)
             bounds = item.BoundingBox(RIL.WORD)
             if not text or bounds is None:
                 continue
@@ -86,6 +86,13 @@ class TesseractEngine:
         api.Clear()
         width, height = image.size
         return PageText(width=width, height=height, unit="pixel", lines=tuple(lines))
+
+
+def _word_text(item: Any, level: int) -> str:
+    try:
+        return (item.GetUTF8Text(level) or "").strip()
+    except RuntimeError:  # tesserocr raises for an empty result (blank page, noise)
+        return ""
 
 
 def _box(bounds: tuple[int, int, int, int] | None) -> tuple[float, float, float, float]:

@@ -1,0 +1,98 @@
+"""The official Azure Document Intelligence client against `docsafe serve`, unchanged."""
+
+from __future__ import annotations
+
+import io
+
+import boto3
+import pytest
+from azure.ai.documentintelligence import DocumentIntelligenceClient
+from azure.core.credentials import AzureKeyCredential
+from azure.core.exceptions import ResourceNotFoundError
+from azure.core.rest import HttpRequest
+from docsafe.settings import API_VERSION
+
+from tests.e2e.conftest import Server
+from tests.support.documents import encode, multipage_tiff, scanned_pdf, text_image, words_of
+
+pytestmark = pytest.mark.e2e
+
+
+def client_for(server: Server, tenant: str) -> DocumentIntelligenceClient:
+    return DocumentIntelligenceClient(server.url, AzureKeyCredential(server.keys[tenant]))
+
+
+def analyze(client: DocumentIntelligenceClient, document: bytes):  # type: ignore[no-untyped-def]
+    poller = client.begin_analyze_document("prebuilt-read", io.BytesIO(document), polling_interval=0.5)
+    return poller.result(), poller.details["operation_id"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "make", "expected"),
+    [
+        (
+            "png",
+            lambda: encode(text_image(["Quarterly report for Zurich office"]), "PNG"),
+            "quarterly report zurich office",
+        ),
+        (
+            "tiff",
+            lambda: multipage_tiff(
+                [text_image(["Page one mentions apples"]), text_image(["Page two mentions pears"])]
+            ),
+            "apples pears",
+        ),
+        (
+            "scanned-pdf",
+            lambda: scanned_pdf([text_image(["Signed lease agreement copy"], size=(1275, 825))]),
+            "signed lease agreement",
+        ),
+    ],
+)
+def test_azure_client_reads_known_text(server: Server, kind: str, make, expected: str) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(server, "alpha")
+    result, operation_id = analyze(client, make())
+    assert set(expected.split()) <= words_of(result.content), kind
+    assert result.model_id == "prebuilt-read" and result.pages
+    if kind == "tiff":
+        assert [page.page_number for page in result.pages] == [1, 2]
+    client.delete_analyze_result(model_id="prebuilt-read", result_id=operation_id)
+
+
+def test_other_tenant_gets_404_and_delete_leaves_nothing(server: Server) -> None:
+    alpha, beta = client_for(server, "alpha"), client_for(server, "beta")
+    result, operation_id = analyze(alpha, encode(text_image(["Private to alpha"]), "PNG"))
+    assert "alpha" in words_of(result.content)
+    # The client puts its endpoint's /documentintelligence in front of a relative URL.
+    path = f"/documentModels/prebuilt-read/analyzeResults/{operation_id}?api-version={API_VERSION}"
+
+    # Another tenant: exactly the answer of an id that never existed
+    foreign = beta.send_request(HttpRequest("GET", path))
+    unknown = beta.send_request(
+        HttpRequest("GET", path.replace(operation_id, "00000000-0000-4000-8000-000000000000"))
+    )
+    assert foreign.status_code == unknown.status_code == 404
+    assert foreign.json() == unknown.json()
+    assert foreign.json()["error"]["innererror"]["code"] == "OperationNotFound"
+    with pytest.raises(ResourceNotFoundError):
+        beta.delete_analyze_result(model_id="prebuilt-read", result_id=operation_id)
+    assert alpha.send_request(HttpRequest("GET", path)).status_code == 200
+
+    # Delete: the result is gone, and nothing of the job is left in the local AWS
+    alpha.delete_analyze_result(model_id="prebuilt-read", result_id=operation_id)
+    assert alpha.send_request(HttpRequest("GET", path)).status_code == 404
+    s3 = boto3.client("s3", endpoint_url=server.aws_url, region_name="us-east-1")
+    for bucket in s3.list_buckets()["Buckets"]:
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket["Name"]).get("Contents", [])]
+        assert not [k for k in keys if operation_id in k], bucket["Name"]
+    dynamodb = boto3.client("dynamodb", endpoint_url=server.aws_url, region_name="us-east-1")
+    for table in dynamodb.list_tables()["TableNames"]:
+        items = dynamodb.scan(TableName=table)["Items"]
+        assert operation_id not in str(items), table
+
+
+def test_bad_key_is_refused_with_401(server: Server) -> None:
+    client = DocumentIntelligenceClient(server.url, AzureKeyCredential("wrong-key"))
+    answer = client.send_request(HttpRequest("GET", f"/documentModels?api-version={API_VERSION}"))
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == "401"

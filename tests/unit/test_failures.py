@@ -1,0 +1,38 @@
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+from docsafe.failures import InvalidContent, TransientError, job_error_for
+from docsafe.pipeline import StageFailed, stage_errors
+
+
+def lambda_cause(error_type: str, message: str) -> str:
+    return json.dumps({"errorType": error_type, "errorMessage": message})
+
+
+def test_document_failures_keep_their_code_and_message() -> None:
+    error = job_error_for("InvalidContent", lambda_cause("InvalidContent", "The PDF has no pages."))
+    assert (error.code, error.inner_code, error.message) == (
+        "InvalidRequest",
+        "InvalidContent",
+        "The PDF has no pages.",
+    )
+
+
+def test_anything_else_gets_a_fixed_text() -> None:
+    error = job_error_for("KeyError", lambda_cause("KeyError", "'secret words'"))
+    assert error.code == "InternalServerError" and "secret" not in error.message
+    assert job_error_for("States.Timeout", None).inner_code == "Timeout"
+
+
+def test_stage_errors_hide_exception_text_and_mark_throttling_transient() -> None:
+    with pytest.raises(StageFailed) as crashed, stage_errors("read_page"):
+        raise ValueError("could not decode 'confidential text'")
+    assert "confidential" not in str(crashed.value) and "ValueError" in str(crashed.value)
+
+    throttled = ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "Decrypt")
+    with pytest.raises(TransientError), stage_errors("prepare"):
+        raise throttled
+
+    with pytest.raises(InvalidContent), stage_errors("prepare"):
+        raise InvalidContent("The PDF has no pages.")

@@ -1,0 +1,116 @@
+"""What template.yaml and the state machine promise, checked on the files themselves
+(moto does not enforce bucket policies or key rotation: see local-aws.md)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+from docsafe.local.stack import validate_definition
+from docsafe.local.template import REPO_ROOT, load_template
+
+TEMPLATE = load_template()
+API_FUNCTIONS = ["AuthorizerFunction", "SubmitFunction", "StatusFunction", "ResultFunction", "DeleteFunction"]
+
+
+def test_the_data_key_is_customer_managed_with_rotation() -> None:
+    (key,) = TEMPLATE.of_type("AWS::KMS::Key").values()
+    assert key["Properties"]["EnableKeyRotation"] is True
+
+
+@pytest.mark.parametrize("bucket", list(TEMPLATE.of_type("AWS::S3::Bucket")))
+def test_buckets_are_kms_encrypted_private_expiring_and_tls_only(bucket: str) -> None:
+    props = TEMPLATE.resources[bucket]["Properties"]
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": {"Fn::GetAtt": ["DataKey", "Arn"]},
+    }
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert any(
+        r["ExpirationInDays"] == 1 and r["Status"] == "Enabled"
+        for r in props["LifecycleConfiguration"]["Rules"]
+    )
+    (policy,) = [
+        p["Properties"]["PolicyDocument"]
+        for p in TEMPLATE.of_type("AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket}
+    ]
+    conditions = [s.get("Condition", {}) for s in policy["Statement"] if s["Effect"] == "Deny"]
+    assert {"Bool": {"aws:SecureTransport": "false"}} in conditions
+    assert {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}} in conditions
+
+
+def test_job_records_expire_and_keep_no_backups() -> None:
+    props = TEMPLATE.resources["JobsTable"]["Properties"]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+    assert "PointInTimeRecoverySpecification" not in props
+    assert props["SSESpecification"]["SSEType"] == "KMS"
+
+
+def test_retention_can_never_exceed_24_hours() -> None:
+    assert TEMPLATE.raw["Parameters"]["RetentionHours"]["MaxValue"] == 24
+    assert max(int(v["Seconds"]) for v in TEMPLATE.raw["Mappings"]["RetentionSeconds"].values()) == 86400
+
+
+def test_api_serves_at_the_host_root_behind_the_key_authorizer() -> None:
+    (api,) = TEMPLATE.of_type("AWS::Serverless::HttpApi").values()
+    assert "StageName" not in api["Properties"]
+    assert TEMPLATE.default_authorizer() == "AuthorizerFunction"
+
+
+def test_api_functions_do_not_carry_the_ocr_layer() -> None:
+    functions = TEMPLATE.of_type("AWS::Serverless::Function")
+    for name in API_FUNCTIONS:
+        assert "Layers" not in functions[name]["Properties"], name
+
+
+def test_api_functions_never_import_the_engine_or_image_libraries() -> None:
+    # Given a fresh interpreter, when every API handler is imported
+    loader = (
+        "import sys\n"
+        "from docsafe.local.template import load_template\n"
+        "from docsafe.local.stack import load_handler\n"
+        "specs = load_template().functions()\n"
+        f"for name in {API_FUNCTIONS!r}: load_handler(specs[name])\n"
+        "heavy = ('PIL', 'tesserocr', 'pypdfium2', 'docsafe.documents')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", loader], capture_output=True, text=True, check=True)
+    # Then none of the heavy modules was loaded
+    assert out.stdout.strip() == "[]"
+
+
+def test_state_machine_definition_is_valid_and_fully_substituted() -> None:
+    _, machine = TEMPLATE.state_machine()
+    props = machine["Properties"]
+    raw = (REPO_ROOT / props["DefinitionUri"]).read_text()
+    placeholders = set(re.findall(r"\$\{(\w+)\}", raw))
+    assert placeholders == set(props["DefinitionSubstitutions"])
+    definition = re.sub(
+        r"\$\{(\w+)\}",
+        lambda m: (
+            "10"
+            if m.group(1) == "PageConcurrency"
+            else f"arn:aws:lambda:eu-west-1:123456789012:function:{m.group(1)}"
+        ),
+        raw,
+    )
+    validate_definition(definition)
+    states = json.loads(definition)["States"]
+    # Every working state ends in MarkFailed on an error it does not retry.
+    for name in ("Prepare", "ReadPages", "Assemble"):
+        assert any(
+            c["Next"] == "MarkFailed" and c["ErrorEquals"] == ["States.ALL"] for c in states[name]["Catch"]
+        )
+
+
+def test_every_function_folder_has_a_thin_handler() -> None:
+    for spec in TEMPLATE.functions().values():
+        source = (spec.code_dir / "app.py").read_text()
+        assert "def lambda_handler" in source, spec.name
+        assert len(source.splitlines()) <= 70, f"{spec.name} handler is not thin"
+        assert "boto3" not in source and "os.environ" not in source, spec.name

@@ -1,0 +1,67 @@
+from docsafe.contract.result import build_analyze_result, polygon
+from docsafe.engines.base import Line, PageText, Word
+
+
+def page(lines: list[list[str]], unit: str = "pixel", paragraphs: list[int] | None = None) -> PageText:
+    built = []
+    for index, words in enumerate(lines):
+        ws = tuple(
+            Word(w, (10.0 * i, 20.0 * index, 10.0 * i + 8, 20.0 * index + 10), 0.9)
+            for i, w in enumerate(words)
+        )
+        built.append(
+            Line(
+                ws,
+                (0.0, 20.0 * index, 100.0, 20.0 * index + 10),
+                (paragraphs or list(range(len(lines))))[index],
+            )
+        )
+    return PageText(width=200, height=100, unit=unit, lines=tuple(built))
+
+
+def spans_text(content: str, span: dict[str, int]) -> str:
+    return content[span["offset"] : span["offset"] + span["length"]]
+
+
+def test_every_span_indexes_into_content() -> None:
+    result = build_analyze_result(
+        "prebuilt-read", [(1, page([["Hello", "world"], ["second"]])), (2, page([["two"]]))]
+    )
+    content = result["content"]
+    assert content == "Hello world\nsecond\ntwo"
+    for p in result["pages"]:
+        for word in p["words"]:
+            assert spans_text(content, word["span"]) == word["content"]
+        for line in p["lines"]:
+            assert spans_text(content, line["spans"][0]) == line["content"]
+    assert [spans_text(content, p["spans"][0]) for p in result["pages"]] == ["Hello world\nsecond", "two"]
+
+
+def test_lines_of_one_paragraph_form_one_paragraph() -> None:
+    result = build_analyze_result(
+        "prebuilt-read", [(1, page([["a", "b"], ["c"], ["d"]], paragraphs=[0, 0, 1]))]
+    )
+    assert [p["content"] for p in result["paragraphs"]] == ["a b\nc", "d"]
+    assert result["paragraphs"][0]["boundingRegions"][0]["pageNumber"] == 1
+
+
+def test_utf16_offsets_count_surrogate_pairs() -> None:
+    result = build_analyze_result("prebuilt-read", [(1, page([["😀", "x"]]))], "utf16CodeUnit")
+    words = result["pages"][0]["words"]
+    assert words[0]["span"] == {"offset": 0, "length": 2}
+    assert words[1]["span"] == {"offset": 3, "length": 1}
+    code_points = build_analyze_result("prebuilt-read", [(1, page([["😀", "x"]]))], "unicodeCodePoint")
+    assert code_points["pages"][0]["words"][1]["span"] == {"offset": 2, "length": 1}
+
+
+def test_empty_page_has_no_spans_and_the_required_fields() -> None:
+    result = build_analyze_result("prebuilt-read", [(1, PageText(100, 100, "pixel"))])
+    assert result["content"] == ""
+    (p,) = result["pages"]
+    assert p["spans"] == [] and p["words"] == [] and p["angle"] == 0
+    assert {"apiVersion", "modelId", "stringIndexType", "content", "pages"} <= result.keys()
+
+
+def test_polygons_run_clockwise_from_the_top_left() -> None:
+    assert polygon((1.0, 2.0, 3.0, 4.0), "pixel") == [1, 2, 3, 2, 3, 4, 1, 4]
+    assert polygon((1.23456, 2, 3, 4), "inch")[0] == 1.2346

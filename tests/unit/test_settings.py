@@ -1,0 +1,15 @@
+import pytest
+from docsafe.settings import Settings, SettingsError
+
+
+def test_settings_come_from_docsafe_variables_and_the_region() -> None:
+    settings = Settings.from_env(
+        {"DOCSAFE_JOBS_TABLE": "jobs", "DOCSAFE_RETENTION_SECONDS": "60", "AWS_REGION": "eu-central-1"}
+    )
+    assert (settings.jobs_table, settings.retention_seconds, settings.region) == ("jobs", 60, "eu-central-1")
+
+
+@pytest.mark.parametrize("seconds", ["0", "86401", "lots"])
+def test_retention_beyond_24_hours_is_refused(seconds: str) -> None:
+    with pytest.raises(SettingsError):
+        Settings.from_env({"DOCSAFE_RETENTION_SECONDS": seconds})
