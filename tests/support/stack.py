@@ -113,3 +113,16 @@ def local_stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]
     harness = Harness(stack, Gateway(stack, scheme="https"))
     yield harness
     harness.wait_for_executions()
+
+
+def table_from_template(logical_id: str) -> Any:
+    """A moto DynamoDB table shaped exactly as template.yaml declares `logical_id`."""
+    from docsafe.local.template import load_template
+
+    props = load_template().resources[logical_id]["Properties"]
+    return boto3.resource("dynamodb", region_name=REGION).create_table(
+        TableName=logical_id,
+        KeySchema=props["KeySchema"],
+        AttributeDefinitions=props["AttributeDefinitions"],
+        BillingMode=props["BillingMode"],
+    )

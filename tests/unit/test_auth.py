@@ -1,18 +1,12 @@
-import boto3
 import pytest
 from docsafe.auth import KeyStore, generate_key, hash_key, key_from_headers
-from docsafe.local.template import load_template
+
+from tests.support.stack import table_from_template
 
 
 @pytest.fixture
 def keys(aws: None) -> KeyStore:
-    props = load_template().resources["KeysTable"]["Properties"]
-    table = boto3.resource("dynamodb", region_name="eu-west-1").create_table(
-        TableName="keys",
-        KeySchema=props["KeySchema"],
-        AttributeDefinitions=props["AttributeDefinitions"],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    table = table_from_template("KeysTable")
     return KeyStore(table)
 
 

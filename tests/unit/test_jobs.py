@@ -1,7 +1,7 @@
-import boto3
 import pytest
 from docsafe.jobs import JobError, JobStore, Status, TransitionRejected
-from docsafe.local.template import load_template
+
+from tests.support.stack import table_from_template
 
 
 class Clock:
@@ -15,13 +15,7 @@ class Clock:
 @pytest.fixture
 def store(aws: None) -> tuple[JobStore, Clock]:
     # The table as template.yaml declares it.
-    props = load_template().resources["JobsTable"]["Properties"]
-    table = boto3.resource("dynamodb", region_name="eu-west-1").create_table(
-        TableName="jobs",
-        KeySchema=props["KeySchema"],
-        AttributeDefinitions=props["AttributeDefinitions"],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    table = table_from_template("JobsTable")
     clock = Clock()
     return JobStore(table, clock), clock
 
