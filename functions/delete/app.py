@@ -1,4 +1,5 @@
-"""DELETE an analyze operation: input, pages, result and record are purged at once (204)."""
+"""DELETE an analyze operation: key, record, input, pages and result are purged at once,
+and the client gets a receipt of what was destroyed."""
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import Response
@@ -17,15 +18,16 @@ app = api.create_app()
 def delete_result(model_id: str, result_id: str) -> Response:
     tenant = api.tenant_of(app)
     require_api_version(api.query(app))
-    Operations(services()).delete(tenant, result_id, model_id)
-    return Response(status_code=204, body="")
+    receipt = Operations(services()).delete(tenant, result_id, model_id)
+    # The Azure client accepts only 204 (no body): the receipt rides in a header.
+    return Response(status_code=204, body="", headers=api.receipt_headers(receipt))
 
 
 @app.delete("/v1/operations/<operation_id>")
 def delete_operation(operation_id: str) -> Response:
     tenant = api.tenant_of(app)
-    Operations(services()).delete(tenant, operation_id)
-    return Response(status_code=204, body="")
+    receipt = Operations(services()).delete(tenant, operation_id)
+    return api.json_response({"receipt": receipt.to_wire()})
 
 
 @logger.inject_lambda_context

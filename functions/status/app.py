@@ -28,7 +28,14 @@ def operation(operation_id: str) -> Response:
     tenant = api.tenant_of(app)
     snapshot = Operations(services()).snapshot(tenant, operation_id, with_result=False)
     headers = api.poll_headers(snapshot, services().settings.poll_after_seconds)
-    return api.json_response(api.operation_body(snapshot), headers=headers)
+    return api.json_response(api.operation_body(snapshot.job), headers=headers)
+
+
+@app.get("/v1/operations")
+def operations() -> Response:
+    tenant = api.tenant_of(app)
+    jobs = Operations(services()).list(tenant)
+    return api.json_response({"value": [api.operation_body(job) for job in jobs]})
 
 
 @app.get("/documentintelligence/documentModels")

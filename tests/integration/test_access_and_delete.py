@@ -89,7 +89,18 @@ def test_native_routes_give_status_and_result(local_stack: Harness) -> None:
     assert status.json()["status"] == "succeeded" and "analyzeResult" not in status.json()
     result = local_stack.request("GET", f"/v1/operations/{operation_id}/result", key, query="")
     assert result.status == 200 and result.json()["content"] == "native route"
-    assert local_stack.request("DELETE", f"/v1/operations/{operation_id}", key, query="").status == 204
+    deleted = local_stack.request("DELETE", f"/v1/operations/{operation_id}", key, query="")
+    assert deleted.status == 200
+    receipt = deleted.json()["receipt"]
+    assert receipt["operationId"] == operation_id and receipt["reason"] == "deleted"
+    assert receipt["destroyed"] == {
+        "dataKey": True,
+        "jobRecord": True,
+        "input": True,
+        "pages": 1,
+        "result": True,
+        "objects": 3,
+    }
     assert local_stack.stored_objects() == []
 
 

@@ -15,9 +15,11 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
+from docsafe.audit import Action
 from docsafe.contract.errors import operation_not_found
 from docsafe.contract.requests import AnalyzeRequest
 from docsafe.jobs import Job, Status
+from docsafe.retention import Receipt, purge_job
 from docsafe.runtime import Services
 
 logger = Logger(service="docsafe", child=True)
@@ -59,8 +61,15 @@ class Operations:
                 input=json.dumps({"tenant": tenant, "operationId": operation_id}),
             )
         except Exception:
-            self.purge(tenant, operation_id)
+            s.jobs.delete(tenant, operation_id)
+            s.objects.purge(tenant, operation_id)
             raise
+        s.audit.record(
+            tenant,
+            operation_id,
+            Action.SUBMITTED,
+            {"bytes": len(request.document), "format": request.format.value},
+        )
         logger.info(
             "analysis submitted",
             tenant=tenant,
@@ -83,7 +92,13 @@ class Operations:
         job = self._visible(tenant, operation_id, model_id)
         if job.status is not Status.SUCCEEDED or not with_result:
             return Snapshot(job)
-        return Snapshot(job, self._result(job))
+        result = self._result(job)
+        self._s.audit.record(tenant, operation_id, Action.READ)
+        return Snapshot(job, result)
+
+    def list(self, tenant: str) -> list[Job]:
+        """The tenant's operations still within retention, newest first."""
+        return self._s.jobs.list_for(tenant)
 
     def _result(self, job: Job) -> dict[str, Any]:
         s = self._s
@@ -91,25 +106,22 @@ class Operations:
         raw = s.objects.get(s.objects.result_ref(job.tenant, job.operation_id), job_key)
         return json.loads(raw)
 
-    def delete(self, tenant: str, operation_id: str, model_id: str | None = None) -> list[str]:
+    def delete(self, tenant: str, operation_id: str, model_id: str | None = None) -> Receipt:
         """Purge the job now: its key first (crypto-shredding), then every object."""
         job = self._visible(tenant, operation_id, model_id)
+        receipt = purge_job(self._s, tenant, operation_id, Action.DELETED)
         if not job.status.finished:
+            # The stages find the job gone and stop on their own; this only saves work.
             self._stop_execution(operation_id)
-        removed = self.purge(tenant, operation_id)
-        logger.info("analysis deleted", tenant=tenant, operation_id=operation_id, objects=len(removed))
-        return removed
-
-    def purge(self, tenant: str, operation_id: str) -> list[str]:
-        s = self._s
-        s.jobs.delete(tenant, operation_id)
-        return s.objects.purge(tenant, operation_id)
+        logger.info(
+            "analysis deleted", tenant=tenant, operation_id=operation_id, objects=len(receipt.objects)
+        )
+        return receipt
 
     def _stop_execution(self, operation_id: str) -> None:
         s = self._s
         arn = s.settings.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{operation_id}"
-        # Already finished or never started: the stages find the job gone either way.
-        with contextlib.suppress(ClientError):
+        with contextlib.suppress(ClientError):  # already finished, or never started
             s.stepfunctions.stop_execution(executionArn=arn, cause="deleted by the client")
 
     def _visible(self, tenant: str, operation_id: str, model_id: str | None) -> Job:

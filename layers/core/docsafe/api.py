@@ -12,7 +12,8 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from docsafe.analysis import Snapshot
 from docsafe.contract.errors import Conflict, DocSafeError, NotFound, Unauthorized
-from docsafe.jobs import Status, iso
+from docsafe.jobs import Job, Status, iso
+from docsafe.retention import Receipt
 from docsafe.settings import API_VERSION
 
 logger = Logger(service="docsafe", child=True)
@@ -106,9 +107,8 @@ def status_body(snapshot: Snapshot) -> dict[str, Any]:
     return body
 
 
-def operation_body(snapshot: Snapshot) -> dict[str, Any]:
+def operation_body(job: Job) -> dict[str, Any]:
     """The native /v1 operation resource: the state only, never the result."""
-    job = snapshot.job
     body: dict[str, Any] = {
         "operationId": job.operation_id,
         "modelId": job.model_id,
@@ -132,6 +132,10 @@ def result_body(snapshot: Snapshot) -> dict[str, Any]:
             inner_code="OperationNotComplete",
         )
     return snapshot.analyze_result
+
+
+def receipt_headers(receipt: Receipt) -> dict[str, str]:
+    return {"x-docsafe-receipt": json.dumps(receipt.to_wire(), separators=(",", ":"))}
 
 
 def poll_headers(snapshot: Snapshot, retry_after: int) -> dict[str, str]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr
+
+from docsafe import clock
 
 KEY_PREFIX = "dsk_"
 _TENANT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -56,9 +57,9 @@ class KeyRecord:
 class KeyStore:
     """The keys table: hash → tenant."""
 
-    def __init__(self, table: Any, clock: Callable[[], float] = time.time):
+    def __init__(self, table: Any, now: Callable[[], float] = clock.now):
         self._table = table
-        self._clock = clock
+        self._clock = now
 
     def create(self, tenant: str, key: str | None = None) -> tuple[str, KeyRecord]:
         """Store a new key for `tenant`; the plaintext is returned once and never kept."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,7 +9,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
+
+from docsafe import clock
 
 
 class Status(StrEnum):
@@ -85,9 +87,9 @@ def iso(epoch: float) -> str:
 class JobStore:
     """The jobs table, keyed by tenant and operation id."""
 
-    def __init__(self, table: Any, clock: Callable[[], float] = time.time):
+    def __init__(self, table: Any, now: Callable[[], float] = clock.now):
         self._table = table
-        self._clock = clock
+        self._clock = now
 
     def create(
         self,
@@ -130,6 +132,44 @@ class JobStore:
         if job is None or job.expired(self._clock()):
             return None
         return job
+
+    def list_for(self, tenant: str) -> list[Job]:
+        """The tenant's jobs that are still within retention, newest first."""
+        now = self._clock()
+        jobs: list[Job] = []
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("tenant").eq(tenant),
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._table.query(**kwargs)
+            jobs.extend(job for job in map(_from_item, page.get("Items", [])) if not job.expired(now))
+            if "LastEvaluatedKey" not in page:
+                return sorted(jobs, key=lambda job: job.created_at, reverse=True)
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def expiring(self, before: float) -> list[tuple[str, str]]:
+        """(tenant, operation id) of every job whose retention ends before `before`."""
+        found: list[tuple[str, str]] = []
+        kwargs: dict[str, Any] = {
+            "FilterExpression": Attr("expiresAt").lte(int(before)),
+            "ProjectionExpression": "tenant, operationId",
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._table.scan(**kwargs)
+            found.extend((item["tenant"], item["operationId"]) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def exists(self, tenant: str, operation_id: str) -> bool:
+        answer = self._table.get_item(
+            Key={"tenant": tenant, "operationId": operation_id},
+            ProjectionExpression="operationId",
+            ConsistentRead=True,
+        )
+        return "Item" in answer
 
     def transition(self, job: Job, to: Status, **changes: Any) -> None:
         """Move `job` to `to` if its stored state allows it; extra attributes ride along."""

@@ -35,6 +35,7 @@ from docsafe.jobs import Job, Status, TransitionRejected
 from docsafe.runtime import Services, services
 from docsafe.sealing import JobKey
 from docsafe.settings import get_settings
+from docsafe.storage import ObjectRef
 
 logger = Logger(service="docsafe", child=True)
 
@@ -109,14 +110,14 @@ class Pipeline:
     def prepare(self, ref: JobRef) -> list[int]:
         """Open the document, check it, and say which pages to read."""
         job, job_key = self._live(ref)
-        self._s.jobs.transition(job, Status.RUNNING)
+        self._transition(job, Status.RUNNING)
         with self._document(job, job_key) as document:
             pages = select_pages(job.options.get("pages"), document.page_count)
             if not pages:
                 raise InvalidPages(f"The document has {document.page_count} pages; none was selected.")
             if len(pages) > self._s.settings.max_pages:
                 raise TooManyPages(f"At most {self._s.settings.max_pages} pages can be analyzed at once.")
-            self._s.jobs.transition(job, Status.RUNNING, pageCount=len(pages))
+            self._transition(job, Status.RUNNING, pageCount=len(pages))
             logger.info(
                 "document prepared",
                 operation_id=ref.operation_id,
@@ -133,7 +134,7 @@ class Pipeline:
             page = document.page_text(page_number, engine, self._s.settings.render_dpi)
         objects = self._s.objects
         payload = json.dumps(page.to_json()).encode()
-        objects.put(objects.page_ref(ref.tenant, ref.operation_id, page_number), job_key, payload)
+        self._put_live(objects.page_ref(ref.tenant, ref.operation_id, page_number), job_key, payload)
         logger.info("page read", operation_id=ref.operation_id, page=page_number, lines=len(page.lines))
 
     def assemble(self, ref: JobRef, pages: list[int]) -> None:
@@ -145,16 +146,13 @@ class Pipeline:
             raw = objects.get(objects.page_ref(ref.tenant, ref.operation_id, page_number), job_key)
             texts.append((page_number, PageText.from_json(json.loads(raw))))
         result = build_analyze_result(job.model_id, texts, job.options.get("stringIndexType", "textElements"))
-        objects.put(
-            objects.result_ref(ref.tenant, ref.operation_id),
-            job_key,
-            json.dumps(result, ensure_ascii=False).encode(),
-        )
+        result_ref = objects.result_ref(ref.tenant, ref.operation_id)
+        self._put_live(result_ref, job_key, json.dumps(result, ensure_ascii=False).encode())
         try:
             self._s.jobs.transition(job, Status.SUCCEEDED)
         except TransitionRejected:
-            # Deleted while we assembled: take back what we just wrote.
-            self._s.objects.purge(ref.tenant, ref.operation_id)
+            # Deleted (or expired and purged) while we assembled: take back what we wrote.
+            objects.purge(ref.tenant, ref.operation_id)
             raise JobGone("job deleted during assembly") from None
         logger.info("analysis succeeded", operation_id=ref.operation_id, pages=len(pages))
 
@@ -174,6 +172,24 @@ class Pipeline:
             error_type=error_type,
             code=error.inner_code or error.code,
         )
+
+    def _transition(self, job: Job, to: Status, **changes: Any) -> None:
+        try:
+            self._s.jobs.transition(job, to, **changes)
+        except TransitionRejected:
+            raise JobGone("job deleted while it ran") from None
+
+    def _put_live(self, ref: ObjectRef, job_key: JobKey, payload: bytes) -> None:
+        """Store a sealed object only while its job exists.
+
+        A delete removes the record first and then lists the job's objects; checking the
+        record after our write means either that listing sees the object, or we see the
+        record gone and remove the object ourselves. Nothing is left behind either way.
+        """
+        self._s.objects.put(ref, job_key, payload)
+        if not self._s.jobs.exists(job_key.tenant, job_key.operation_id):
+            self._s.objects.delete(ref.bucket, ref.key)
+            raise JobGone("job deleted while it ran")
 
     def _live(self, ref: JobRef) -> tuple[Job, JobKey]:
         job = self._s.jobs.visible(ref.tenant, ref.operation_id)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from docsafe import aws
+from docsafe import aws, clock
+from docsafe.audit import AuditLog
 from docsafe.auth import KeyStore
 from docsafe.jobs import JobStore
 from docsafe.sealing import KeyService
@@ -21,23 +21,25 @@ class Services:
     settings: Settings
     jobs: JobStore
     api_keys: KeyStore
+    audit: AuditLog
     data_keys: KeyService
     objects: SealedStore
     stepfunctions: Any
     clock: Callable[[], float]
 
 
-def build_services(clock: Callable[[], float] = time.time) -> Services:
+def build_services(now: Callable[[], float] = clock.now) -> Services:
     settings = get_settings()
     dynamodb = aws.resource("dynamodb")
     return Services(
         settings=settings,
-        jobs=JobStore(dynamodb.Table(settings.jobs_table), clock),
-        api_keys=KeyStore(dynamodb.Table(settings.keys_table), clock),
+        jobs=JobStore(dynamodb.Table(settings.jobs_table), now),
+        api_keys=KeyStore(dynamodb.Table(settings.keys_table), now),
+        audit=AuditLog(dynamodb.Table(settings.audit_table), settings.audit_retention_days, now),
         data_keys=KeyService(aws.client("kms"), settings.kms_key_id),
         objects=SealedStore(aws.client("s3"), settings.documents_bucket, settings.results_bucket),
         stepfunctions=aws.client("stepfunctions"),
-        clock=clock,
+        clock=now,
     )
 
 

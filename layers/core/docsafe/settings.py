@@ -24,12 +24,18 @@ class Settings:
     region: str = "us-east-1"
     jobs_table: str = "docsafe-jobs"
     keys_table: str = "docsafe-keys"
+    audit_table: str = "docsafe-audit"
     documents_bucket: str = "docsafe-documents"
     results_bucket: str = "docsafe-results"
     kms_key_id: str = "alias/docsafe"
     state_machine_arn: str = ""
     ocr_engine: str = "tesseract"
     retention_seconds: int = MAX_RETENTION_SECONDS
+    # How often the purge runs; it removes every job that would pass its retention
+    # before the next run, so nothing is ever kept past the retention period.
+    # 0: a twelfth of the retention, at most five minutes.
+    purge_interval_seconds: int = 0
+    audit_retention_days: int = 90
     max_document_bytes: int = 50 * 1024 * 1024
     max_pages: int = 2000
     render_dpi: int = 300
@@ -42,6 +48,11 @@ class Settings:
                 f"retention must be between 1 and {MAX_RETENTION_SECONDS} seconds, "
                 f"got {self.retention_seconds}"
             )
+        if self.purge_interval_seconds == 0:
+            automatic = min(300, max(1, self.retention_seconds // 12))
+            object.__setattr__(self, "purge_interval_seconds", automatic)
+        if not 1 <= self.purge_interval_seconds <= max(1, self.retention_seconds // 2):
+            raise SettingsError("the purge must run at least twice per retention period")
         if self.ocr_engine not in {"tesseract"}:
             raise SettingsError(f"unknown OCR engine {self.ocr_engine!r}")
 

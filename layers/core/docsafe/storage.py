@@ -6,6 +6,7 @@ client supplied (file names stay out of storage, logs and Step Functions state).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,3 +68,14 @@ class SealedStore:
                     self._s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
                     removed.extend(f"{bucket}/{key['Key']}" for key in keys)
         return removed
+
+    def all_objects(self) -> Iterator[tuple[str, str, float]]:
+        """(bucket, key, last-modified epoch) of every object in both buckets."""
+        for bucket in (self.documents_bucket, self.results_bucket):
+            paginator = self._s3.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=bucket):
+                for item in page.get("Contents", []):
+                    yield bucket, item["Key"], item["LastModified"].timestamp()
+
+    def delete(self, bucket: str, key: str) -> None:
+        self._s3.delete_object(Bucket=bucket, Key=key)

@@ -27,6 +27,19 @@ from docsafe.local.stack import ACCOUNT_ID, LocalStack, install_dispatcher, invo
 from docsafe.local.template import HttpRoute
 
 API_GATEWAY_BODY_LIMIT = 10 * 1024 * 1024
+LOCAL_PURGE_SECONDS = 5
+# Settings that name the stack's own resources: always the local stack's.
+_STACK_RESOURCES = {
+    "DOCSAFE_JOBS_TABLE",
+    "DOCSAFE_KEYS_TABLE",
+    "DOCSAFE_AUDIT_TABLE",
+    "DOCSAFE_DOCUMENTS_BUCKET",
+    "DOCSAFE_RESULTS_BUCKET",
+    "DOCSAFE_KMS_KEY_ID",
+    "DOCSAFE_STATE_MACHINE_ARN",
+    "AWS_ENDPOINT_URL",
+    "AWS_REGION",
+}
 LOCAL_REGION = "us-east-1"
 
 
@@ -66,6 +79,7 @@ class LocalService:
     stack: LocalStack | None = None
     _moto: Any = None
     _http: ThreadingHTTPServer | None = None
+    _stopping: threading.Event = field(default_factory=threading.Event)
 
     @property
     def url(self) -> str:
@@ -95,12 +109,17 @@ class LocalService:
         self._moto.start()
         self._configure_moto()
         self.stack = provision(os.environ["AWS_REGION"], endpoint_url=self.aws_url)
+        user_set = set(os.environ)
         for name, value in self.stack.environment.items():
-            if name.startswith("POWERTOOLS_"):
-                os.environ.setdefault(name, value)  # the user's log level wins locally
-            else:
+            if name in _STACK_RESOURCES:
                 os.environ[name] = value
-        os.environ.setdefault("DOCSAFE_POLL_AFTER_SECONDS", "1")
+            else:
+                os.environ.setdefault(name, value)  # the user's tuning wins locally
+        if "DOCSAFE_PURGE_INTERVAL_SECONDS" not in user_set:
+            # Purge every few seconds, so a user can watch a job expire.
+            retention = int(os.environ.get("DOCSAFE_RETENTION_SECONDS", "86400"))
+            interval = min(LOCAL_PURGE_SECONDS, max(1, retention // 12))
+            os.environ["DOCSAFE_PURGE_INTERVAL_SECONDS"] = str(interval)
         from docsafe import runtime
 
         runtime.reset()
@@ -111,7 +130,20 @@ class LocalService:
         self._http = ThreadingHTTPServer((self.host, self.port), _front_end(self.stack))
         self._http.daemon_threads = True
         threading.Thread(target=self._http.serve_forever, name="docsafe-http", daemon=True).start()
+        threading.Thread(target=self._run_schedules, name="docsafe-schedules", daemon=True).start()
         return self
+
+    def _run_schedules(self) -> None:
+        """What EventBridge does in AWS: run the scheduled functions (the purge)."""
+        assert self.stack is not None
+        interval = int(os.environ["DOCSAFE_PURGE_INTERVAL_SECONDS"])
+        scheduled = [spec.name for spec in self.stack.functions.values() if spec.schedules]
+        while not self._stopping.wait(interval):
+            for name in scheduled:
+                try:
+                    invoke(self.stack, name, {"source": "aws.events", "detail-type": "Scheduled Event"})
+                except Exception:
+                    logging.getLogger("docsafe.local").exception("scheduled %s failed", name)
 
     def _configure_moto(self) -> None:
         config = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
@@ -125,6 +157,7 @@ class LocalService:
             pass
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._http is not None:
             self._http.shutdown()
             self._http.server_close()

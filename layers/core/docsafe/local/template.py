@@ -62,6 +62,7 @@ class FunctionSpec:
     handler: str
     environment: dict[str, Any] = field(default_factory=dict)
     routes: tuple[HttpRoute, ...] = ()
+    schedules: tuple[str, ...] = ()  # EventBridge schedule expressions
 
     @property
     def name(self) -> str:
@@ -94,12 +95,18 @@ class Template:
                 for event in props.get("Events", {}).values()
                 if event["Type"] == "HttpApi"
             )
+            schedules = tuple(
+                event["Properties"]["Schedule"]
+                for event in props.get("Events", {}).values()
+                if event["Type"] in ("Schedule", "ScheduleV2")
+            )
             specs[name] = FunctionSpec(
                 logical_id=name,
                 code_dir=REPO_ROOT / props["CodeUri"],
                 handler=props["Handler"],
                 environment=props.get("Environment", {}).get("Variables", {}),
                 routes=routes,
+                schedules=schedules,
             )
         return specs
 
