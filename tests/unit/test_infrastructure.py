@@ -114,3 +114,46 @@ def test_every_function_folder_has_a_thin_handler() -> None:
         assert "def lambda_handler" in source, spec.name
         assert len(source.splitlines()) <= 70, f"{spec.name} handler is not thin"
         assert "boto3" not in source and "os.environ" not in source, spec.name
+
+
+def test_custom_domain_uses_tls_1_2_or_newer() -> None:
+    (api,) = TEMPLATE.of_type("AWS::Serverless::HttpApi").values()
+    condition, domain, _ = api["Properties"]["Domain"]["Fn::If"]
+    assert condition == "HasCustomDomain"
+    assert domain["SecurityPolicy"] == "TLS_1_2"
+
+
+def test_traces_never_capture_responses_or_errors() -> None:
+    env = TEMPLATE.global_environment()
+    assert env["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+    assert env["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"
+    for spec in TEMPLATE.functions().values():
+        source = (spec.code_dir / "app.py").read_text()
+        if "capture_lambda_handler" in source:
+            assert "capture_lambda_handler(capture_response=False)" in source, spec.name
+        assert "log_event=True" not in source, spec.name
+
+
+def test_purge_runs_on_a_schedule_that_matches_its_setting() -> None:
+    purge = TEMPLATE.functions()["PurgeFunction"]
+    assert purge.schedules == ("rate(5 minutes)",)
+    assert TEMPLATE.global_environment()["DOCSAFE_PURGE_INTERVAL_SECONDS"] == "300"
+
+
+def test_audit_records_follow_their_own_retention() -> None:
+    props = TEMPLATE.resources["AuditTable"]["Properties"]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+    assert TEMPLATE.global_environment()["DOCSAFE_AUDIT_RETENTION_DAYS"] == {"Ref": "AuditRetentionDays"}
+
+
+def test_aws_clients_are_made_in_one_place() -> None:
+    # Only docsafe/aws.py builds clients for the service (local mode builds moto's).
+    package = REPO_ROOT / "layers" / "core" / "docsafe"
+    offenders = [
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if re.search(r"boto3\.(client|resource|session)|Session\(", path.read_text())
+        and path.name != "aws.py"
+        and "local" not in path.parts
+    ]
+    assert offenders == []
