@@ -18,6 +18,7 @@ from boto3.dynamodb.conditions import Attr, Key
 
 from docsafe import clock
 from docsafe.jobs import iso
+from docsafe.tables import all_items
 
 
 class Action(StrEnum):
@@ -90,23 +91,17 @@ class AuditLog:
         kwargs: dict[str, Any] = {"KeyConditionExpression": Key("tenant").eq(tenant)}
         if operation_id is not None:
             kwargs["FilterExpression"] = Attr("operation").eq(fingerprint(operation_id))
-        found: list[AuditEntry] = []
-        while True:
-            page = self._table.query(**kwargs)
-            found.extend(
-                AuditEntry(
-                    tenant=item["tenant"],
-                    operation=item["operation"],
-                    action=Action(item["action"]),
-                    at=float(item["at"]),
-                    entry_id=item["entryId"],
-                    details={name: _plain(value) for name, value in item["details"].items()},
-                )
-                for item in page.get("Items", [])
+        return [
+            AuditEntry(
+                tenant=item["tenant"],
+                operation=item["operation"],
+                action=Action(item["action"]),
+                at=float(item["at"]),
+                entry_id=item["entryId"],
+                details={name: _plain(value) for name, value in item["details"].items()},
             )
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            for item in all_items(self._table.query, **kwargs)
+        ]
 
 
 def _plain(value: Any) -> Any:

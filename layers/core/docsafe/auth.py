@@ -16,6 +16,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr
 
 from docsafe import clock
+from docsafe.tables import all_items
 
 KEY_PREFIX = "dsk_"
 _TENANT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -90,26 +91,20 @@ class KeyStore:
         return str(item["tenant"])
 
     def list(self) -> list[KeyRecord]:
-        records: list[KeyRecord] = []
-        kwargs: dict[str, Any] = {}
-        while True:
-            page = self._table.scan(**kwargs)
-            records.extend(
-                KeyRecord(
-                    key_id=item["keyId"],
-                    tenant=item["tenant"],
-                    created_at=float(item["createdAt"]),
-                    revoked=bool(item.get("revoked")),
-                )
-                for item in page.get("Items", [])
+        records = [
+            KeyRecord(
+                key_id=item["keyId"],
+                tenant=item["tenant"],
+                created_at=float(item["createdAt"]),
+                revoked=bool(item.get("revoked")),
             )
-            if "LastEvaluatedKey" not in page:
-                return sorted(records, key=lambda record: record.created_at)
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            for item in all_items(self._table.scan)
+        ]
+        return sorted(records, key=lambda record: record.created_at)
 
     def revoke(self, key_id: str) -> bool:
         """Revoke the key whose id (the first 12 hex digits of its hash) is `key_id`."""
-        items = self._table.scan(FilterExpression=Attr("keyId").eq(key_id)).get("Items", [])
+        items = list(all_items(self._table.scan, FilterExpression=Attr("keyId").eq(key_id)))
         for item in items:
             self._table.update_item(
                 Key={"keyHash": item["keyHash"]},

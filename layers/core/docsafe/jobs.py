@@ -13,6 +13,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from docsafe import clock
+from docsafe.tables import all_items
 
 
 class Status(StrEnum):
@@ -136,32 +137,21 @@ class JobStore:
     def list_for(self, tenant: str) -> list[Job]:
         """The tenant's jobs that are still within retention, newest first."""
         now = self._clock()
-        jobs: list[Job] = []
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("tenant").eq(tenant),
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._table.query(**kwargs)
-            jobs.extend(job for job in map(_from_item, page.get("Items", [])) if not job.expired(now))
-            if "LastEvaluatedKey" not in page:
-                return sorted(jobs, key=lambda job: job.created_at, reverse=True)
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = all_items(
+            self._table.query, KeyConditionExpression=Key("tenant").eq(tenant), ConsistentRead=True
+        )
+        jobs = [job for job in map(_from_item, items) if not job.expired(now)]
+        return sorted(jobs, key=lambda job: job.created_at, reverse=True)
 
     def expiring(self, before: float) -> list[tuple[str, str]]:
         """(tenant, operation id) of every job whose retention ends before `before`."""
-        found: list[tuple[str, str]] = []
-        kwargs: dict[str, Any] = {
-            "FilterExpression": Attr("expiresAt").lte(int(before)),
-            "ProjectionExpression": "tenant, operationId",
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._table.scan(**kwargs)
-            found.extend((item["tenant"], item["operationId"]) for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = all_items(
+            self._table.scan,
+            FilterExpression=Attr("expiresAt").lte(int(before)),
+            ProjectionExpression="tenant, operationId",
+            ConsistentRead=True,
+        )
+        return [(item["tenant"], item["operationId"]) for item in items]
 
     def exists(self, tenant: str, operation_id: str) -> bool:
         answer = self._table.get_item(
