@@ -96,3 +96,26 @@ def test_bad_key_is_refused_with_401(server: Server) -> None:
     answer = client.send_request(HttpRequest("GET", f"/documentModels?api-version={API_VERSION}"))
     assert answer.status_code == 401
     assert answer.json()["error"]["code"] == "401"
+
+
+def test_azure_client_gets_tables_and_key_value_pairs_from_prebuilt_layout(server: Server) -> None:
+    from azure.ai.documentintelligence.models import DocumentAnalysisFeature
+
+    from tests.support.documents import FORM_FIELDS, FORM_TABLE, form_image
+
+    client = client_for(server, "alpha")
+    poller = client.begin_analyze_document(
+        "prebuilt-layout",
+        io.BytesIO(encode(form_image(), "PNG")),
+        features=[DocumentAnalysisFeature.KEY_VALUE_PAIRS],
+        polling_interval=0.5,
+    )
+    result = poller.result()
+    (table,) = result.tables
+    assert (table.row_count, table.column_count) == (len(FORM_TABLE), len(FORM_TABLE[0]))
+    cells = {(cell.row_index, cell.column_index): cell.content for cell in table.cells}
+    assert cells[(1, 0)] == "Apples" and cells[(2, 2)] == "4.20"
+    pairs = {kv.key.content: kv.value.content for kv in result.key_value_pairs if kv.value}
+    assert all(pairs[label] == value for label, value in FORM_FIELDS)
+    assert [mark.state for mark in result.pages[0].selection_marks] == ["selected", "unselected"]
+    client.delete_analyze_result(model_id="prebuilt-layout", result_id=poller.details["operation_id"])

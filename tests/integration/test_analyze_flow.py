@@ -105,11 +105,11 @@ def test_a_failing_page_fails_the_job_without_leaking_details(
     original = tesseract.TesseractEngine.read
     calls = {"n": 0}
 
-    def flaky(self, image):  # type: ignore[no-untyped-def]
+    def flaky(self, image, layout=False):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 2:
             raise EngineFailed("secret page words")
-        return original(self, image)
+        return original(self, image, layout)
 
     monkeypatch.setattr(tesseract.TesseractEngine, "read", flaky)
     key = local_stack.new_key("acme")
@@ -132,3 +132,49 @@ def test_unsupported_format_is_refused_up_front(local_stack: Harness) -> None:
     assert answer.status == 415
     assert answer.json()["error"]["innererror"]["code"] == "InvalidContent"
     assert local_stack.job_records() == [] and local_stack.stored_objects() == []
+
+
+def test_layout_model_returns_tables_marks_and_key_value_pairs(local_stack: Harness) -> None:
+    from tests.support.documents import FORM_TABLE, form_image
+
+    key = local_stack.new_key("acme")
+    location = local_stack.submit(
+        encode(form_image(), "PNG"), key, model="prebuilt-layout", query="features=keyValuePairs"
+    )
+    result = local_stack.wait(location, key)["analyzeResult"]
+    assert result["modelId"] == "prebuilt-layout"
+    assert [(t["rowCount"], t["columnCount"]) for t in result["tables"]] == [(len(FORM_TABLE), 3)]
+    assert len(result["pages"][0]["selectionMarks"]) == 2
+    assert {"Name:", "Date:", "Policy:"} <= {kv["key"]["content"] for kv in result["keyValuePairs"]}
+
+
+def test_layout_of_a_born_digital_pdf_uses_the_text_layer_and_finds_the_rules(local_stack: Harness) -> None:
+    from tests.support.documents import text_pdf_with_table
+
+    key = local_stack.new_key("acme")
+    location = local_stack.submit(
+        text_pdf_with_table(), key, model="prebuilt-layout", query="outputContentFormat=markdown"
+    )
+    result = local_stack.wait(location, key)["analyzeResult"]
+    (table,) = result["tables"]
+    assert (table["rowCount"], table["columnCount"]) == (2, 2)
+    assert "| Name | Value |" in result["content"] and "| alpha | 42 |" in result["content"]
+
+
+def test_unsupported_features_and_formats_are_refused(local_stack: Harness) -> None:
+    key = local_stack.new_key("acme")
+    pdf = text_pdf([["x"]])
+    for model, query in [
+        ("prebuilt-read", "features=keyValuePairs"),
+        ("prebuilt-layout", "features=barcodes"),
+        ("prebuilt-read", "outputContentFormat=markdown"),
+    ]:
+        answer = local_stack.request(
+            "POST",
+            f"/documentintelligence/documentModels/{model}:analyze",
+            key,
+            query=f"api-version=2024-11-30&{query}",
+            body=pdf,
+        )
+        assert answer.status == 400, (model, query)
+        assert answer.json()["error"]["target"] in ("features", "outputContentFormat")

@@ -99,10 +99,10 @@ def test_a_delete_while_the_job_runs_wins_and_leaves_nothing(
     reading, release = threading.Event(), threading.Event()
     original = tesseract.TesseractEngine.read
 
-    def held(self, image):  # type: ignore[no-untyped-def]
+    def held(self, image, layout=False):  # type: ignore[no-untyped-def]
         reading.set()
         assert release.wait(30)
-        return original(self, image)
+        return original(self, image, layout)
 
     monkeypatch.setattr(tesseract.TesseractEngine, "read", held)
     key = local_stack.new_key("acme")

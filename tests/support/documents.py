@@ -46,6 +46,19 @@ def scanned_pdf(pages: Sequence[Image.Image], resolution: float = 150.0) -> byte
 
 def text_pdf(pages: Sequence[Sequence[str]], font_size: int = 14) -> bytes:
     """A born-digital PDF: each page's lines as real text (Helvetica), Letter size."""
+    streams = []
+    for lines in pages:
+        commands = [b"BT", f"/F1 {font_size} Tf".encode(), f"{font_size * 1.5:.1f} TL".encode(), b"72 720 Td"]
+        for line in lines:
+            escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+            commands.append(f"({escaped}) Tj T*".encode("latin-1"))
+        commands.append(b"ET")
+        streams.append(b"\n".join(commands))
+    return _pdf_with_streams(streams)
+
+
+def _pdf_with_streams(page_streams: Sequence[bytes]) -> bytes:
+    """A Letter-size PDF with one content stream per page and Helvetica as /F1."""
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:
@@ -56,13 +69,8 @@ def text_pdf(pages: Sequence[Sequence[str]], font_size: int = 14) -> bytes:
     pages_id = add(b"")
     font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
     page_ids = []
-    for lines in pages:
-        commands = [b"BT", f"/F1 {font_size} Tf".encode(), f"{font_size * 1.5:.1f} TL".encode(), b"72 720 Td"]
-        for line in lines:
-            escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-            commands.append(f"({escaped}) Tj T*".encode("latin-1"))
-        commands.append(b"ET")
-        stream = zlib.compress(b"\n".join(commands))
+    for page_stream in page_streams:
+        stream = zlib.compress(page_stream)
         content = add(
             b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"
         )
@@ -92,6 +100,70 @@ def text_pdf(pages: Sequence[Sequence[str]], font_size: int = 14) -> bytes:
     return out.getvalue()
 
 
+def text_pdf_with_table() -> bytes:
+    """A born-digital page with a 2x2 ruled table: text layer words, drawn rules."""
+    rules = [
+        "1 w",
+        "72 700 m 372 700 l S",
+        "72 670 m 372 670 l S",
+        "72 640 m 372 640 l S",
+        "72 700 m 72 640 l S",
+        "222 700 m 222 640 l S",
+        "372 700 m 372 640 l S",
+    ]
+    words = [(80, 680, "Name"), (230, 680, "Value"), (80, 650, "alpha"), (230, 650, "42")]
+    commands = rules + ["BT /F1 12 Tf"] + [f"1 0 0 1 {x} {y} Tm ({text}) Tj" for x, y, text in words] + ["ET"]
+    return _pdf_with_streams([b"\n".join(c.encode() for c in commands)])
+
+
 def words_of(text: str) -> set[str]:
     """Lower-case words without punctuation, for comparing OCR output with what we drew."""
     return {word.strip(".,:;!?()").lower() for word in text.split() if word.strip(".,:;!?()")}
+
+
+FORM_FIELDS = [("Name:", "John Smith"), ("Date:", "2026-03-14"), ("Policy:", "PX-4471")]
+FORM_TABLE = [
+    ["Item", "Qty", "Price"],
+    ["Apples", "3", "1.50"],
+    ["Pears", "12", "4.20"],
+    ["Plums", "7", "2.80"],
+]
+FORM_CHECKBOXES = [("Email", True), ("Post", False)]
+
+
+def form_image(size: tuple[int, int] = (1700, 1400), font_size: int = 36) -> Image.Image:
+    """A filled form: labelled fields, a ruled table and two check boxes."""
+    page = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=font_size)
+    draw.text((100, 70), "Order Form", font=font, fill=0)
+    y = 170
+    for label, value in FORM_FIELDS:
+        draw.text((100, y), label, font=font, fill=0)
+        draw.text((360, y), value, font=font, fill=0)
+        y += 70
+    # The table: 4 rows x 3 columns, ruled.
+    left, top, widths, row_height = 100, 420, [500, 250, 300], 70
+    right = left + sum(widths)
+    for row in range(len(FORM_TABLE) + 1):
+        draw.line([(left, top + row * row_height), (right, top + row * row_height)], fill=0, width=3)
+    x = left
+    for column in range(len(widths) + 1):
+        draw.line([(x, top), (x, top + len(FORM_TABLE) * row_height)], fill=0, width=3)
+        if column < len(widths):
+            x += widths[column]
+    for row, cells in enumerate(FORM_TABLE):
+        x = left
+        for column, text in enumerate(cells):
+            draw.text((x + 20, top + row * row_height + 15), text, font=font, fill=0)
+            x += widths[column]
+    # Check boxes with their labels.
+    y = top + len(FORM_TABLE) * row_height + 90
+    x = 100
+    for label, checked in FORM_CHECKBOXES:
+        draw.rectangle([x, y, x + 32, y + 32], outline=0, width=3)
+        if checked:
+            draw.rectangle([x + 8, y + 8, x + 24, y + 24], fill=0)
+        draw.text((x + 50, y - 4), label, font=font, fill=0)
+        x += 400
+    return page

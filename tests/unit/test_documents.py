@@ -15,7 +15,7 @@ class RecordingEngine:
     def __init__(self) -> None:
         self.images: list[Image.Image] = []
 
-    def read(self, image: Image.Image) -> PageText:
+    def read(self, image: Image.Image, layout: bool = False) -> PageText:
         from docsafe.engines.base import Line, Word
 
         self.images.append(image.copy())

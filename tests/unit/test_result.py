@@ -1,4 +1,4 @@
-from docsafe.contract.result import build_analyze_result, polygon
+from docsafe.contract.result import ResultOptions, build_analyze_result, polygon
 from docsafe.engines.base import Line, PageText, Word
 
 
@@ -46,11 +46,13 @@ def test_lines_of_one_paragraph_form_one_paragraph() -> None:
 
 
 def test_utf16_offsets_count_surrogate_pairs() -> None:
-    result = build_analyze_result("prebuilt-read", [(1, page([["😀", "x"]]))], "utf16CodeUnit")
+    result = build_analyze_result("prebuilt-read", [(1, page([["😀", "x"]]))], ResultOptions("utf16CodeUnit"))
     words = result["pages"][0]["words"]
     assert words[0]["span"] == {"offset": 0, "length": 2}
     assert words[1]["span"] == {"offset": 3, "length": 1}
-    code_points = build_analyze_result("prebuilt-read", [(1, page([["😀", "x"]]))], "unicodeCodePoint")
+    code_points = build_analyze_result(
+        "prebuilt-read", [(1, page([["😀", "x"]]))], ResultOptions("unicodeCodePoint")
+    )
     assert code_points["pages"][0]["words"][1]["span"] == {"offset": 2, "length": 1}
 
 
@@ -63,5 +65,5 @@ def test_empty_page_has_no_spans_and_the_required_fields() -> None:
 
 
 def test_polygons_run_clockwise_from_the_top_left() -> None:
-    assert polygon((1.0, 2.0, 3.0, 4.0), "pixel") == [1, 2, 3, 2, 3, 4, 1, 4]
-    assert polygon((1.23456, 2, 3, 4), "inch")[0] == 1.2346
+    assert polygon((1.0, 2.0, 3.0, 4.0), PageText(10, 10, "pixel")) == [1, 2, 3, 2, 3, 4, 1, 4]
+    assert polygon((1.23456, 2, 3, 4), PageText(10, 10, "inch"))[0] == 1.2346

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -35,12 +35,12 @@ class Document:
     _image: Any = None
     _pdf: Any = None
 
-    def page_text(self, page_number: int, engine: OcrEngine, dpi: int) -> PageText:
-        """The text of page `page_number` (1-based)."""
+    def page_text(self, page_number: int, engine: OcrEngine, dpi: int, layout: bool = False) -> PageText:
+        """What is on page `page_number` (1-based): text, and with `layout` its structure."""
         if self._pdf is not None:
-            return _pdf_page_text(self._pdf[page_number - 1], engine, dpi)
+            return _pdf_page_text(self._pdf[page_number - 1], engine, dpi, layout)
         self._image.seek(page_number - 1)
-        return engine.read(_prepared(self._image))
+        return engine.read(_prepared(self._image), layout=layout)
 
     def close(self) -> None:
         if self._pdf is not None:
@@ -91,27 +91,28 @@ def _prepared(image: Image.Image) -> Image.Image:
     return frame
 
 
-def _pdf_page_text(page: Any, engine: OcrEngine, dpi: int) -> PageText:
+LAYOUT_DPI = 150  # enough to see rules and check boxes on a text-layer page
+
+
+def _pdf_page_text(page: Any, engine: OcrEngine, dpi: int, layout: bool) -> PageText:
     width_pt, height_pt = page.get_size()
     text_layer = _text_layer(page, width_pt, height_pt)
     if text_layer is not None:
-        return text_layer
+        if not layout:
+            return text_layer
+        from docsafe.engines.layout import with_layout
+
+        image = page.render(scale=LAYOUT_DPI / POINTS_PER_INCH, grayscale=True).to_pil()
+        return with_layout(text_layer, image, scale=LAYOUT_DPI)
     scale = dpi / POINTS_PER_INCH
     if width_pt * scale * height_pt * scale > MAX_PIXELS:
         scale = (MAX_PIXELS / (width_pt * height_pt)) ** 0.5
     bitmap = page.render(scale=scale, grayscale=True)
     image = bitmap.to_pil()
     pixels_per_inch = scale * POINTS_PER_INCH
-    read = engine.read(image)
-    inches = read.scaled(1.0 / pixels_per_inch, "inch")
+    inches = engine.read(image, layout=layout).scaled(1.0 / pixels_per_inch, "inch")
     # Report the page's own size, not the rendered bitmap's rounding of it.
-    return PageText(
-        width=width_pt / POINTS_PER_INCH,
-        height=height_pt / POINTS_PER_INCH,
-        unit="inch",
-        angle=inches.angle,
-        lines=inches.lines,
-    )
+    return replace(inches, width=width_pt / POINTS_PER_INCH, height=height_pt / POINTS_PER_INCH)
 
 
 def _text_layer(page: Any, width_pt: float, height_pt: float) -> PageText | None:

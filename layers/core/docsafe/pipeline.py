@@ -18,8 +18,8 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from docsafe.contract.requests import select_pages
-from docsafe.contract.result import build_analyze_result
+from docsafe.contract.requests import result_options, select_pages
+from docsafe.contract.result import LAYOUT_MODELS, build_analyze_result
 from docsafe.documents import Document, open_document
 from docsafe.engines import create_engine
 from docsafe.engines.base import OcrEngine, PageText
@@ -131,7 +131,8 @@ class Pipeline:
         job, job_key = self._live(ref)
         engine = self._engine_factory(job.options.get("locale", "en"))
         with self._document(job, job_key) as document:
-            page = document.page_text(page_number, engine, self._s.settings.render_dpi)
+            layout = job.model_id in LAYOUT_MODELS
+            page = document.page_text(page_number, engine, self._s.settings.render_dpi, layout)
         objects = self._s.objects
         payload = json.dumps(page.to_json()).encode()
         self._put_live(objects.page_ref(ref.tenant, ref.operation_id, page_number), job_key, payload)
@@ -145,7 +146,7 @@ class Pipeline:
         for page_number in pages:
             raw = objects.get(objects.page_ref(ref.tenant, ref.operation_id, page_number), job_key)
             texts.append((page_number, PageText.from_json(json.loads(raw))))
-        result = build_analyze_result(job.model_id, texts, job.options.get("stringIndexType", "textElements"))
+        result = build_analyze_result(job.model_id, texts, result_options(job.options))
         result_ref = objects.result_ref(ref.tenant, ref.operation_id)
         self._put_live(result_ref, job_key, json.dumps(result, ensure_ascii=False).encode())
         try:

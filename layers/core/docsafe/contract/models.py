@@ -18,6 +18,13 @@ PREBUILT_MODELS: dict[str, dict[str, Any]] = {
         "createdDateTime": _CREATED,
         "apiVersion": API_VERSION,
     },
+    "prebuilt-layout": {
+        "modelId": "prebuilt-layout",
+        "description": "Extract text and layout: paragraphs, tables, selection marks, sections, "
+        "and key-value pairs with features=keyValuePairs; markdown output.",
+        "createdDateTime": _CREATED,
+        "apiVersion": API_VERSION,
+    },
 }
 
 

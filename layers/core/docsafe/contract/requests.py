@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from docsafe.contract.errors import InvalidArgument, InvalidRequest, UnsupportedMediaType
-from docsafe.contract.result import STRING_INDEX_TYPES
+from docsafe.contract.result import LAYOUT_MODELS, STRING_INDEX_TYPES, ResultOptions
 from docsafe.formats import Format, sniff
 from docsafe.settings import API_VERSION
 
@@ -74,9 +74,10 @@ def select_pages(spec: str | None, page_count: int) -> list[int]:
     return sorted(chosen)
 
 
-def parse_options(query: Mapping[str, str]) -> dict[str, str]:
+def parse_options(query: Mapping[str, str], model_id: str = "prebuilt-read") -> dict[str, str]:
     """The analyze options DocSafe honours; unsupported ones answer 400, never ignored."""
     options: dict[str, str] = {}
+    layout = model_id in LAYOUT_MODELS
     if pages := query.get("pages"):
         parse_pages(pages)
         options["pages"] = pages.replace(" ", "")
@@ -89,18 +90,25 @@ def parse_options(query: Mapping[str, str]) -> dict[str, str]:
             )
         options["locale"] = locale
     if features := query.get("features"):
-        raise InvalidArgument(
-            f"features are not supported by this model: {features[:100]}",
-            inner_code="InvalidParameter",
-            target="features",
-        )
+        requested = {feature.strip() for feature in features.split(",") if feature.strip()}
+        supported = {"keyValuePairs"} if layout else set()
+        if unsupported := sorted(requested - supported):
+            raise InvalidArgument(
+                f"Not supported by {model_id}: features {', '.join(unsupported)[:200]}. "
+                f"Supported: {', '.join(sorted(supported)) or 'none'}.",
+                inner_code="InvalidParameter",
+                target="features",
+            )
+        options["features"] = ",".join(sorted(requested))
     output_format = query.get("outputContentFormat", "text")
-    if output_format != "text":
+    if output_format not in (("text", "markdown") if layout else ("text",)):
         raise InvalidArgument(
-            "outputContentFormat must be 'text'.",
+            f"outputContentFormat must be {'text or markdown' if layout else 'text'} for {model_id}.",
             inner_code="InvalidParameter",
             target="outputContentFormat",
         )
+    if output_format == "markdown":
+        options["outputContentFormat"] = "markdown"
     index_type = query.get("stringIndexType", "textElements")
     if index_type not in STRING_INDEX_TYPES:
         raise InvalidArgument(
@@ -166,3 +174,12 @@ def _document_from_json(body: bytes, max_bytes: int) -> bytes:
         raise InvalidArgument(
             "base64Source is not valid base64.", inner_code="InvalidBase64", target="base64Source"
         ) from None
+
+
+def result_options(options: Mapping[str, str]) -> ResultOptions:
+    """How the result is to be built, from the options stored with the job."""
+    return ResultOptions(
+        string_index_type=options.get("stringIndexType", "textElements"),
+        markdown=options.get("outputContentFormat") == "markdown",
+        key_value_pairs="keyValuePairs" in options.get("features", "").split(","),
+    )

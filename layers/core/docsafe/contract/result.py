@@ -1,16 +1,26 @@
-"""Builds the analyzeResult of the Azure Document Intelligence v4.0 contract from the text
-of each page: `content` holds every line, and every span indexes into it."""
+"""Builds the analyzeResult of the Azure Document Intelligence v4.0 contract from what the
+engine found on each page. `content` holds the whole text (plain or markdown); every span
+of every element indexes into it, in the string index type the client asked for."""
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from docsafe.engines.base import Box, PageText
+from docsafe.engines.base import Box, Line, PageText, Table, center_in
 from docsafe.settings import API_VERSION
 
 STRING_INDEX_TYPES = ("textElements", "unicodeCodePoint", "utf16CodeUnit")
+LAYOUT_MODELS = ("prebuilt-layout",)
+
+
+@dataclass(frozen=True)
+class ResultOptions:
+    string_index_type: str = "textElements"
+    markdown: bool = False
+    key_value_pairs: bool = False
 
 
 def _length_function(string_index_type: str) -> Callable[[str], int]:
@@ -23,14 +33,18 @@ def _length_function(string_index_type: str) -> Callable[[str], int]:
     return len
 
 
-def polygon(box: Box, unit: str) -> list[float]:
-    """The box as a clockwise polygon from the top-left corner."""
-    left, top, right, bottom = (_round(v, unit) for v in box)
-    return [left, top, right, top, right, bottom, left, bottom]
-
-
 def _round(value: float, unit: str) -> float:
     return float(round(value)) if unit == "pixel" else round(value, 4)
+
+
+def polygon(box: Box, page: PageText) -> list[float]:
+    """The box as a clockwise polygon from its top-left corner, on the page as sent."""
+    left, top, right, bottom = box
+    points: list[float] = []
+    for x, y in ((left, top), (right, top), (right, bottom), (left, bottom)):
+        px, py = page.to_page(x, y)
+        points += [_round(px, page.unit), _round(py, page.unit)]
+    return points
 
 
 class _Content:
@@ -51,91 +65,302 @@ class _Content:
         self._offset += span["length"]
         return span
 
+    def separate(self, separator: str) -> None:
+        """Put `separator` between what came before and what comes next."""
+        if self._offset:
+            self.add(separator)
+
     def text(self) -> str:
         return "".join(self._parts)
+
+
+@dataclass
+class _Token:
+    """A word or a selection mark as placed in content."""
+
+    text: str
+    box: Box
+    span: dict[str, int]
+
+
+def _merge_spans(spans: list[dict[str, int]]) -> list[dict[str, int]]:
+    """Adjacent or overlapping spans become one (a cell's words, a line's words)."""
+    merged: list[dict[str, int]] = []
+    for span in sorted(spans, key=lambda s: s["offset"]):
+        if merged and span["offset"] <= merged[-1]["offset"] + merged[-1]["length"] + 1:
+            last = merged[-1]
+            end = max(last["offset"] + last["length"], span["offset"] + span["length"])
+            last["length"] = end - last["offset"]
+        else:
+            merged.append(dict(span))
+    return merged
+
+
+class _PageWriter:
+    """Writes one page into content and collects its elements."""
+
+    def __init__(self, builder: _Builder, page_number: int, page: PageText):
+        self.b = builder
+        self.number = page_number
+        self.page = page
+        self.words: list[dict[str, Any]] = []
+        self.lines: list[dict[str, Any]] = []
+        self.tokens: list[_Token] = []
+        self.start: int | None = None
+
+    def region(self, box: Box) -> dict[str, Any]:
+        return {"pageNumber": self.number, "polygon": polygon(box, self.page)}
+
+    def _word(self, text: str, box: Box, confidence: float) -> dict[str, int]:
+        span = self.b.content.add(text)
+        self.words.append(
+            {"content": text, "polygon": polygon(box, self.page), "confidence": confidence, "span": span}
+        )
+        self.tokens.append(_Token(text, box, span))
+        return span
+
+    def _begin(self) -> None:
+        if self.start is None:
+            self.start = self.b.content.offset
+
+    def write_line(self, line: Line) -> dict[str, int]:
+        self.b.content.separate("\n")
+        self._begin()
+        start = self.b.content.offset
+        for index, word in enumerate(line.words):
+            if index:
+                self.b.content.add(" ")
+            self._word(word.text, word.box, word.confidence)
+        span = {"offset": start, "length": self.b.content.offset - start}
+        self._add_line(line, [span])
+        return span
+
+    def _add_line(self, line: Line, spans: list[dict[str, int]]) -> None:
+        self.lines.append({"content": line.text, "polygon": polygon(line.box, self.page), "spans": spans})
+        if line.handwritten:
+            self.b.handwritten.extend(spans)
+
+    def write_markdown_table(self, table: Table, lines: list[Line]) -> None:
+        """The table as a markdown pipe table; its words get spans inside it."""
+        content = self.b.content
+        content.separate("\n\n")
+        self._begin()
+        words = [w for line in lines for w in line.words]
+        word_spans: dict[int, dict[str, int]] = {}
+        grid: dict[tuple[int, int], list[int]] = {}
+        for index, word in enumerate(words):
+            cell = next((c for c in table.cells if center_in(word.box, c.box)), None)
+            if cell is not None:
+                grid.setdefault((cell.row, cell.column), []).append(index)
+        for row in range(table.row_count):
+            content.add("|")
+            for column in range(table.column_count):
+                content.add(" ")
+                for position, index in enumerate(grid.get((row, column), [])):
+                    if position:
+                        content.add(" ")
+                    word = words[index]
+                    word_spans[index] = self._word(word.text, word.box, word.confidence)
+                content.add(" |")
+            content.add("\n")
+            if row == 0:
+                content.add("|" + " --- |" * table.column_count + "\n")
+        # Lines cut through by the table keep the spans of their own words.
+        position = 0
+        for line in lines:
+            spans = [word_spans[i] for i in range(position, position + len(line.words)) if i in word_spans]
+            position += len(line.words)
+            self._add_line(line, _merge_spans(spans))
+
+    def write_marks(self) -> None:
+        for mark in self.page.selection_marks:
+            if self.b.options.markdown:
+                token = "☒" if mark.selected else "☐"
+            else:
+                token = ":selected:" if mark.selected else ":unselected:"
+            self.b.content.separate("\n")
+            self._begin()
+            span = self.b.content.add(token)
+            self.tokens.append(_Token(token, mark.box, span))
+            self.b.selection_marks.append(
+                {
+                    "state": "selected" if mark.selected else "unselected",
+                    "polygon": polygon(mark.box, self.page),
+                    "confidence": round(mark.confidence, 3),
+                    "span": span,
+                }
+            )
+
+    def element(self, box: Box) -> dict[str, Any]:
+        """Content, region and spans of whatever lies inside `box`."""
+        inside = [t for t in self.tokens if center_in(t.box, box)]
+        return {
+            "content": " ".join(t.text for t in inside),
+            "boundingRegions": [self.region(box)],
+            "spans": _merge_spans([t.span for t in inside]),
+        }
+
+
+class _Builder:
+    def __init__(self, model_id: str, options: ResultOptions):
+        self.model_id = model_id
+        self.options = options
+        self.layout = model_id in LAYOUT_MODELS
+        self.content = _Content(options.string_index_type)
+        self.pages: list[dict[str, Any]] = []
+        self.paragraphs: list[dict[str, Any]] = []
+        self.tables: list[dict[str, Any]] = []
+        self.selection_marks: list[dict[str, Any]] = []
+        self.key_value_pairs: list[dict[str, Any]] = []
+        self.handwritten: list[dict[str, int]] = []
+        self.elements: list[str] = []
+
+    def add_page(self, page_number: int, page: PageText) -> None:
+        writer = _PageWriter(self, page_number, page)
+        page_marks_start = len(self.selection_marks)
+        first_table = len(self.tables)
+        tables = page.tables if self.layout else ()
+        owner: dict[int, int] = {}  # line index → table index
+        for t_index, table in enumerate(tables):
+            for l_index, line in enumerate(page.lines):
+                if l_index not in owner and center_in(line.box, table.box):
+                    owner[l_index] = t_index
+        written_tables: set[int] = set()
+        paragraph_key: int | None = None
+        for l_index, line in enumerate(page.lines):
+            t_index = owner.get(l_index)
+            if t_index is not None:
+                paragraph_key = None
+                if t_index in written_tables:
+                    continue
+                written_tables.add(t_index)
+                table_lines = [page.lines[i] for i in sorted(i for i, t in owner.items() if t == t_index)]
+                if self.options.markdown:
+                    writer.write_markdown_table(tables[t_index], table_lines)
+                else:
+                    for table_line in table_lines:
+                        writer.write_line(table_line)
+                self.elements.append(f"/tables/{first_table + t_index}")
+                continue
+            if self.options.markdown and paragraph_key is not None and line.paragraph != paragraph_key:
+                self.content.add("\n")  # a blank line between markdown paragraphs
+            span = writer.write_line(line)
+            if paragraph_key == line.paragraph and self.paragraphs:
+                self._extend_paragraph(span, line.box, page)
+            else:
+                self.paragraphs.append(
+                    {"spans": [dict(span)], "boundingRegions": [writer.region(line.box)], "_box": line.box}
+                )
+                self.elements.append(f"/paragraphs/{len(self.paragraphs) - 1}")
+            paragraph_key = line.paragraph
+        for t_index in range(len(tables)):
+            if t_index not in written_tables:  # a table with no text in it
+                written_tables.add(t_index)
+                self.elements.append(f"/tables/{first_table + t_index}")
+        if self.layout:
+            writer.write_marks()
+            for table in tables:
+                self.tables.append(self._table(writer, table))
+            if self.options.key_value_pairs:
+                for pair in page.key_values:
+                    entry: dict[str, Any] = {
+                        "key": writer.element(pair.key),
+                        "confidence": round(pair.confidence, 3),
+                    }
+                    if pair.value is not None:
+                        entry["value"] = writer.element(pair.value)
+                    self.key_value_pairs.append(entry)
+        end = self.content.offset
+        wire: dict[str, Any] = {
+            "pageNumber": page_number,
+            "angle": round(page.angle, 2),
+            "width": _round(page.width, page.unit),
+            "height": _round(page.height, page.unit),
+            "unit": page.unit,
+            "words": writer.words,
+            "lines": writer.lines,
+            "spans": [] if writer.start is None else [{"offset": writer.start, "length": end - writer.start}],
+        }
+        if self.layout:
+            wire["selectionMarks"] = self.selection_marks[page_marks_start:]
+        self.pages.append(wire)
+
+    def _table(self, writer: _PageWriter, table: Table) -> dict[str, Any]:
+        cells = []
+        for cell in sorted(table.cells, key=lambda c: (c.row, c.column)):
+            wire: dict[str, Any] = {
+                "rowIndex": cell.row,
+                "columnIndex": cell.column,
+                **writer.element(cell.box),
+            }
+            if cell.header:
+                wire["kind"] = "columnHeader"
+            if cell.row_span > 1:
+                wire["rowSpan"] = cell.row_span
+            if cell.column_span > 1:
+                wire["columnSpan"] = cell.column_span
+            cells.append(wire)
+        whole = writer.element(table.box)
+        return {
+            "rowCount": table.row_count,
+            "columnCount": table.column_count,
+            "cells": cells,
+            "boundingRegions": whole["boundingRegions"],
+            "spans": whole["spans"],
+        }
+
+    def _extend_paragraph(self, line_span: dict[str, int], box: Box, page: PageText) -> None:
+        paragraph = self.paragraphs[-1]
+        span = paragraph["spans"][0]
+        span["length"] = line_span["offset"] + line_span["length"] - span["offset"]
+        old = paragraph["_box"]
+        merged = (min(old[0], box[0]), min(old[1], box[1]), max(old[2], box[2]), max(old[3], box[3]))
+        paragraph["_box"] = merged
+        paragraph["boundingRegions"][0]["polygon"] = polygon(merged, page)
+
+    def result(self) -> dict[str, Any]:
+        text = self.content.text()
+        offsets = _OffsetMap(text, self.options.string_index_type)
+        for paragraph in self.paragraphs:
+            paragraph.pop("_box")
+            span = paragraph["spans"][0]
+            paragraph["content"] = offsets.slice(span["offset"], span["length"])
+        result: dict[str, Any] = {
+            "apiVersion": API_VERSION,
+            "modelId": self.model_id,
+            "stringIndexType": self.options.string_index_type,
+            "content": text,
+            "contentFormat": "markdown" if self.options.markdown else "text",
+            "pages": self.pages,
+            "paragraphs": self.paragraphs,
+            "styles": (
+                [{"isHandwritten": True, "spans": _merge_spans(self.handwritten), "confidence": 0.9}]
+                if self.handwritten
+                else []
+            ),
+        }
+        if self.layout:
+            result["tables"] = self.tables
+            result["sections"] = (
+                [{"spans": [{"offset": 0, "length": self.content.offset}], "elements": self.elements}]
+                if self.elements
+                else []
+            )
+            if self.options.key_value_pairs:
+                result["keyValuePairs"] = self.key_value_pairs
+        return result
 
 
 def build_analyze_result(
     model_id: str,
     pages: Sequence[tuple[int, PageText]],
-    string_index_type: str = "textElements",
+    options: ResultOptions | None = None,
 ) -> dict[str, Any]:
-    """`pages` are (page number, text) in reading order."""
-    content = _Content(string_index_type)
-    wire_pages: list[dict[str, Any]] = []
-    paragraphs: list[dict[str, Any]] = []
+    """`pages` are (page number, what the engine found) in reading order."""
+    builder = _Builder(model_id, options or ResultOptions())
     for page_number, page in pages:
-        page_start: int | None = None
-        words: list[dict[str, Any]] = []
-        lines: list[dict[str, Any]] = []
-        paragraph_key: int | None = None
-        for line in page.lines:
-            if content.offset > 0:
-                content.add("\n")
-            line_start = content.offset
-            if page_start is None:
-                page_start = line_start
-            for index, word in enumerate(line.words):
-                if index:
-                    content.add(" ")
-                words.append(
-                    {
-                        "content": word.text,
-                        "polygon": polygon(word.box, page.unit),
-                        "confidence": word.confidence,
-                        "span": content.add(word.text),
-                    }
-                )
-            line_span = {"offset": line_start, "length": content.offset - line_start}
-            lines.append(
-                {"content": line.text, "polygon": polygon(line.box, page.unit), "spans": [line_span]}
-            )
-            region = {"pageNumber": page_number, "polygon": polygon(line.box, page.unit)}
-            if paragraph_key == line.paragraph and paragraphs:
-                _extend_paragraph(paragraphs[-1], line_span, line.box, page.unit)
-            else:
-                paragraphs.append({"spans": [dict(line_span)], "boundingRegions": [region], "_box": line.box})
-            paragraph_key = line.paragraph
-        page_span = (
-            [{"offset": page_start, "length": content.offset - page_start}] if page_start is not None else []
-        )
-        wire_pages.append(
-            {
-                "pageNumber": page_number,
-                "angle": page.angle,
-                "width": _round(page.width, page.unit),
-                "height": _round(page.height, page.unit),
-                "unit": page.unit,
-                "words": words,
-                "lines": lines,
-                "spans": page_span,
-            }
-        )
-    text = content.text()
-    offsets = _OffsetMap(text, string_index_type)
-    for paragraph in paragraphs:
-        paragraph.pop("_box")
-        span = paragraph["spans"][0]
-        paragraph["content"] = offsets.slice(span["offset"], span["length"])
-    return {
-        "apiVersion": API_VERSION,
-        "modelId": model_id,
-        "stringIndexType": string_index_type,
-        "content": text,
-        "contentFormat": "text",
-        "pages": wire_pages,
-        "paragraphs": paragraphs,
-        "styles": [],
-    }
-
-
-def _extend_paragraph(paragraph: dict[str, Any], line_span: dict[str, int], box: Box, unit: str) -> None:
-    span = paragraph["spans"][0]
-    span["length"] = line_span["offset"] + line_span["length"] - span["offset"]
-    old = paragraph["_box"]
-    merged = (min(old[0], box[0]), min(old[1], box[1]), max(old[2], box[2]), max(old[3], box[3]))
-    paragraph["_box"] = merged
-    paragraph["boundingRegions"][0]["polygon"] = polygon(merged, unit)
+        builder.add_page(page_number, page)
+    return builder.result()
 
 
 class _OffsetMap:

@@ -1,11 +1,36 @@
-"""What every OCR engine returns for one page, and the interface engines implement."""
+"""What every engine returns for one page, and the interface engines implement.
+
+Geometry is kept as axis-aligned boxes in the page's *upright frame*: the page as it
+reads once turned by `angle` (an engine that straightens a skewed or rotated scan reports
+how far it turned it). The result builder maps every box back onto the original page,
+so polygons always describe the document the client sent.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, fields, replace
 from typing import Any, Protocol
 
-Box = tuple[float, float, float, float]  # left, top, right, bottom in the page's unit
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def scale_box(box: Box, factor: float) -> Box:
+    return (box[0] * factor, box[1] * factor, box[2] * factor, box[3] * factor)
+
+
+def union(boxes: list[Box]) -> Box:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def center_in(box: Box, outer: Box, slack: float = 0.0) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return outer[0] - slack <= cx <= outer[2] + slack and outer[1] - slack <= cy <= outer[3] + slack
 
 
 @dataclass(frozen=True)
@@ -20,6 +45,7 @@ class Line:
     words: tuple[Word, ...]
     box: Box
     paragraph: int = 0  # lines with the same number form one paragraph
+    handwritten: bool = False
 
     @property
     def text(self) -> str:
@@ -27,50 +53,129 @@ class Line:
 
 
 @dataclass(frozen=True)
-class PageText:
-    """The text of one page with its geometry, in `unit` ("pixel" or "inch")."""
+class Cell:
+    row: int
+    column: int
+    box: Box
+    row_span: int = 1
+    column_span: int = 1
+    header: bool = False
 
-    width: float
+
+@dataclass(frozen=True)
+class Table:
+    cells: tuple[Cell, ...]
+    box: Box
+
+    @property
+    def row_count(self) -> int:
+        return max(c.row + c.row_span for c in self.cells)
+
+    @property
+    def column_count(self) -> int:
+        return max(c.column + c.column_span for c in self.cells)
+
+
+@dataclass(frozen=True)
+class SelectionMark:
+    box: Box
+    selected: bool
+    confidence: float
+
+
+@dataclass(frozen=True)
+class KeyValue:
+    """A label and the value it names; the words inside each box are its content."""
+
+    key: Box
+    value: Box | None
+    confidence: float
+
+
+@dataclass(frozen=True)
+class PageText:
+    """Everything an engine found on one page, in `unit` ("pixel" or "inch")."""
+
+    width: float  # of the page as sent
     height: float
     unit: str
-    lines: tuple[Line, ...] = field(default_factory=tuple)
-    angle: float = 0.0
+    lines: tuple[Line, ...] = ()
+    angle: float = 0.0  # degrees clockwise the content was turned on the page as sent
+    tables: tuple[Table, ...] = ()
+    selection_marks: tuple[SelectionMark, ...] = ()
+    key_values: tuple[KeyValue, ...] = ()
+    frame: tuple[float, float] | None = None  # the upright frame's size, if not width × height
+
+    @property
+    def frame_size(self) -> tuple[float, float]:
+        return self.frame or (self.width, self.height)
+
+    def to_page(self, x: float, y: float) -> tuple[float, float]:
+        """A point of the upright frame on the page as sent (undoing the turn)."""
+        if not self.angle:
+            return x, y
+        theta = math.radians(self.angle)
+        frame_w, frame_h = self.frame_size
+        dx, dy = x - frame_w / 2, y - frame_h / 2
+        return (
+            dx * math.cos(theta) - dy * math.sin(theta) + self.width / 2,
+            dx * math.sin(theta) + dy * math.cos(theta) + self.height / 2,
+        )
 
     def scaled(self, factor: float, unit: str) -> PageText:
         """The same page in another unit (e.g. rendered PDF pixels → inches)."""
-
-        def box(b: Box) -> Box:
-            return (b[0] * factor, b[1] * factor, b[2] * factor, b[3] * factor)
-
         return PageText(
             width=self.width * factor,
             height=self.height * factor,
             unit=unit,
             angle=self.angle,
             lines=tuple(
-                Line(
-                    words=tuple(Word(w.text, box(w.box), w.confidence) for w in line.words),
-                    box=box(line.box),
-                    paragraph=line.paragraph,
+                replace(
+                    line,
+                    words=tuple(replace(w, box=scale_box(w.box, factor)) for w in line.words),
+                    box=scale_box(line.box, factor),
                 )
                 for line in self.lines
             ),
+            tables=tuple(
+                Table(
+                    tuple(replace(c, box=scale_box(c.box, factor)) for c in t.cells),
+                    scale_box(t.box, factor),
+                )
+                for t in self.tables
+            ),
+            selection_marks=tuple(replace(m, box=scale_box(m.box, factor)) for m in self.selection_marks),
+            key_values=tuple(
+                KeyValue(
+                    scale_box(kv.key, factor),
+                    scale_box(kv.value, factor) if kv.value else None,
+                    kv.confidence,
+                )
+                for kv in self.key_values
+            ),
+            frame=(self.frame[0] * factor, self.frame[1] * factor) if self.frame else None,
         )
 
+    # Pages travel between pipeline stages as sealed JSON.
     def to_json(self) -> dict[str, Any]:
         return {
             "width": self.width,
             "height": self.height,
             "unit": self.unit,
             "angle": self.angle,
+            "frame": list(self.frame) if self.frame else None,
             "lines": [
                 {
                     "box": list(line.box),
                     "paragraph": line.paragraph,
+                    "handwritten": line.handwritten,
                     "words": [[w.text, list(w.box), w.confidence] for w in line.words],
                 }
                 for line in self.lines
             ],
+            "tables": [{"box": list(t.box), "cells": [_plain(c) for c in t.cells]} for t in self.tables],
+            "selectionMarks": [_plain(m) for m in self.selection_marks],
+            "keyValues": [_plain(kv) for kv in self.key_values],
         }
 
     @classmethod
@@ -80,23 +185,42 @@ class PageText:
             height=data["height"],
             unit=data["unit"],
             angle=data.get("angle", 0.0),
+            frame=tuple(data["frame"]) if data.get("frame") else None,  # type: ignore[arg-type]
             lines=tuple(
                 Line(
-                    words=tuple(Word(text, tuple(box), conf) for text, box, conf in line["words"]),  # type: ignore[arg-type]
+                    words=tuple(Word(text, tuple(box), conf) for text, box, conf in line["words"]),  # type: ignore[misc]
                     box=tuple(line["box"]),  # type: ignore[arg-type]
                     paragraph=line["paragraph"],
+                    handwritten=line.get("handwritten", False),
                 )
                 for line in data["lines"]
             ),
+            tables=tuple(
+                Table(tuple(_load(Cell, c) for c in t["cells"]), tuple(t["box"]))  # type: ignore[arg-type]
+                for t in data.get("tables", [])
+            ),
+            selection_marks=tuple(_load(SelectionMark, m) for m in data.get("selectionMarks", [])),
+            key_values=tuple(_load(KeyValue, kv) for kv in data.get("keyValues", [])),
         )
 
 
+def _plain(item: Any) -> dict[str, Any]:
+    return {f.name: (list(v) if isinstance(v := getattr(item, f.name), tuple) else v) for f in fields(item)}
+
+
+def _load(kind: type, data: dict[str, Any]) -> Any:
+    return kind(**{name: tuple(value) if isinstance(value, list) else value for name, value in data.items()})
+
+
 class OcrEngine(Protocol):
-    """Reads the text of one page image (a PIL image); coordinates in pixels."""
+    """Reads one page image (a PIL image); coordinates in pixels.
+
+    With `layout`, the engine also finds tables, selection marks and key-value pairs.
+    """
 
     name: str
 
-    def read(self, image: Any) -> PageText: ...
+    def read(self, image: Any, layout: bool = False) -> PageText: ...
 
 
 class EngineFailed(Exception):

@@ -50,7 +50,7 @@ class TesseractEngine:
             self._local.api = api
         return api
 
-    def read(self, image: Any) -> PageText:
+    def read(self, image: Any, layout: bool = False) -> PageText:
         from tesserocr import RIL, iterate_level
 
         api = self._api()
@@ -78,14 +78,24 @@ class TesseractEngine:
                     paragraph += 1
             text = _word_text(item, RIL.WORD)
             bounds = item.BoundingBox(RIL.WORD)
-            if not text or bounds is None:
+            if not text or bounds is None or _is_rule(text):
                 continue
             confidence = max(0.0, min(1.0, item.Confidence(RIL.WORD) / 100.0))
             words.append(Word(text=text, box=_box(bounds), confidence=round(confidence, 3)))
         close_line()
         api.Clear()
         width, height = image.size
-        return PageText(width=width, height=height, unit="pixel", lines=tuple(lines))
+        page = PageText(width=width, height=height, unit="pixel", lines=tuple(lines))
+        if layout:
+            from docsafe.engines.layout import with_layout
+
+            page = with_layout(page, image)
+        return page
+
+
+def _is_rule(text: str) -> bool:
+    """Table rules and underlines that Tesseract reads as characters."""
+    return all(ch in "|_—–-=¦" for ch in text)
 
 
 def _word_text(item: Any, level: int) -> str:

@@ -1,0 +1,96 @@
+"""The embedded engine's layout: ruled tables, check boxes, key-value pairs, markdown."""
+
+from __future__ import annotations
+
+import pytest
+from docsafe.contract.result import ResultOptions, build_analyze_result
+from docsafe.engines.layout import binarize, find_selection_marks, find_tables
+from docsafe.engines.tesseract import TesseractEngine
+from PIL import Image, ImageDraw
+
+from tests.support.documents import FORM_CHECKBOXES, FORM_FIELDS, FORM_TABLE, form_image
+
+
+@pytest.fixture(scope="module")
+def form_result() -> dict:
+    page = TesseractEngine().read(form_image(), layout=True)
+    return build_analyze_result("prebuilt-layout", [(1, page)], ResultOptions(key_value_pairs=True))
+
+
+def test_a_ruled_table_is_found_with_its_cells_and_header(form_result: dict) -> None:
+    (table,) = form_result["tables"]
+    assert (table["rowCount"], table["columnCount"]) == (len(FORM_TABLE), len(FORM_TABLE[0]))
+    grid = {(c["rowIndex"], c["columnIndex"]): c for c in table["cells"]}
+    for row, cells in enumerate(FORM_TABLE):
+        for column, text in enumerate(cells):
+            cell = grid[(row, column)]
+            assert cell["content"] == text
+            assert (cell.get("kind") == "columnHeader") == (row == 0)
+            span = cell["spans"][0]
+            assert form_result["content"][span["offset"] : span["offset"] + span["length"]] == text
+
+
+def test_check_boxes_are_selection_marks_with_their_state(form_result: dict) -> None:
+    marks = form_result["pages"][0]["selectionMarks"]
+    assert [m["state"] == "selected" for m in marks] == [checked for _, checked in FORM_CHECKBOXES]
+    for mark in marks:
+        span = mark["span"]
+        assert (
+            form_result["content"][span["offset"] : span["offset"] + span["length"]] == f":{mark['state']}:"
+        )
+
+
+def test_labels_and_check_boxes_become_key_value_pairs(form_result: dict) -> None:
+    pairs = {kv["key"]["content"]: kv.get("value", {}).get("content") for kv in form_result["keyValuePairs"]}
+    for label, value in FORM_FIELDS:
+        assert pairs[label] == value
+    for label, checked in FORM_CHECKBOXES:
+        assert pairs[label] == (":selected:" if checked else ":unselected:")
+
+
+def test_sections_list_paragraphs_and_the_table_in_reading_order(form_result: dict) -> None:
+    (section,) = form_result["sections"]
+    assert "/tables/0" in section["elements"]
+    assert section["elements"][0] == "/paragraphs/0"
+    table_words = {c["content"] for c in form_result["tables"][0]["cells"]}
+    assert not any(p["content"] in table_words for p in form_result["paragraphs"])
+
+
+def test_markdown_output_renders_the_table_as_a_pipe_table() -> None:
+    page = TesseractEngine().read(form_image(), layout=True)
+    result = build_analyze_result("prebuilt-layout", [(1, page)], ResultOptions(markdown=True))
+    assert result["contentFormat"] == "markdown"
+    expected = "\n".join(
+        ["| " + " | ".join(FORM_TABLE[0]) + " |", "| --- | --- | --- |"]
+        + ["| " + " | ".join(row) + " |" for row in FORM_TABLE[1:]]
+    )
+    assert expected in result["content"]
+    for cell in result["tables"][0]["cells"]:
+        span = cell["spans"][0]
+        assert result["content"][span["offset"] : span["offset"] + span["length"]] == cell["content"]
+
+
+def test_merged_cells_get_row_and_column_spans() -> None:
+    # A 3x3 grid whose top row is one merged header cell
+    image = Image.new("L", (700, 400), 255)
+    draw = ImageDraw.Draw(image)
+    xs, ys = [50, 250, 450, 650], [50, 150, 250, 350]
+    for y in ys:
+        draw.line([(50, y), (650, y)], fill=0, width=3)
+    for x in xs:
+        top = 50 if x in (50, 650) else 150  # inner rules stop below the header
+        draw.line([(x, top), (x, 350)], fill=0, width=3)
+    (table,) = find_tables(binarize(image), text_height=20)
+    spans = {(c.row, c.column): (c.row_span, c.column_span) for c in table.cells}
+    assert spans[(0, 0)] == (1, 3)
+    assert (table.row_count, table.column_count, len(table.cells)) == (3, 3, 7)
+
+
+def test_text_and_boxed_paragraphs_are_not_tables_or_marks() -> None:
+    image = Image.new("L", (600, 300), 255)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([20, 20, 580, 280], outline=0, width=3)  # a frame, one cell
+    draw.text((40, 40), "O 0 D [] E", fill=0, font_size=30)
+    binary = binarize(image)
+    assert find_tables(binary, 30) == []
+    assert find_selection_marks(binary, 30) == []
