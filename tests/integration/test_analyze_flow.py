@@ -1,4 +1,5 @@
-"""The real state machine under moto, driven through the API handlers."""
+"""The real state machine under moto, driven through the API handlers; the contract
+tests run with each OCR engine."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ from tests.support.stack import Harness
 INVOICE = ["Invoice 4711 from Example Corp", "Total amount due 99 EUR"]
 
 
-def test_png_is_read_into_pages_lines_and_words(local_stack: Harness) -> None:
+def test_png_is_read_into_pages_lines_and_words(engine_stack: Harness) -> None:
     # Given a tenant with a key and a PNG with known text
-    key = local_stack.new_key("acme")
+    key = engine_stack.new_key("acme")
     # When it is analyzed and polled to the end
-    location = local_stack.submit(encode(text_image(INVOICE), "PNG"), key)
-    body = local_stack.wait(location, key)
+    location = engine_stack.submit(encode(text_image(INVOICE), "PNG"), key)
+    body = engine_stack.wait(location, key)
     # Then the result holds the text, with spans that index into content
     assert body["status"] == "succeeded"
     result = body["analyzeResult"]
@@ -33,20 +34,20 @@ def test_png_is_read_into_pages_lines_and_words(local_stack: Harness) -> None:
         assert 0 <= word["confidence"] <= 1 and len(word["polygon"]) == 8
 
 
-def test_multipage_tiff_keeps_page_order(local_stack: Harness) -> None:
-    key = local_stack.new_key("acme")
+def test_multipage_tiff_keeps_page_order(engine_stack: Harness) -> None:
+    key = engine_stack.new_key("acme")
     tiff = multipage_tiff([text_image(["First page alpha"]), text_image(["Second page bravo"])])
-    body = local_stack.wait(local_stack.submit(tiff, key), key)
+    body = engine_stack.wait(engine_stack.submit(tiff, key), key)
     pages = body["analyzeResult"]["pages"]
     assert [p["pageNumber"] for p in pages] == [1, 2]
     assert "alpha" in words_of(pages[0]["lines"][0]["content"])
     assert "bravo" in words_of(pages[1]["lines"][0]["content"])
 
 
-def test_scanned_pdf_is_ocred_and_measured_in_inches(local_stack: Harness) -> None:
-    key = local_stack.new_key("acme")
+def test_scanned_pdf_is_ocred_and_measured_in_inches(engine_stack: Harness) -> None:
+    key = engine_stack.new_key("acme")
     pdf = scanned_pdf([text_image(["Scanned contract charlie"], size=(1275, 825))], resolution=150)
-    body = local_stack.wait(local_stack.submit(pdf, key), key)
+    body = engine_stack.wait(engine_stack.submit(pdf, key), key)
     (page,) = body["analyzeResult"]["pages"]
     assert page["unit"] == "inch" and page["width"] == pytest.approx(8.5, abs=0.01)
     assert {"scanned", "contract", "charlie"} <= words_of(body["analyzeResult"]["content"])
@@ -134,14 +135,14 @@ def test_unsupported_format_is_refused_up_front(local_stack: Harness) -> None:
     assert local_stack.job_records() == [] and local_stack.stored_objects() == []
 
 
-def test_layout_model_returns_tables_marks_and_key_value_pairs(local_stack: Harness) -> None:
+def test_layout_model_returns_tables_marks_and_key_value_pairs(engine_stack: Harness) -> None:
     from tests.support.documents import FORM_TABLE, form_image
 
-    key = local_stack.new_key("acme")
-    location = local_stack.submit(
+    key = engine_stack.new_key("acme")
+    location = engine_stack.submit(
         encode(form_image(), "PNG"), key, model="prebuilt-layout", query="features=keyValuePairs"
     )
-    result = local_stack.wait(location, key)["analyzeResult"]
+    result = engine_stack.wait(location, key)["analyzeResult"]
     assert result["modelId"] == "prebuilt-layout"
     assert [(t["rowCount"], t["columnCount"]) for t in result["tables"]] == [(len(FORM_TABLE), 3)]
     assert len(result["pages"][0]["selectionMarks"]) == 2

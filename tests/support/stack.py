@@ -126,3 +126,23 @@ def table_from_template(logical_id: str) -> Any:
         AttributeDefinitions=props["AttributeDefinitions"],
         BillingMode=props["BillingMode"],
     )
+
+
+@pytest.fixture(params=["tesseract", "textract"])
+def engine_stack(
+    request: pytest.FixtureRequest, local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Harness]:
+    """The stack with each OCR engine in turn (Textract answered by FakeTextract)."""
+    if request.param == "tesseract":
+        yield local_stack
+        return
+    from docsafe.engines import textract
+
+    from tests.support.fake_textract import FakeTextract
+
+    fake = FakeTextract()
+    monkeypatch.setenv("DOCSAFE_OCR_ENGINE", "textract")
+    monkeypatch.setattr(textract, "textract_client", lambda: fake)
+    runtime.reset()
+    yield local_stack
+    assert fake.calls, "the Textract engine was never called"

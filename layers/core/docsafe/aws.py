@@ -11,6 +11,9 @@ from botocore.config import Config
 from docsafe.settings import get_settings
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=60)
+# Textract's per-region TPS quotas throttle bursts of pages: back off harder, and let the
+# state machine's retry take over when even that is not enough.
+_CONFIGS = {"textract": Config(retries={"mode": "adaptive", "max_attempts": 8}, read_timeout=120)}
 
 
 @cache
@@ -21,7 +24,7 @@ def client(service: str) -> Any:
         service,
         region_name=settings.region,
         endpoint_url=settings.aws_endpoint_url,
-        config=_CONFIG,
+        config=_CONFIGS.get(service, _CONFIG),
     )
 
 
