@@ -5,10 +5,16 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from docsafe.engines.base import EngineFailed, Line, PageText, Word
+from docsafe.engines.preprocess import prepare
+
+# OSD's confidence below which a page is taken as upright (measured: upright pages of a
+# few lines score ~3.5, turned ones ~4; blank or tiny ones below 1).
+MIN_ORIENTATION_CONFIDENCE = 1.5
 
 
 def find_tessdata(lang: str = "eng") -> str:
@@ -38,6 +44,7 @@ class TesseractEngine:
     def __init__(self, lang: str = "eng"):
         self.lang = lang
         self._tessdata = find_tessdata(lang.split("+")[0])
+        self._has_osd = (Path(self._tessdata) / "osd.traineddata").is_file()
         # A TessBaseAPI is not thread-safe; local mode runs pages on several threads.
         self._local = threading.local()
 
@@ -50,7 +57,60 @@ class TesseractEngine:
             self._local.api = api
         return api
 
+    def _osd(self) -> Any:
+        api = getattr(self._local, "osd", None)
+        if api is None:
+            from tesserocr import PSM, PyTessBaseAPI
+
+            api = PyTessBaseAPI(path=self._tessdata, lang="osd", psm=PSM.OSD_ONLY)
+            self._local.osd = api
+        return api
+
+    def orientation(self, gray: Any) -> int:
+        """Clockwise degrees (0, 90, 180, 270) the text is turned, by Tesseract's OSD."""
+        if not self._has_osd:
+            return 0
+        api = self._osd()
+        api.SetImage(gray)
+        try:
+            found = api.DetectOrientationScript()
+        except RuntimeError:  # too little text to tell
+            return 0
+        finally:
+            api.Clear()
+        if not found or found.get("orient_conf", 0) < MIN_ORIENTATION_CONFIDENCE:
+            return 0
+        return int(found["orient_deg"])
+
     def read(self, image: Any, layout: bool = False) -> PageText:
+        """Read a page: cleaned and straightened first, boxes mapped back to `image`."""
+        prepared = prepare(image)
+        page = self.recognize(prepared.image)
+        if _doubtful(page):
+            # Only a page that reads badly pays for orientation detection.
+            degrees = self.orientation(prepared.image)
+            if degrees:
+                upright = prepare(image, turn=degrees)
+                second = self.recognize(upright.image)
+                if _quality(second) > _quality(page):
+                    prepared, page = upright, second
+        if layout:
+            from docsafe.engines.layout import with_layout
+
+            page = with_layout(page, prepared.image)
+        if prepared.scale != 1.0:
+            page = page.scaled(1 / prepared.scale, "pixel")
+        frame = (prepared.image.width / prepared.scale, prepared.image.height / prepared.scale)
+        return replace(
+            page,
+            width=image.width,
+            height=image.height,
+            angle=prepared.angle,
+            frame=frame if frame != (image.width, image.height) else None,
+        )
+
+    def recognize(self, image: Any) -> PageText:
+        """Tesseract's words and lines on `image` as it is (no preprocessing)."""
         from tesserocr import RIL, iterate_level
 
         api = self._api()
@@ -85,12 +145,17 @@ class TesseractEngine:
         close_line()
         api.Clear()
         width, height = image.size
-        page = PageText(width=width, height=height, unit="pixel", lines=tuple(lines))
-        if layout:
-            from docsafe.engines.layout import with_layout
+        return PageText(width=width, height=height, unit="pixel", lines=tuple(lines))
 
-            page = with_layout(page, image)
-        return page
+
+def _quality(page: PageText) -> float:
+    """Confidence-weighted count of words: more well-read words is better."""
+    return sum(w.confidence for line in page.lines for w in line.words)
+
+
+def _doubtful(page: PageText) -> bool:
+    words = [w for line in page.lines for w in line.words]
+    return len(words) < 3 or sum(w.confidence for w in words) / len(words) < 0.75
 
 
 def _is_rule(text: str) -> bool:
