@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run serve test lint unit integration e2e clean
+.PHONY: install run serve test lint unit integration e2e clean bench-accuracy
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,10 @@ e2e: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .aws-sam
+
+## OCR accuracy per engine (writes docs/benchmarks.md). Installs Tesseract's command-line
+## program and document fonts from Debian when they are missing (needs root).
+bench-accuracy: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	command -v tesseract >/dev/null || { apt-get update -qq && apt-get install -y -qq tesseract-ocr fonts-liberation fonts-dejavu-core >/dev/null; } || echo "no tesseract CLI: the baseline is skipped"
+	$(BIN)/python -m bench.accuracy.run

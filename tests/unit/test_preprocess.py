@@ -76,3 +76,31 @@ def test_preprocessing_leaves_clean_pages_alone() -> None:
     assert (prepared.scale, prepared.angle) == (1.0, 0.0)
     assert prepared.image.size == clean.size
     assert not preprocess.is_noisy(clean)
+
+
+def test_receipt_rows_are_read_as_rows(engine: TesseractEngine) -> None:
+    # Items in aligned columns, as a till prints them: Tesseract's column finder would
+    # read all names, then all quantities (as vertical text), then all prices.
+    items = [
+        ("APPLES", 2, "3.10"),
+        ("BREAD", 1, "2.45"),
+        ("MILK", 3, "1.05"),
+        ("RICE", 1, "4.99"),
+        ("TEA", 2, "6.30"),
+        ("SOAP", 4, "0.99"),
+        ("EGGS", 1, "3.75"),
+        ("SALT", 1, "0.80"),
+    ]
+    page = Image.new("L", (560, 560), 235)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=20)
+    draw.text((25, 20), "STORE RECEIPT", font=font, fill=90)
+    for row, (name, qty, price) in enumerate(items, start=1):
+        y = 20 + row * 29
+        draw.text((25, y), name, font=font, fill=90)
+        draw.text((220, y), str(qty), font=font, fill=90)
+        draw.text((243, y), "x", font=font, fill=90)
+        draw.text((267, y), price, font=font, fill=90)
+    read = [line.text for line in engine.read(page).lines]
+    for name, qty, price in items:
+        assert any(name in line and price in line for line in read), read

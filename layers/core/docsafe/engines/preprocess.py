@@ -36,13 +36,14 @@ def prepare(image: Image.Image, turn: int = 0) -> Prepared:
     """
     gray = invert_dark_regions(image.convert("L"))
     gray = ImageOps.autocontrast(gray, cutoff=0.5)
-    if is_noisy(gray):
-        gray = gray.filter(ImageFilter.MedianFilter(3))
     scale = 1.0
     line = line_height(gray)
     if 0 < line < SMALL_TEXT:
         scale = min(4.0, TARGET_TEXT / line)
         gray = gray.resize((round(gray.width * scale), round(gray.height * scale)), Image.Resampling.LANCZOS)
+    # After enlarging: small letters' anti-aliased edges would pass for speckle.
+    if is_noisy(gray):
+        gray = gray.filter(ImageFilter.MedianFilter(3))
     angle = 0.0
     if turn:
         gray = gray.rotate(turn, expand=True, fillcolor=255)

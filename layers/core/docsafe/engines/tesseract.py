@@ -57,6 +57,12 @@ class TesseractEngine:
             self._local.api = api
         return api
 
+    @staticmethod
+    def version() -> str:
+        import tesserocr
+
+        return str(tesserocr.tesseract_version().split()[1])
+
     def _osd(self) -> Any:
         api = getattr(self._local, "osd", None)
         if api is None:
@@ -94,6 +100,13 @@ class TesseractEngine:
                 second = self.recognize(upright.image)
                 if _quality(second) > _quality(page):
                     prepared, page = upright, second
+        if _fragmented(page):
+            # Receipts and price lists: Tesseract's column finder splits their rows into
+            # narrow columns (and reads digit columns as vertical text). Read them as one
+            # column of rows instead, when that reads at least as well.
+            rows = self.recognize(prepared.image, single_column=True)
+            if _quality(rows) >= 0.95 * _quality(page):
+                page = rows
         if layout:
             from docsafe.engines.layout import with_layout
 
@@ -109,11 +122,12 @@ class TesseractEngine:
             frame=frame if frame != (image.width, image.height) else None,
         )
 
-    def recognize(self, image: Any) -> PageText:
+    def recognize(self, image: Any, single_column: bool = False) -> PageText:
         """Tesseract's words and lines on `image` as it is (no preprocessing)."""
-        from tesserocr import RIL, iterate_level
+        from tesserocr import PSM, RIL, iterate_level
 
         api = self._api()
+        api.SetPageSegMode(PSM.SINGLE_COLUMN if single_column else PSM.AUTO)
         api.SetImage(image)
         if not api.Recognize():
             raise EngineFailed("tesseract could not recognise the page")
@@ -151,6 +165,22 @@ class TesseractEngine:
 def _quality(page: PageText) -> float:
     """Confidence-weighted count of words: more well-read words is better."""
     return sum(w.confidence for line in page.lines for w in line.words)
+
+
+def _fragmented(page: PageText) -> bool:
+    """Rows cut into short pieces that sit side by side in different blocks."""
+    lines = page.lines
+    if len(lines) < 6 or sum(len(line.words) <= 3 for line in lines) < 0.6 * len(lines):
+        return False
+
+    def beside(a: Line, b: Line) -> bool:
+        overlap = min(a.box[3], b.box[3]) - max(a.box[1], b.box[1])
+        height = min(a.box[3] - a.box[1], b.box[3] - b.box[1])
+        apart = a.box[2] <= b.box[0] or b.box[2] <= a.box[0]
+        return a.paragraph != b.paragraph and apart and overlap >= 0.5 * height
+
+    paired = sum(any(beside(a, b) for b in lines if b is not a) for a in lines)
+    return paired >= 0.4 * len(lines)
 
 
 def _doubtful(page: PageText) -> bool:

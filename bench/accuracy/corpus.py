@@ -1,0 +1,281 @@
+"""The accuracy corpus: pages the benchmark draws itself, with the text it drew.
+
+Every page is generated from a fixed seed, so runs compare like with like. Categories
+follow Tesseract's measured weak spots (shared/design/ocr-engines.md): skew and turned
+pages, white-on-black regions, faint and noisy scans, small text, columns, receipts and
+tables — plus clean pages in every font found, as a control.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+FONT_DIRS = ["/usr/share/fonts/truetype", "/usr/share/fonts/opentype"]
+PREFERRED_FONTS = [
+    "DejaVuSans.ttf",
+    "DejaVuSerif.ttf",
+    "DejaVuSansMono.ttf",
+    "LiberationSans-Regular.ttf",
+    "LiberationSerif-Regular.ttf",
+    "LiberationMono-Regular.ttf",
+    "DejaVuSans-Bold.ttf",
+    "LiberationSans-Italic.ttf",
+]
+WORDS = [
+    "account",
+    "address",
+    "amount",
+    "annual",
+    "balance",
+    "bank",
+    "branch",
+    "building",
+    "business",
+    "charge",
+    "city",
+    "claim",
+    "client",
+    "company",
+    "contract",
+    "cost",
+    "credit",
+    "customer",
+    "date",
+    "delivery",
+    "department",
+    "deposit",
+    "description",
+    "document",
+    "due",
+    "employee",
+    "energy",
+    "estimate",
+    "fee",
+    "form",
+    "freight",
+    "holder",
+    "income",
+    "insurance",
+    "interest",
+    "invoice",
+    "item",
+    "letter",
+    "limit",
+    "loan",
+    "member",
+    "month",
+    "net",
+    "notice",
+    "number",
+    "office",
+    "order",
+    "owner",
+    "payment",
+    "period",
+    "phone",
+    "policy",
+    "premium",
+    "price",
+    "quantity",
+    "quarter",
+    "rate",
+    "receipt",
+    "record",
+    "reference",
+    "refund",
+    "rent",
+    "report",
+    "request",
+    "residence",
+    "sales",
+    "schedule",
+    "service",
+    "shipping",
+    "signature",
+    "statement",
+    "street",
+    "subtotal",
+    "supplier",
+    "tax",
+    "telephone",
+    "terms",
+    "total",
+    "transfer",
+    "unit",
+    "value",
+    "vendor",
+    "weight",
+    "year",
+]
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    category: str
+    image: Image.Image
+    text: str  # the words drawn, line by line, in reading order
+
+
+def fonts() -> list[Path]:
+    found = {p.name: p for d in FONT_DIRS if Path(d).is_dir() for p in Path(d).rglob("*.ttf")}
+    return [found[name] for name in PREFERRED_FONTS if name in found]
+
+
+def _font(path: Path | None, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(path), size) if path else ImageFont.load_default(size=size)
+
+
+def _sentence(rng: random.Random, words: int) -> str:
+    parts = []
+    for _ in range(words):
+        roll = rng.random()
+        if roll < 0.12:
+            parts.append(f"{rng.randint(1, 9999)}")
+        elif roll < 0.18:
+            parts.append(f"{rng.randint(1, 999)}.{rng.randint(0, 99):02d}")
+        elif roll < 0.21:
+            parts.append(f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/20{rng.randint(10, 30)}")
+        else:
+            word = rng.choice(WORDS)
+            parts.append(word.capitalize() if rng.random() < 0.15 else word)
+    return " ".join(parts)
+
+
+def _page(
+    lines: list[str],
+    font: ImageFont.FreeTypeFont,
+    size: tuple[int, int],
+    ink: int = 0,
+    paper: int = 255,
+    left: int = 70,
+    top: int = 60,
+    leading: float = 1.6,
+) -> Image.Image:
+    page = Image.new("L", size, paper)
+    draw = ImageDraw.Draw(page)
+    step = int(font.size * leading)
+    for index, line in enumerate(lines):
+        draw.text((left, top + index * step), line, font=font, fill=ink)
+    return page
+
+
+def _speckle(image: Image.Image, amount: float, seed: int) -> Image.Image:
+    pixels = np.asarray(image).copy()
+    rng = np.random.default_rng(seed)
+    noise = rng.random(pixels.shape)
+    pixels[noise < amount / 2] = 0
+    pixels[noise > 1 - amount / 2] = 255
+    return Image.fromarray(pixels)
+
+
+def build(seed: int = 2026) -> Iterator[Sample]:
+    rng = random.Random(seed)
+    font_paths = fonts() or [None]  # type: ignore[list-item]
+    main = font_paths[0]
+
+    def lines(count: int, words: int = 8) -> list[str]:
+        return [_sentence(rng, words) for _ in range(count)]
+
+    for path in font_paths:
+        text = lines(8)
+        name = path.stem if path else "pillow-default"
+        yield Sample(f"clean-{name}", "clean", _page(text, _font(path, 34), (1500, 900)), "\n".join(text))
+
+    for size, width in ((15, 900), (12, 760)):
+        text = lines(10, 9)
+        page = _page(text, _font(main, size), (width, 520), left=30, top=30)
+        yield Sample(f"small-{size}px", "small text", page, "\n".join(text))
+
+    for degrees in (-7, -3, 2, 5):
+        text = lines(7)
+        page = _page(text, _font(main, 32), (1500, 800)).rotate(degrees, expand=True, fillcolor=255)
+        yield Sample(f"skew{degrees:+d}", "skewed", page, "\n".join(text))
+
+    for degrees in (90, 180, 270):
+        text = lines(7)
+        page = _page(text, _font(main, 32), (1500, 800)).rotate(degrees, expand=True, fillcolor=255)
+        yield Sample(f"turned-{degrees}", "turned", page, "\n".join(text))
+
+    for index, amount in enumerate((0.03, 0.06)):
+        text = lines(8)
+        page = _speckle(_page(text, _font(main, 32), (1500, 900)), amount, seed + index)
+        yield Sample(f"speckle-{int(amount * 100)}pct", "noisy", page, "\n".join(text))
+    text = lines(8)
+    blurred = _speckle(
+        _page(text, _font(main, 30), (1500, 900)).filter(ImageFilter.GaussianBlur(1.4)), 0.02, 9
+    )
+    yield Sample("blur-speckle", "noisy", blurred, "\n".join(text))
+
+    for ink, paper in ((150, 205), (120, 160)):
+        text = lines(8)
+        page = _page(text, _font(main, 32), (1500, 900), ink=ink, paper=paper)
+        yield Sample(f"faint-{ink}-on-{paper}", "low contrast", page, "\n".join(text))
+
+    text_top, text_band, text_bottom = lines(3), lines(2), lines(3)
+    page = _page(text_top, _font(main, 32), (1500, 1000))
+    draw = ImageDraw.Draw(page)
+    draw.rectangle([0, 380, 1500, 560], fill=20)
+    for index, line in enumerate(text_band):
+        draw.text((70, 400 + index * 70), line, font=_font(main, 32), fill=235)
+    for index, line in enumerate(text_bottom):
+        draw.text((70, 620 + index * 55), line, font=_font(main, 32), fill=0)
+    yield Sample("inverted-band", "inverted", page, "\n".join(text_top + text_band + text_bottom))
+    text = lines(7)
+    yield Sample(
+        "inverted-page",
+        "inverted",
+        _page(text, _font(main, 32), (1500, 800), ink=240, paper=15),
+        "\n".join(text),
+    )
+
+    for index in range(2):
+        left, right = lines(12, 5), lines(12, 5)
+        page = _page(left, _font(main, 28), (1600, 1100))
+        draw = ImageDraw.Draw(page)
+        for row, line in enumerate(right):
+            draw.text((850, 60 + row * int(28 * 1.6)), line, font=_font(main, 28), fill=0)
+        yield Sample(f"two-columns-{index + 1}", "two columns", page, "\n".join(left + right))
+
+    mono = next((p for p in font_paths if p and "Mono" in p.name), main)
+    for index in range(2):
+        items = []
+        for _ in range(9):
+            price = f"{rng.randint(1, 99)}.{rng.randint(0, 99):02d}"
+            items.append(f"{rng.choice(WORDS).upper():<12}{rng.randint(1, 9):>2} x {price}")
+        total = f"TOTAL {rng.randint(100, 999)}.{rng.randint(0, 99):02d}"
+        text = ["STORE 0042 RECEIPT", *items, total]
+        page = _page(text, _font(mono, 20), (560, 560), ink=90, paper=235, left=25, top=20, leading=1.45)
+        yield Sample(f"receipt-{index + 1}", "receipt", page, "\n".join(text))
+
+    for index in range(2):
+        rows = [["Item", "Qty", "Price", "Total"]] + [
+            [
+                rng.choice(WORDS),
+                str(rng.randint(1, 40)),
+                f"{rng.randint(1, 99)}.{rng.randint(0, 99):02d}",
+                f"{rng.randint(100, 999)}.{rng.randint(0, 99):02d}",
+            ]
+            for _ in range(5)
+        ]
+        page = Image.new("L", (1500, 700), 255)
+        draw = ImageDraw.Draw(page)
+        widths, height, x0, y0 = [500, 200, 300, 300], 80, 100, 100
+        for row in range(len(rows) + 1):
+            draw.line([(x0, y0 + row * height), (x0 + sum(widths), y0 + row * height)], fill=0, width=3)
+        x = x0
+        for column in range(len(widths) + 1):
+            draw.line([(x, y0), (x, y0 + len(rows) * height)], fill=0, width=3)
+            x += widths[column] if column < len(widths) else 0
+        for r, cells in enumerate(rows):
+            x = x0
+            for c, cell in enumerate(cells):
+                draw.text((x + 20, y0 + r * height + 22), cell, font=_font(main, 32), fill=0)
+                x += widths[c]
+        yield Sample(f"table-{index + 1}", "table", page, "\n".join(" ".join(r) for r in rows))

@@ -1,0 +1,190 @@
+"""Character and word error rates, and word-bag F1, per engine on the generated corpus;
+and agreement with Amazon Textract's recorded answers on the shared fixture documents.
+
+    python -m bench.accuracy.run            (or: make bench-accuracy)
+
+Engines: `tesseract-cli` is Tesseract's own command-line program (Debian's package, the
+baseline to beat); `tesserocr-plain` is the library DocSafe embeds with no preparation of
+the page; `docsafe` is DocSafe's embedded engine as the service runs it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from docsafe.engines.tesseract import TesseractEngine
+from docsafe.engines.textract import page_from_textract
+from PIL import Image
+from rapidfuzz.distance import Levenshtein
+
+from bench.accuracy.corpus import Sample, build
+from bench.report import tool_version, write_section
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "textract"
+PUNCTUATION = ".,:;!?()[]{}'\"|"
+
+Reader = Callable[[Image.Image], str]
+
+
+def cli_reader() -> Reader | None:
+    if shutil.which("tesseract") is None:
+        return None
+
+    def read(image: Image.Image) -> str:
+        with tempfile.NamedTemporaryFile(suffix=".png") as handle:
+            image.save(handle.name)
+            out = subprocess.run(
+                ["tesseract", handle.name, "stdout", "--psm", "3", "-l", "eng"],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+        return out.stdout
+
+    return read
+
+
+def engines() -> dict[str, Reader]:
+    engine = TesseractEngine()
+    readers: dict[str, Reader] = {}
+    if (cli := cli_reader()) is not None:
+        readers["tesseract-cli"] = cli
+    readers["tesserocr-plain"] = lambda image: "\n".join(
+        line.text for line in engine.recognize(image.convert("L")).lines
+    )
+    readers["docsafe"] = lambda image: "\n".join(line.text for line in engine.read(image).lines)
+    return readers
+
+
+def normal(text: str) -> str:
+    return " ".join(text.split())
+
+
+def bag(text: str) -> Counter[str]:
+    return Counter(w.strip(PUNCTUATION).lower() for w in text.split() if w.strip(PUNCTUATION))
+
+
+class Score:
+    def __init__(self) -> None:
+        self.chars = self.char_errors = self.words = self.word_errors = 0
+        self.matched = self.found = self.expected = 0
+        self.seconds = 0.0
+        self.pages = 0
+
+    def add(self, truth: str, read: str, seconds: float) -> None:
+        t, r = normal(truth), normal(read)
+        self.chars += len(t)
+        self.char_errors += Levenshtein.distance(t, r)
+        self.words += len(t.split())
+        self.word_errors += Levenshtein.distance(t.split(), r.split())
+        tb, rb = bag(truth), bag(read)
+        self.matched += sum((tb & rb).values())
+        self.found += sum(rb.values())
+        self.expected += sum(tb.values())
+        self.seconds += seconds
+        self.pages += 1
+
+    @property
+    def cer(self) -> float:
+        return self.char_errors / max(1, self.chars)
+
+    @property
+    def wer(self) -> float:
+        return self.word_errors / max(1, self.words)
+
+    @property
+    def f1(self) -> float:
+        precision, recall = self.matched / max(1, self.found), self.matched / max(1, self.expected)
+        return 2 * precision * recall / max(1e-9, precision + recall)
+
+
+def run_corpus(readers: dict[str, Reader], samples: list[Sample]) -> dict[str, dict[str, Score]]:
+    scores: dict[str, dict[str, Score]] = defaultdict(lambda: defaultdict(Score))
+    for sample in samples:
+        for name, read in readers.items():
+            started = time.perf_counter()
+            text = read(sample.image)
+            elapsed = time.perf_counter() - started
+            scores[name][sample.category].add(sample.text, text, elapsed)
+            scores[name]["all pages"].add(sample.text, text, elapsed)
+        print(
+            f"  {sample.name}: "
+            + ", ".join(f"{n} CER {scores[n][sample.category].cer:.3f}" for n in readers),
+            file=sys.stderr,
+        )
+    return scores
+
+
+def textract_agreement(readers: dict[str, Reader]) -> list[str]:
+    rows = []
+    engine = TesseractEngine()
+    for path in sorted(FIXTURES.glob("*.png")):
+        image = Image.open(path)
+        recorded = json.loads(path.with_name(path.name + ".analyze_document.json").read_text())
+        textract = page_from_textract(recorded, *image.size)
+        reference = "\n".join(line.text for line in textract.lines)
+        for name, read in readers.items():
+            score = Score()
+            score.add(reference, read(image), 0.0)
+            rows.append(f"| {path.name} | {name} | {score.f1:.3f} | {score.wer:.3f} |")
+        layout = engine.read(image, layout=True)
+        rows.append(
+            f"| {path.name} | docsafe layout vs Textract "
+            f"| tables {len(layout.tables)} vs {len(textract.tables)}, "
+            f"selection marks {len(layout.selection_marks)} vs {len(textract.selection_marks)}, "
+            f"key-value pairs {len(layout.key_values)} vs {len(textract.key_values)} | |"
+        )
+    return rows
+
+
+def main() -> None:
+    samples = list(build())
+    readers = engines()
+    print(f"{len(samples)} pages, engines: {', '.join(readers)}", file=sys.stderr)
+    scores = run_corpus(readers, samples)
+    categories = [*dict.fromkeys(s.category for s in samples), "all pages"]
+    lines = [
+        "## Accuracy (bench/accuracy)",
+        "",
+        f"{len(samples)} generated pages ({', '.join(categories[:-1])}); "
+        "lower CER/WER and higher F1 are better.",
+        f"tesseract-cli: {tool_version(['tesseract', '--version'])}; tesserocr-plain and docsafe: "
+        f"libtesseract {TesseractEngine.version()} with tessdata-fast eng.",
+        "",
+        "| category | pages | engine | CER | WER | word-bag F1 | s/page |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for category in categories:
+        for name in readers:
+            s = scores[name][category]
+            lines.append(
+                f"| {category} | {s.pages} | {name} | {s.cer:.3f} | {s.wer:.3f} | {s.f1:.3f} "
+                f"| {s.seconds / s.pages:.2f} |"
+            )
+    if FIXTURES.is_dir():
+        lines += [
+            "",
+            "### Agreement with Amazon Textract (recorded answers, shared/fixtures/textract)",
+            "",
+            "Textract's own words are the reference here: F1 of the word bags and WER of the text "
+            "in reading order.",
+            "",
+            "| document | engine | word-bag F1 | WER |",
+            "|---|---|---|---|",
+            *textract_agreement(readers),
+        ]
+    body = "\n".join(lines)
+    print(body)
+    write_section("accuracy", "make bench-accuracy", body)
+
+
+if __name__ == "__main__":
+    main()
