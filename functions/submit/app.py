@@ -23,7 +23,8 @@ def analyze(model_id: str) -> Response:
     settings = services().settings
     content_type = api.header(app, "content-type")
     document, kind = parse_body(api.body_bytes(app), content_type, settings.max_document_bytes)
-    request = AnalyzeRequest(document, kind, parse_options(query, model_id))
+    options = parse_options(query, model_id, settings.ocr_engine, settings.installed_languages)
+    request = AnalyzeRequest(document, kind, options)
     job = Operations(services()).submit(tenant, model_id, request)
     location = api.analyze_result_url(api.base_url(app), model_id, job.operation_id)
     headers = {"Operation-Location": location, "Retry-After": str(settings.poll_after_seconds)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import pytest
 from docsafe.engines.base import EngineFailed
@@ -179,3 +180,23 @@ def test_unsupported_features_and_formats_are_refused(local_stack: Harness) -> N
         )
         assert answer.status == 400, (model, query)
         assert answer.json()["error"]["target"] in ("features", "outputContentFormat")
+
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+@pytest.mark.skipif(not DEJAVU.is_file(), reason="needs a font with umlauts (Debian fonts-dejavu-core)")
+def test_locale_picks_the_installed_language_model(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docsafe import runtime
+    from PIL import Image, ImageDraw, ImageFont
+
+    monkeypatch.setenv("DOCSAFE_LANGUAGES", "eng,deu")
+    runtime.reset()
+    key = local_stack.new_key("acme")
+    image = Image.new("L", (1400, 300), 255)
+    font = ImageFont.truetype(str(DEJAVU), 40)
+    ImageDraw.Draw(image).text((80, 80), "Größe der Straße für Müller", font=font, fill=0)
+    body = local_stack.wait(local_stack.submit(encode(image, "PNG"), key, query="locale=de"), key)
+    assert {"größe", "straße", "für", "müller"} <= words_of(body["analyzeResult"]["content"])

@@ -82,3 +82,12 @@ def test_bad_bodies_get_clear_errors(body: bytes, content_type: str | None, stat
     error = error_of(parse_body, body, content_type, MB)
     assert (error.status, error.inner_code) == (status, inner)
     assert error.to_body()["error"]["innererror"]["code"] == inner
+
+
+def test_locales_are_accepted_only_for_installed_languages() -> None:
+    assert parse_options({"locale": "de-DE"}, languages=("eng", "deu"))["locale"] == "de-DE"
+    error = error_of(parse_options, {"locale": "de"}, "prebuilt-read", "tesseract", ("eng",))
+    assert error.target == "locale" and "eng" in error.message
+    assert parse_options({"locale": "fr"}, engine="textract")["locale"] == "fr"
+    assert error_of(parse_options, {"locale": "ja"}, "prebuilt-read", "textract", ("eng",)).status == 400
+    assert error_of(parse_options, {"locale": "not a locale!"}).status == 400

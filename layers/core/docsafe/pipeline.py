@@ -32,6 +32,7 @@ from docsafe.failures import (
     job_error_for,
 )
 from docsafe.jobs import Job, Status, TransitionRejected
+from docsafe.languages import tesseract_code
 from docsafe.runtime import Services, services
 from docsafe.sealing import JobKey
 from docsafe.settings import get_settings
@@ -208,17 +209,12 @@ class Pipeline:
             document.close()
 
 
-def tesseract_language(locale: str) -> str:
-    """Tesseract's language code for a BCP-47 locale (only English is installed)."""
-    return "eng"
-
-
 @cache
 def default_pipeline() -> Pipeline:
     settings = get_settings()
 
     @cache
-    def engine_for(locale: str) -> OcrEngine:
-        return create_engine(settings.ocr_engine, tesseract_language(locale))
+    def engine(code: str) -> OcrEngine:
+        return create_engine(settings.ocr_engine, code)
 
-    return Pipeline(services(), engine_for)
+    return Pipeline(services(), lambda locale: engine(tesseract_code(locale)))

@@ -30,6 +30,7 @@ class Settings:
     kms_key_id: str = "alias/docsafe"
     state_machine_arn: str = ""
     ocr_engine: str = "tesseract"
+    languages: str = "eng"  # Tesseract models installed in the OCR layer, comma-separated
     retention_seconds: int = MAX_RETENTION_SECONDS
     # How often the purge runs; it removes every job that would pass its retention
     # before the next run, so nothing is ever kept past the retention period.
@@ -55,6 +56,10 @@ class Settings:
             raise SettingsError("the purge must run at least twice per retention period")
         if self.ocr_engine not in {"tesseract", "textract"}:
             raise SettingsError(f"unknown OCR engine {self.ocr_engine!r}")
+
+    @property
+    def installed_languages(self) -> tuple[str, ...]:
+        return tuple(code.strip() for code in self.languages.split(",") if code.strip())
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

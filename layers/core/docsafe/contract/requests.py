@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from docsafe.contract.errors import InvalidArgument, InvalidRequest, UnsupportedMediaType
 from docsafe.contract.result import LAYOUT_MODELS, STRING_INDEX_TYPES, ResultOptions
 from docsafe.formats import Format, sniff
+from docsafe.languages import supported as language_supported
 from docsafe.settings import API_VERSION
 
 _PAGES = re.compile(r"^\s*\d+\s*(-\s*\d+\s*)?(,\s*\d+\s*(-\s*\d+\s*)?)*$")
@@ -74,7 +75,12 @@ def select_pages(spec: str | None, page_count: int) -> list[int]:
     return sorted(chosen)
 
 
-def parse_options(query: Mapping[str, str], model_id: str = "prebuilt-read") -> dict[str, str]:
+def parse_options(
+    query: Mapping[str, str],
+    model_id: str = "prebuilt-read",
+    engine: str = "tesseract",
+    languages: tuple[str, ...] = ("eng",),
+) -> dict[str, str]:
     """The analyze options DocSafe honours; unsupported ones answer 400, never ignored."""
     options: dict[str, str] = {}
     layout = model_id in LAYOUT_MODELS
@@ -82,9 +88,10 @@ def parse_options(query: Mapping[str, str], model_id: str = "prebuilt-read") -> 
         parse_pages(pages)
         options["pages"] = pages.replace(" ", "")
     if locale := query.get("locale"):
-        if not _LOCALE.match(locale) or not locale.lower().startswith("en"):
+        if not _LOCALE.match(locale) or not language_supported(locale, engine, languages):
             raise InvalidArgument(
-                "Only English (locale en, en-US, …) is installed.",
+                f"locale '{locale[:20]}' is not supported by this deployment "
+                f"(installed: {', '.join(languages) if engine == 'tesseract' else 'Textract languages'}).",
                 inner_code="InvalidParameter",
                 target="locale",
             )
