@@ -85,19 +85,20 @@ def page_from_textract(response: dict[str, Any], width: float, height: float) ->
         handwritten = sum(w.textType == "HANDWRITING" for w in line.words) * 2 > len(line.words)
         lines.append(Line(words, box(line.geometry), paragraph=index, handwritten=handwritten))
 
+    def cell(block: Any) -> Cell:
+        """A trp cell or merged cell (1-based indices) as a DocSafe cell."""
+        return Cell(
+            block.rowIndex - 1,
+            block.columnIndex - 1,
+            box(block.geometry),
+            block.rowSpan,
+            block.columnSpan,
+            header="COLUMN_HEADER" in (block.entityTypes or []),
+        )
+
     tables = []
     for table in page.tables:
-        merged = [
-            Cell(
-                m.rowIndex - 1,
-                m.columnIndex - 1,
-                box(m.geometry),
-                m.rowSpan,
-                m.columnSpan,
-                header="COLUMN_HEADER" in (m.entityTypes or []),
-            )
-            for m in table.merged_cells
-        ]
+        merged = [cell(m) for m in table.merged_cells]
 
         def covered(row: int, column: int, merged: list[Cell] = merged) -> bool:
             return any(
@@ -106,17 +107,7 @@ def page_from_textract(response: dict[str, Any], width: float, height: float) ->
             )
 
         cells = [
-            Cell(
-                c.rowIndex - 1,
-                c.columnIndex - 1,
-                box(c.geometry),
-                c.rowSpan,
-                c.columnSpan,
-                header="COLUMN_HEADER" in (c.entityTypes or []),
-            )
-            for row in table.rows
-            for c in row.cells
-            if not covered(c.rowIndex - 1, c.columnIndex - 1)
+            cell(c) for row in table.rows for c in row.cells if not covered(c.rowIndex - 1, c.columnIndex - 1)
         ]
         if cells or merged:
             tables.append(
