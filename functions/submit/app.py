@@ -3,7 +3,7 @@
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from docsafe import api
+from docsafe import api, urlsource
 from docsafe.analysis import Operations
 from docsafe.contract.models import model_info
 from docsafe.contract.requests import AnalyzeRequest, parse_body, parse_options, require_api_version
@@ -20,9 +20,12 @@ def analyze(model_id: str) -> Response:
     query = api.query(app)
     require_api_version(query)
     model_info(model_id)
+    services().rate_limiter.admit(tenant)
     settings = services().settings
     content_type = api.header(app, "content-type")
-    document, kind = parse_body(api.body_bytes(app), content_type, settings.max_document_bytes)
+    document, kind = parse_body(
+        api.body_bytes(app), content_type, settings.max_document_bytes, urlsource.fetch
+    )
     options = parse_options(query, model_id, settings.ocr_engine, settings.installed_languages)
     request = AnalyzeRequest(document, kind, options)
     job = Operations(services()).submit(tenant, model_id, request)

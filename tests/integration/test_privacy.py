@@ -145,7 +145,7 @@ def test_past_retention_nothing_is_readable_and_after_the_purge_nothing_is_store
     assert local_stack.stored_objects()  # still there, unreadable, until the purge
     # When the scheduled purge runs, nothing of the job is stored
     report = invoke(local_stack.stack, "PurgeFunction", {"source": "aws.events"})
-    assert report == {"expiredJobs": 1, "orphanObjects": 0}
+    assert report == {"expiredJobs": 1, "orphanObjects": 0, "recoveredJobs": 0}
     assert local_stack.stored_objects() == [] and local_stack.job_records() == []
     actions = [e.action for e in runtime.services().audit.entries("acme", operation_id)]
     assert actions[-1] is Action.EXPIRED

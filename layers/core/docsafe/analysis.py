@@ -21,6 +21,7 @@ from docsafe.contract.requests import AnalyzeRequest
 from docsafe.jobs import Job, Status
 from docsafe.retention import Receipt, purge_job
 from docsafe.runtime import Services
+from docsafe.watchdog import execution_arn
 
 logger = Logger(service="docsafe", child=True)
 
@@ -120,7 +121,7 @@ class Operations:
 
     def _stop_execution(self, operation_id: str) -> None:
         s = self._s
-        arn = s.settings.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{operation_id}"
+        arn = execution_arn(s.settings.state_machine_arn, operation_id)
         with contextlib.suppress(ClientError):  # already finished, or never started
             s.stepfunctions.stop_execution(executionArn=arn, cause="deleted by the client")
 

@@ -45,7 +45,12 @@ def create_app() -> APIGatewayHttpResolver:
 
 
 def error_response(error: DocSafeError) -> Response:
-    return Response(status_code=error.status, content_type=JSON, body=json.dumps(error.to_body()))
+    return Response(
+        status_code=error.status,
+        content_type=JSON,
+        body=json.dumps(error.to_body()),
+        headers=error.headers() or None,
+    )
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

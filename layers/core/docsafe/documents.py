@@ -15,14 +15,13 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageOps
 
 from docsafe.engines.base import Line, OcrEngine, PageText, Word
-from docsafe.failures import InvalidContent, InvalidContentDimensions
-from docsafe.formats import Format, sniff
+from docsafe.failures import InvalidContent, InvalidContentDimensions, PasswordProtected
+from docsafe.formats import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, Format, sniff
 
-# Image limits follow Azure Document Intelligence: 50 to 10,000 pixels a side.
-MIN_SIDE = 50
-MAX_SIDE = 10_000
+MIN_SIDE, MAX_SIDE = MIN_IMAGE_SIDE, MAX_IMAGE_SIDE
 MAX_PIXELS = MAX_SIDE * MAX_SIDE  # per page image, decoded or rendered
 POINTS_PER_INCH = 72.0
+PDFIUM_PASSWORD_ERROR = 4  # FPDF_ERR_PASSWORD
 
 # Pillow's own decompression-bomb guard, at our limit: it raises before decoding.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -37,10 +36,19 @@ class Document:
 
     def page_text(self, page_number: int, engine: OcrEngine, dpi: int, layout: bool = False) -> PageText:
         """What is on page `page_number` (1-based): text, and with `layout` its structure."""
-        if self._pdf is not None:
-            return _pdf_page_text(self._pdf[page_number - 1], engine, dpi, layout)
-        self._image.seek(page_number - 1)
-        return engine.read(_prepared(self._image), layout=layout)
+        try:
+            if self._pdf is not None:
+                return _pdf_page_text(self._pdf[page_number - 1], engine, dpi, layout)
+            self._image.seek(page_number - 1)
+            width, height = self._image.size
+            if not (min(width, height) >= MIN_SIDE and max(width, height) <= MAX_SIDE):
+                raise InvalidContentDimensions(
+                    f"Page {page_number}: image sides must be between {MIN_SIDE} and {MAX_SIDE} pixels."
+                )
+            return engine.read(_prepared(self._image), layout=layout)
+        except (pdfium.PdfiumError, OSError, SyntaxError, ValueError, EOFError) as exc:
+            # A page that cannot be decoded: the document's fault, said without its bytes.
+            raise InvalidContent(f"Page {page_number} is corrupted or cannot be decoded.") from exc
 
     def close(self) -> None:
         if self._pdf is not None:
@@ -58,7 +66,9 @@ def open_document(data: bytes) -> Document:
         try:
             pdf = pdfium.PdfDocument(data)
         except pdfium.PdfiumError as exc:
-            raise InvalidContent("The PDF is corrupted or protected by a password.") from exc
+            if getattr(exc, "err_code", None) == PDFIUM_PASSWORD_ERROR:
+                raise PasswordProtected("The PDF is protected by a password.") from None
+            raise InvalidContent("The PDF is corrupted.") from None
         if len(pdf) == 0:
             pdf.close()
             raise InvalidContent("The PDF has no pages.")

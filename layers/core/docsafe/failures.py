@@ -34,13 +34,22 @@ class InvalidContentDimensions(JobFailure):
     inner_code = "InvalidContentDimensions"
 
 
+class PasswordProtected(JobFailure):
+    inner_code = "PasswordProtected"
+
+
+class PageTimeout(JobFailure):
+    code = "Timeout"
+    inner_code = "PageTimeout"
+
+
 class InvalidPages(JobFailure):
     code = "InvalidArgument"
     inner_code = "InvalidParameter"
 
 
 class TooManyPages(JobFailure):
-    inner_code = "InvalidContentLength"
+    inner_code = "TooManyPages"
 
 
 class JobGone(Exception):
@@ -52,7 +61,15 @@ class TransientError(Exception):
 
 
 _BY_NAME: dict[str, type[JobFailure]] = {
-    cls.__name__: cls for cls in (InvalidContent, InvalidContentDimensions, InvalidPages, TooManyPages)
+    cls.__name__: cls
+    for cls in (
+        InvalidContent,
+        InvalidContentDimensions,
+        InvalidPages,
+        TooManyPages,
+        PasswordProtected,
+        PageTimeout,
+    )
 }
 
 # Texts for the failures a stage raises with no message of its own to show the client.
@@ -70,7 +87,7 @@ def job_error_for(error_type: str, cause: str | None) -> JobError:
     if failure is not None:
         message = _message_from_cause(cause) or "The document could not be analyzed."
         return failure(message).job_error()
-    if error_type == "States.Timeout":
+    if error_type in ("States.Timeout", "Sandbox.Timedout", "Lambda.Timeout"):
         return _TIMEOUT
     return _GENERIC
 

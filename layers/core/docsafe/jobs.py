@@ -153,6 +153,16 @@ class JobStore:
         )
         return [(item["tenant"], item["operationId"]) for item in items]
 
+    def unfinished(self, updated_before: float) -> list[Job]:
+        """Jobs still notStarted or running that have not changed since `updated_before`."""
+        items = all_items(
+            self._table.scan,
+            FilterExpression=Attr("status").is_in([Status.NOT_STARTED.value, Status.RUNNING.value])
+            & Attr("updatedAt").lte(_num(updated_before)),
+            ConsistentRead=True,
+        )
+        return [_from_item(item) for item in items]
+
     def exists(self, tenant: str, operation_id: str) -> bool:
         answer = self._table.get_item(
             Key={"tenant": tenant, "operationId": operation_id},

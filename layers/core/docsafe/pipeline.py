@@ -215,6 +215,6 @@ def default_pipeline() -> Pipeline:
 
     @cache
     def engine(code: str) -> OcrEngine:
-        return create_engine(settings.ocr_engine, code)
+        return create_engine(settings.ocr_engine, code, settings.page_timeout_seconds)
 
     return Pipeline(services(), lambda locale: engine(tesseract_code(locale)))

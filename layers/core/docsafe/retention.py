@@ -68,6 +68,7 @@ def purge_job(services: Services, tenant: str, operation_id: str, reason: Action
 class PurgeReport:
     jobs: int
     orphans: int
+    recovered: int = 0
 
 
 def purge_expired(services: Services) -> PurgeReport:

@@ -11,6 +11,7 @@ from docsafe import aws, clock
 from docsafe.audit import AuditLog
 from docsafe.auth import KeyStore
 from docsafe.jobs import JobStore
+from docsafe.ratelimit import RateLimiter
 from docsafe.sealing import KeyService
 from docsafe.settings import Settings, get_settings
 from docsafe.storage import SealedStore
@@ -22,6 +23,7 @@ class Services:
     jobs: JobStore
     api_keys: KeyStore
     audit: AuditLog
+    rate_limiter: RateLimiter
     data_keys: KeyService
     objects: SealedStore
     stepfunctions: Any
@@ -36,6 +38,7 @@ def build_services(now: Callable[[], float] = clock.now) -> Services:
         jobs=JobStore(dynamodb.Table(settings.jobs_table), now),
         api_keys=KeyStore(dynamodb.Table(settings.keys_table), now),
         audit=AuditLog(dynamodb.Table(settings.audit_table), settings.audit_retention_days, now),
+        rate_limiter=RateLimiter(dynamodb.Table(settings.limits_table), settings.rate_limit_per_minute, now),
         data_keys=KeyService(aws.client("kms"), settings.kms_key_id),
         objects=SealedStore(aws.client("s3"), settings.documents_bucket, settings.results_bucket),
         stepfunctions=aws.client("stepfunctions"),

@@ -25,6 +25,8 @@ class Settings:
     jobs_table: str = "docsafe-jobs"
     keys_table: str = "docsafe-keys"
     audit_table: str = "docsafe-audit"
+    limits_table: str = "docsafe-limits"
+    rate_limit_per_minute: int = 600  # analyze requests per tenant; 0 for no limit
     documents_bucket: str = "docsafe-documents"
     results_bucket: str = "docsafe-results"
     kms_key_id: str = "alias/docsafe"
@@ -40,6 +42,7 @@ class Settings:
     max_document_bytes: int = 50 * 1024 * 1024
     max_pages: int = 2000
     render_dpi: int = 300
+    page_timeout_seconds: int = 120  # the engine's deadline for one page
     poll_after_seconds: int = 1
     aws_endpoint_url: str | None = None
 

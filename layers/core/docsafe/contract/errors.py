@@ -22,6 +22,9 @@ class DocSafeError(Exception):
             self.inner_code = inner_code
         self.target = target
 
+    def headers(self) -> dict[str, str]:
+        return {}
+
     def to_body(self) -> dict[str, Any]:
         error: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.target:
@@ -61,6 +64,20 @@ class NotFound(DocSafeError):
 class UnsupportedMediaType(DocSafeError):
     status = 415
     code = "UnsupportedMediaType"
+
+
+class TooManyRequests(DocSafeError):
+    """The only error that carries Retry-After (the Azure client retries any error with one)."""
+
+    status = 429
+    code = "429"
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"Rate limit is exceeded. Try again in {retry_after} seconds.")
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class Conflict(DocSafeError):

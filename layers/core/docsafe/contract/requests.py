@@ -6,12 +6,12 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from docsafe.contract.errors import InvalidArgument, InvalidRequest, UnsupportedMediaType
 from docsafe.contract.result import LAYOUT_MODELS, STRING_INDEX_TYPES, ResultOptions
-from docsafe.formats import Format, sniff
+from docsafe.formats import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, Format, image_dimensions, sniff
 from docsafe.languages import supported as language_supported
 from docsafe.settings import API_VERSION
 
@@ -127,8 +127,14 @@ def parse_options(
     return options
 
 
-def parse_body(body: bytes, content_type: str | None, max_bytes: int) -> tuple[bytes, Format]:
-    """The document in the request: raw bytes, or JSON with base64Source."""
+def parse_body(
+    body: bytes,
+    content_type: str | None,
+    max_bytes: int,
+    fetch_url: Callable[[str, int], bytes] | None = None,
+) -> tuple[bytes, Format]:
+    """The document in the request: raw bytes, or JSON with base64Source or urlSource
+    (fetched with `fetch_url`; without one, urlSource is refused)."""
     if not body:
         raise InvalidRequest(
             "The request has no document: send its bytes or a JSON base64Source.",
@@ -137,7 +143,7 @@ def parse_body(body: bytes, content_type: str | None, max_bytes: int) -> tuple[b
     media_type = (content_type or "").split(";")[0].strip().lower()
     document = body
     if media_type == "application/json" or (not sniff(body) and body.lstrip()[:1] == b"{"):
-        document = _document_from_json(body, max_bytes)
+        document = _document_from_json(body, max_bytes, fetch_url)
     if len(document) > max_bytes:
         raise InvalidRequest(
             f"The document is larger than {max_bytes // (1024 * 1024)} MB.",
@@ -149,10 +155,17 @@ def parse_body(body: bytes, content_type: str | None, max_bytes: int) -> tuple[b
             "The file format is not supported: send PDF, TIFF, PNG, JPEG or BMP.",
             inner_code="InvalidContent",
         )
+    size = image_dimensions(document, kind)
+    if size is not None and not (min(size) >= MIN_IMAGE_SIDE and max(size) <= MAX_IMAGE_SIDE):
+        raise InvalidRequest(
+            f"Image sides must be between {MIN_IMAGE_SIDE} and {MAX_IMAGE_SIDE} pixels; "
+            f"this one is {size[0]} x {size[1]}.",
+            inner_code="InvalidContentDimensions",
+        )
     return document, kind
 
 
-def _document_from_json(body: bytes, max_bytes: int) -> bytes:
+def _document_from_json(body: bytes, max_bytes: int, fetch_url: Callable[[str, int], bytes] | None) -> bytes:
     try:
         request = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -160,11 +173,13 @@ def _document_from_json(body: bytes, max_bytes: int) -> bytes:
     if not isinstance(request, dict):
         raise InvalidRequest("The request body must be a JSON object.", inner_code="InvalidRequest")
     if "urlSource" in request:
-        raise InvalidArgument(
-            "urlSource is not supported: send the document's bytes or base64Source.",
-            inner_code="InvalidParameter",
-            target="urlSource",
-        )
+        if fetch_url is None:
+            raise InvalidArgument(
+                "urlSource is not accepted here: send the document's bytes or base64Source.",
+                inner_code="InvalidParameter",
+                target="urlSource",
+            )
+        return fetch_url(request["urlSource"], max_bytes)
     source = request.get("base64Source")
     if not isinstance(source, str) or not source:
         raise InvalidRequest(

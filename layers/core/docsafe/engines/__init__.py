@@ -7,11 +7,11 @@ from docsafe.engines.base import OcrEngine
 ENGINES = ("tesseract", "textract")
 
 
-def create_engine(name: str, lang: str = "eng") -> OcrEngine:
+def create_engine(name: str, lang: str = "eng", timeout_seconds: float = 120.0) -> OcrEngine:
     if name == "tesseract":
         from docsafe.engines.tesseract import TesseractEngine
 
-        return TesseractEngine(lang)
+        return TesseractEngine(lang, timeout_seconds)
     if name == "textract":
         from docsafe.engines.textract import TextractEngine
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from docsafe.engines.base import EngineFailed, Line, PageText, Word
 from docsafe.engines.preprocess import prepare
+from docsafe.failures import PageTimeout
 
 # OSD's confidence below which a page is taken as upright (measured: upright pages of a
 # few lines score ~3.5, turned ones ~4; blank or tiny ones below 1).
@@ -41,8 +42,9 @@ def find_tessdata(lang: str = "eng") -> str:
 class TesseractEngine:
     name = "tesseract"
 
-    def __init__(self, lang: str = "eng"):
+    def __init__(self, lang: str = "eng", timeout_seconds: float = 120.0):
         self.lang = lang
+        self.timeout_seconds = timeout_seconds
         self._tessdata = find_tessdata(lang.split("+")[0])
         self._has_osd = (Path(self._tessdata) / "osd.traineddata").is_file()
         # A TessBaseAPI is not thread-safe; local mode runs pages on several threads.
@@ -129,8 +131,9 @@ class TesseractEngine:
         api = self._api()
         api.SetPageSegMode(PSM.SINGLE_COLUMN if single_column else PSM.AUTO)
         api.SetImage(image)
-        if not api.Recognize():
-            raise EngineFailed("tesseract could not recognise the page")
+        if not api.Recognize(timeout=int(self.timeout_seconds * 1000)):
+            # Tesseract gives up only on its deadline: a page built to exhaust it.
+            raise PageTimeout(f"Reading the page took longer than {self.timeout_seconds:g} seconds.")
         lines: list[Line] = []
         words: list[Word] = []
         line_box: tuple[float, float, float, float] | None = None

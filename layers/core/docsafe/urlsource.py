@@ -1,0 +1,119 @@
+"""Fetching a document named by `urlSource`, without becoming a proxy into the network.
+
+What is accepted: an `https://` URL without user info, whose host resolves only to
+public addresses. The connection goes to the address that was checked (no second DNS
+lookup that could rebind it), the certificate is verified for the host, redirects are
+not followed, and the body may not exceed the document size limit. Loopback, private,
+link-local (including the 169.254.169.254 metadata service), shared, multicast and
+reserved addresses are refused, for IPv4 and IPv6 alike.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from docsafe.contract.errors import InvalidArgument, InvalidRequest
+
+Resolver = Callable[[str, int], list[str]]
+ConnectionFactory = Callable[[str, str, int, float], Any]
+TIMEOUT_SECONDS = 10.0
+
+
+def resolve(host: str, port: int) -> list[str]:
+    try:
+        answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise _refused("its host name does not resolve") from None
+    return sorted({str(answer[4][0]) for answer in answers})
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to a fixed address, with the certificate checked against the host name."""
+
+    def __init__(self, host: str, address: str, port: int, timeout: float):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+def _connect(host: str, address: str, port: int, timeout: float) -> Any:
+    return _PinnedHTTPSConnection(host, address, port, timeout)
+
+
+def _refused(reason: str) -> InvalidArgument:
+    return InvalidArgument(
+        f"urlSource is refused: {reason}. It must be an https URL of a public host.",
+        inner_code="InvalidUrlSource",
+        target="urlSource",
+    )
+
+
+def public_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local)
+
+
+def fetch(
+    url: str,
+    max_bytes: int,
+    resolver: Resolver = resolve,
+    connect: ConnectionFactory = _connect,
+) -> bytes:
+    """The document at `url`, or a 400 that says why it was not fetched."""
+    if not isinstance(url, str) or len(url) > 2048:
+        raise _refused("it is not a URL")
+    parts = urlsplit(url)
+    if parts.scheme != "https":
+        raise _refused("only https is accepted")
+    if parts.username or parts.password:
+        raise _refused("user names and passwords in URLs are not accepted")
+    host = parts.hostname
+    if not host:
+        raise _refused("it names no host")
+    try:
+        port = parts.port or 443
+    except ValueError:
+        raise _refused("its port is not a number") from None
+    addresses = resolver(host, port)
+    if not addresses or not all(public_address(address) for address in addresses):
+        raise _refused("it points at a loopback, private, link-local or metadata address")
+    connection = connect(host, addresses[0], port, TIMEOUT_SECONDS)
+    try:
+        path = parts.path or "/"
+        connection.request("GET", path + (f"?{parts.query}" if parts.query else ""), headers={"Host": host})
+        response = connection.getresponse()
+        if 300 <= response.status < 400:
+            raise _refused("redirects are not followed")
+        if response.status != 200:
+            raise InvalidRequest(f"urlSource answered HTTP {response.status}.", inner_code="InvalidUrlSource")
+        declared = response.getheader("Content-Length")
+        if declared and declared.isdigit() and int(declared) > max_bytes:
+            raise _too_large(max_bytes)
+        body = response.read(max_bytes + 1)
+        if len(body) > max_bytes:
+            raise _too_large(max_bytes)
+        return bytes(body)
+    except (OSError, http.client.HTTPException) as exc:
+        raise InvalidRequest(
+            f"urlSource could not be fetched ({type(exc).__name__}).", inner_code="InvalidUrlSource"
+        ) from None
+    finally:
+        connection.close()
+
+
+def _too_large(max_bytes: int) -> InvalidRequest:
+    return InvalidRequest(
+        f"The document at urlSource is larger than {max_bytes // (1024 * 1024)} MB.",
+        inner_code="InvalidContentLength",
+    )

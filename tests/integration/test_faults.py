@@ -1,0 +1,143 @@
+"""Faults injected at every stage: transient ones are retried by the state machine,
+permanent ones end in `failed` with an error code, and no job is left running."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from docsafe import clock, runtime
+from docsafe.local.stack import invoke
+from docsafe.sealing import KeyService
+from docsafe.settings import API_VERSION
+
+from tests.support.documents import encode, text_image, text_pdf, words_of
+from tests.support.stack import Harness
+
+
+def failing(times: int, error: Exception, original: Any) -> Any:
+    """A replacement that raises `error` the first `times` calls, then behaves."""
+    calls = {"n": 0}
+
+    def replacement(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] <= times:
+            raise error
+        return original(*args, **kwargs)
+
+    replacement.calls = calls  # type: ignore[attr-defined]
+    return replacement
+
+
+def aws_error(code: str, operation: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "injected"}}, operation)
+
+
+def test_kms_throttling_is_retried_and_the_job_succeeds(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = local_stack.new_key("acme")
+    location = local_stack.submit(text_pdf([["survives throttling"]]), key)
+    patched = failing(2, aws_error("ThrottlingException", "Decrypt"), KeyService.open_job_key)
+    monkeypatch.setattr(KeyService, "open_job_key", patched)
+    body = local_stack.wait(location, key)
+    assert body["status"] == "succeeded" and body["analyzeResult"]["content"] == "survives throttling"
+    assert patched.calls["n"] >= 3
+
+
+def test_a_permanent_storage_error_fails_the_job_with_a_code(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docsafe.storage import SealedStore
+
+    key = local_stack.new_key("acme")
+    monkeypatch.setattr(
+        SealedStore, "get", failing(10**6, aws_error("AccessDenied", "GetObject"), SealedStore.get)
+    )
+    body = local_stack.wait(local_stack.submit(text_pdf([["never read"]]), key), key)
+    assert body["status"] == "failed"
+    assert body["error"]["code"] == "InternalServerError"
+    assert "AccessDenied" not in body["error"]["message"]
+
+
+def test_textract_throttling_is_retried(engine_stack: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from docsafe.engines import textract
+
+    if runtime.services().settings.ocr_engine != "textract":
+        pytest.skip("Textract only")
+    client = textract.textract_client()
+    monkeypatch.setattr(
+        client,
+        "detect_document_text",
+        failing(1, aws_error("ThrottlingException", "DetectDocumentText"), client.detect_document_text),
+    )
+    key = engine_stack.new_key("acme")
+    body = engine_stack.wait(engine_stack.submit(encode(text_image(["Throttled once"]), "PNG"), key), key)
+    assert body["status"] == "succeeded" and {"throttled", "once"} <= words_of(
+        body["analyzeResult"]["content"]
+    )
+
+
+def test_a_lambda_timeout_ends_as_a_timeout(local_stack: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from docsafe.local import stack
+
+    # Lambda itself stops a function at its timeout and reports this error name.
+    timed_out = type("Sandbox.Timedout", (Exception,), {})
+    original = stack.invoke
+
+    def invoke_with_timeout(local: Any, function: str, event: dict[str, Any]) -> Any:
+        if function == "ReadPageFunction":
+            raise timed_out("Task timed out after 300.00 seconds")
+        return original(local, function, event)
+
+    monkeypatch.setattr(stack, "invoke", invoke_with_timeout)
+    key = local_stack.new_key("acme")
+    body = local_stack.wait(local_stack.submit(text_pdf([["too slow"]]), key), key)
+    assert body["status"] == "failed" and body["error"]["code"] == "Timeout"
+
+
+def test_the_watchdog_fails_jobs_whose_execution_died_and_the_purge_removes_them(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a job whose workflow never ran (its start was lost)
+    services = runtime.services()
+    monkeypatch.setattr(services.stepfunctions, "start_execution", lambda **kwargs: {})
+    key = local_stack.new_key("acme")
+    location = local_stack.submit(text_pdf([["orphan"]]), key)
+    assert local_stack.request("GET", location, key).json()["status"] == "notStarted"
+    monkeypatch.undo()
+    # When the scheduled run comes after the grace period
+    later = time.time() + 600
+    with clock.using(lambda: later):
+        report = invoke(local_stack.stack, "PurgeFunction", {})
+        body = local_stack.request("GET", location, key).json()
+    # Then the job is failed with a code, not left waiting
+    assert report["recoveredJobs"] == 1
+    assert body["status"] == "failed" and body["error"]["code"] == "InternalServerError"
+    # And the purge removes it at the end of its retention like any other job
+    gone = time.time() + local_stack.settings.retention_seconds + 1
+    with clock.using(lambda: gone):
+        invoke(local_stack.stack, "PurgeFunction", {})
+    assert local_stack.job_records() == [] and local_stack.stored_objects() == []
+
+
+def test_rate_limit_answers_429_with_retry_after_for_that_tenant_only(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCSAFE_RATE_LIMIT_PER_MINUTE", "2")
+    runtime.reset()
+    busy, quiet = local_stack.new_key("busy"), local_stack.new_key("quiet")
+    pdf = text_pdf([["x"]])
+    path = "/documentintelligence/documentModels/prebuilt-read:analyze"
+    answers = [local_stack.request("POST", path, busy, body=pdf) for _ in range(3)]
+    assert [a.status for a in answers] == [202, 202, 429]
+    limited = answers[2]
+    assert limited.json()["error"]["code"] == "429"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert (
+        local_stack.request("POST", path, quiet, body=pdf, query=f"api-version={API_VERSION}").status == 202
+    )
+    for answer in answers[:2]:
+        local_stack.wait(answer.headers["Operation-Location"].split("docsafe.test", 1)[1].split("?")[0], busy)

@@ -1,0 +1,55 @@
+"""Every file of the hostile-input corpus gets its documented answer: a clear 4xx up
+front where it can be known, else a job that ends with a specific code — never a 5xx,
+never a job stuck running."""
+
+from __future__ import annotations
+
+import pytest
+from docsafe.local.template import REPO_ROOT
+
+from tests.support.documents import text_pdf, words_of
+from tests.support.hostile import CASES, Case
+from tests.support.stack import Harness
+
+ANALYZE = "/documentintelligence/documentModels/prebuilt-read:analyze"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_each_hostile_file_gets_its_documented_answer(local_stack: Harness, case: Case) -> None:
+    key = local_stack.new_key("acme")
+    answer = local_stack.request("POST", ANALYZE, key, body=case.make(), content_type=case.content_type)
+    assert answer.status == case.status, answer.body
+    assert "Retry-After" not in answer.headers or answer.status == 202
+    if answer.status != 202:
+        assert answer.json()["error"]["innererror"]["code"] == case.inner
+        assert local_stack.job_records() == []
+        return
+    location = answer.headers["Operation-Location"].split("docsafe.test", 1)[1].split("?")[0]
+    body = local_stack.wait(location, key)
+    assert body["status"] == case.outcome, body.get("error")
+    if case.outcome == "failed":
+        assert body["error"]["innererror"]["code"] == case.inner
+    elif case.text is not None:
+        content = body["analyzeResult"]["content"]
+        assert words_of(case.text) <= words_of(content) if case.text else content == ""
+
+
+def test_every_corpus_case_is_documented() -> None:
+    limits = (REPO_ROOT / "docs" / "limits.md").read_text()
+    for case in CASES:
+        assert f"| {case.name} |" in limits, case.name
+
+
+def test_too_many_pages_and_pages_out_of_range_fail_with_their_codes(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docsafe import runtime
+
+    monkeypatch.setenv("DOCSAFE_MAX_PAGES", "2")
+    runtime.reset()
+    key = local_stack.new_key("acme")
+    three = text_pdf([["one"], ["two"], ["three"]])
+    failed = local_stack.wait(local_stack.submit(three, key), key)
+    assert failed["error"]["innererror"]["code"] == "TooManyPages"
+    out_of_range = local_stack.wait(local_stack.submit(three, key, query="pages=7-9"), key)
+    assert out_of_range["error"]["innererror"]["code"] == "InvalidParameter"
