@@ -6,6 +6,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api
 from docsafe.analysis import Operations
 from docsafe.contract.models import list_models, model_info
+from docsafe.contract.openapi import load_openapi
 from docsafe.contract.requests import require_api_version
 from docsafe.runtime import services
 
@@ -57,6 +58,12 @@ def info() -> Response:
     api.tenant_of(app)
     require_api_version(api.query(app))
     return api.json_response({"customDocumentModels": {"count": 0, "limit": 0}})
+
+
+@app.get("/openapi.json")
+def openapi() -> Response:
+    # The API's description is public: no key needed.
+    return api.json_response(load_openapi())
 
 
 @logger.inject_lambda_context

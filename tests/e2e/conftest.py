@@ -39,7 +39,7 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeo
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    keys = {"alpha": "alpha-" + secrets.token_urlsafe(24), "beta": "beta-" + secrets.token_urlsafe(24)}
+    keys = {tenant: f"{tenant}-{secrets.token_urlsafe(24)}" for tenant in ("alpha", "beta", "gamma", "delta")}
     port, aws_port = free_port(), free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
     env = {

@@ -14,7 +14,7 @@ from docsafe.sealing import KeyService
 from docsafe.settings import API_VERSION
 
 from tests.support.documents import encode, text_image, text_pdf, words_of
-from tests.support.stack import Harness
+from tests.support.stack import Harness, use_fake_textract
 
 
 def failing(times: int, error: Exception, original: Any) -> Any:
@@ -62,22 +62,16 @@ def test_a_permanent_storage_error_fails_the_job_with_a_code(
     assert "AccessDenied" not in body["error"]["message"]
 
 
-def test_textract_throttling_is_retried(engine_stack: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    from docsafe.engines import textract
-
-    if runtime.services().settings.ocr_engine != "textract":
-        pytest.skip("Textract only")
-    client = textract.textract_client()
-    monkeypatch.setattr(
-        client,
-        "detect_document_text",
-        failing(1, aws_error("ThrottlingException", "DetectDocumentText"), client.detect_document_text),
-    )
-    key = engine_stack.new_key("acme")
-    body = engine_stack.wait(engine_stack.submit(encode(text_image(["Throttled once"]), "PNG"), key), key)
+def test_textract_throttling_is_retried(local_stack: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = use_fake_textract(monkeypatch)
+    throttled = failing(1, aws_error("ThrottlingException", "DetectDocumentText"), fake.detect_document_text)
+    monkeypatch.setattr(fake, "detect_document_text", throttled)
+    key = local_stack.new_key("acme")
+    body = local_stack.wait(local_stack.submit(encode(text_image(["Throttled once"]), "PNG"), key), key)
     assert body["status"] == "succeeded" and {"throttled", "once"} <= words_of(
         body["analyzeResult"]["content"]
     )
+    assert throttled.calls["n"] == 2
 
 
 def test_a_lambda_timeout_ends_as_a_timeout(local_stack: Harness, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -136,6 +136,13 @@ def engine_stack(
     if request.param == "tesseract":
         yield local_stack
         return
+    fake = use_fake_textract(monkeypatch)
+    yield local_stack
+    assert fake.calls, "the Textract engine was never called"
+
+
+def use_fake_textract(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Switch the stack to the Textract engine, answered by FakeTextract."""
     from docsafe.engines import textract
 
     from tests.support.fake_textract import FakeTextract
@@ -144,5 +151,4 @@ def engine_stack(
     monkeypatch.setenv("DOCSAFE_OCR_ENGINE", "textract")
     monkeypatch.setattr(textract, "textract_client", lambda: fake)
     runtime.reset()
-    yield local_stack
-    assert fake.calls, "the Textract engine was never called"
+    return fake

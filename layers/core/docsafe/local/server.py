@@ -28,6 +28,7 @@ from docsafe.local.template import HttpRoute
 
 API_GATEWAY_BODY_LIMIT = 10 * 1024 * 1024
 LOCAL_PURGE_SECONDS = 5
+_ROUTER_LOCK = threading.Lock()
 # Settings that name the stack's own resources: always the local stack's.
 _STACK_RESOURCES = {
     "DOCSAFE_JOBS_TABLE",
@@ -71,6 +72,12 @@ def parse_local_keys(spec: str | None) -> dict[str, str]:
     return keys
 
 
+class _FrontEndServer(ThreadingHTTPServer):
+    # The default backlog of 5 resets connections under a burst of clients.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 @dataclass
 class LocalService:
     port: int = 8080
@@ -79,7 +86,7 @@ class LocalService:
     host: str = "127.0.0.1"
     stack: LocalStack | None = None
     _moto: Any = None
-    _http: ThreadingHTTPServer | None = None
+    _http: _FrontEndServer | None = None
     _stopping: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -128,8 +135,7 @@ class LocalService:
         api_keys = runtime.services().api_keys
         for tenant, key in self.keys.items():
             api_keys.create(tenant, key)
-        self._http = ThreadingHTTPServer((self.host, self.port), _front_end(self.stack))
-        self._http.daemon_threads = True
+        self._http = _FrontEndServer((self.host, self.port), _front_end(self.stack))
         threading.Thread(target=self._http.serve_forever, name="docsafe-http", daemon=True).start()
         threading.Thread(target=self._run_schedules, name="docsafe-schedules", daemon=True).start()
         return self
@@ -241,7 +247,11 @@ class Gateway:
         if not decision.get("isAuthorized"):
             return GatewayResponse(403, json_type, b'{"message":"Forbidden"}')
         event["requestContext"]["authorizer"] = {"lambda": decision.get("context", {})}
-        response = invoke(self.stack, match.function, event)
+        # Powertools keeps the current event on its router class, one per process: right
+        # for Lambda (one request per instance), wrong for threads. API handlers take
+        # milliseconds, so they take turns; the pipeline's stages still run side by side.
+        with _ROUTER_LOCK:
+            response = invoke(self.stack, match.function, event)
         payload = response.get("body") or ""
         raw = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
         answer_headers = dict(response.get("headers") or {})
@@ -257,23 +267,18 @@ def _front_end(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         server_version = "DocSafeLocal"
 
-        def do_GET(self) -> None:
-            self._handle()
-
-        def do_POST(self) -> None:
-            self._handle()
-
-        def do_DELETE(self) -> None:
-            self._handle()
-
-        def do_PUT(self) -> None:
-            self._handle()
+        def __getattr__(self, name: str) -> Any:
+            # Every method goes to the gateway, which answers 404 where no route takes
+            # it (as API Gateway does), instead of http.server's own 501 page.
+            if name.startswith("do_"):
+                return lambda: self._handle(send_body=name != "do_HEAD")
+            raise AttributeError(name)
 
         def log_message(self, format: str, *args: Any) -> None:
             # No access log: paths are harmless, but query strings may carry options.
             pass
 
-        def _handle(self) -> None:
+        def _handle(self, send_body: bool = True) -> None:
             url = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
@@ -286,6 +291,7 @@ def _front_end(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
                     self.send_header(name, value)
             self.send_header("Content-Length", str(len(answer.body)))
             self.end_headers()
-            self.wfile.write(answer.body)
+            if send_body:
+                self.wfile.write(answer.body)
 
     return FrontEnd
