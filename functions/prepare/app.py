@@ -1,8 +1,9 @@
-"""Stage 1: open the sealed input, check it, list the pages to read."""
+"""Stage 1: open the sealed input, check it, list the pages to read in batches."""
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from docsafe.pipeline import JobRef, default_pipeline, stage_errors
+from docsafe.pipeline import JobRef, batches, default_pipeline, stage_errors
+from docsafe.settings import get_settings
 
 logger = Logger(service="docsafe")
 tracer = Tracer(service="docsafe")
@@ -14,4 +15,4 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     ref = JobRef.from_event(event)
     with stage_errors("prepare"):
         pages = default_pipeline().prepare(ref)
-    return {**ref.to_event(), "pages": pages}
+    return {**ref.to_event(), "pages": pages, "batches": batches(pages, get_settings().page_concurrency)}

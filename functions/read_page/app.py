@@ -1,4 +1,4 @@
-"""Stage 2 (one per page, in a Map): read one page and store its text sealed."""
+"""Stage 2 (one per batch, in a Map): read a batch of pages, store each one sealed."""
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,5 +13,5 @@ tracer = Tracer(service="docsafe")
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     ref = JobRef.from_event(event)
     with stage_errors("read_page"):
-        default_pipeline().read_page(ref, int(event["pageNumber"]))
+        default_pipeline().read_pages(ref, [int(page) for page in event["pages"]])
     return {}

@@ -36,3 +36,13 @@ def test_stage_errors_hide_exception_text_and_mark_throttling_transient() -> Non
 
     with pytest.raises(InvalidContent), stage_errors("prepare"):
         raise InvalidContent("The PDF has no pages.")
+
+
+def test_pages_are_batched_to_the_concurrency_within_limits() -> None:
+    from docsafe.pipeline import MAX_BATCH, batches
+
+    assert batches([1, 2, 3], 10) == [[1], [2], [3]]
+    assert batches(list(range(1, 11)), 2) == [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]
+    big = batches(list(range(1, 2001)), 10)
+    assert len(big) == 2000 // MAX_BATCH and max(len(b) for b in big) == MAX_BATCH
+    assert [p for b in big for p in b] == list(range(1, 2001))

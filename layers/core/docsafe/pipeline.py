@@ -53,6 +53,17 @@ _THROTTLING = {
 }
 
 
+MAX_BATCH = 25  # pages one ReadPages invocation reads, at most
+
+
+def batches(pages: list[int], concurrency: int) -> list[list[int]]:
+    """Pages split for the Map state: enough batches to keep `concurrency` workers busy,
+    few enough that a 2,000-page document stays far inside Step Functions' history
+    (25,000 events) and payload (256 KB) limits."""
+    size = max(1, min(MAX_BATCH, -(-len(pages) // max(1, concurrency))))
+    return [pages[i : i + size] for i in range(0, len(pages), size)]
+
+
 @dataclass(frozen=True)
 class JobRef:
     """What a stage receives from the state machine."""
@@ -109,7 +120,7 @@ class Pipeline:
         self._engine_factory = engine_factory
 
     def prepare(self, ref: JobRef) -> list[int]:
-        """Open the document, check it, and say which pages to read."""
+        """Open the document, check it, and say which pages to read (see `batches`)."""
         job, job_key = self._live(ref)
         self._transition(job, Status.RUNNING)
         with self._document(job, job_key) as document:
@@ -127,17 +138,22 @@ class Pipeline:
             )
         return pages
 
-    def read_page(self, ref: JobRef, page_number: int) -> None:
-        """OCR (or read the text layer of) one page and store its text sealed."""
+    def read_pages(self, ref: JobRef, page_numbers: list[int]) -> None:
+        """OCR (or read the text layer of) a batch of pages; store each page's text sealed.
+
+        The document is opened once per batch; each page is stored as soon as it is read,
+        so memory holds one page at a time whatever the document's length.
+        """
         job, job_key = self._live(ref)
         engine = self._engine_factory(job.options.get("locale", "en"))
-        with self._document(job, job_key) as document:
-            layout = job.model_id in LAYOUT_MODELS
-            page = document.page_text(page_number, engine, self._s.settings.render_dpi, layout)
+        layout = job.model_id in LAYOUT_MODELS
         objects = self._s.objects
-        payload = json.dumps(page.to_json()).encode()
-        self._put_live(objects.page_ref(ref.tenant, ref.operation_id, page_number), job_key, payload)
-        logger.info("page read", operation_id=ref.operation_id, page=page_number, lines=len(page.lines))
+        with self._document(job, job_key) as document:
+            for page_number in page_numbers:
+                page = document.page_text(page_number, engine, self._s.settings.render_dpi, layout)
+                payload = json.dumps(page.to_json()).encode()
+                self._put_live(objects.page_ref(ref.tenant, ref.operation_id, page_number), job_key, payload)
+        logger.info("pages read", operation_id=ref.operation_id, pages=len(page_numbers))
 
     def assemble(self, ref: JobRef, pages: list[int]) -> None:
         """Merge the pages into the analyzeResult, store it sealed, mark the job done."""

@@ -42,6 +42,7 @@ class Settings:
     max_document_bytes: int = 50 * 1024 * 1024
     max_pages: int = 2000
     render_dpi: int = 300
+    page_concurrency: int = 10  # the Map state's MaxConcurrency: batches are sized to it
     page_timeout_seconds: int = 120  # the engine's deadline for one page
     poll_after_seconds: int = 1
     aws_endpoint_url: str | None = None

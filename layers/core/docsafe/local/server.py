@@ -116,7 +116,11 @@ class LocalService:
         self._moto = ThreadedMotoServer(ip_address=self.host, port=self.aws_port, verbose=False)
         self._moto.start()
         self._configure_moto()
-        self.stack = provision(os.environ["AWS_REGION"], endpoint_url=self.aws_url)
+        # All cores: as many pages in flight as the machine has (tesserocr releases the GIL).
+        concurrency = os.environ.get("DOCSAFE_PAGE_CONCURRENCY") or str(os.cpu_count() or 2)
+        self.stack = provision(
+            os.environ["AWS_REGION"], endpoint_url=self.aws_url, parameters={"PageConcurrency": concurrency}
+        )
         user_set = set(os.environ)
         for name, value in self.stack.environment.items():
             if name in _STACK_RESOURCES:
