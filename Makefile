@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run serve test lint unit integration e2e clean bench-accuracy
+.PHONY: install run serve test lint unit integration e2e clean bench-accuracy bench-speed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,7 @@ bench-accuracy: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	command -v tesseract >/dev/null || { apt-get update -qq && apt-get install -y -qq tesseract-ocr fonts-liberation fonts-dejavu-core >/dev/null; } || echo "no tesseract CLI: the baseline is skipped"
 	$(BIN)/python -m bench.accuracy.run
+
+## Speed, cold start, latency and sealing figures (writes docs/benchmarks.md).
+bench-speed: $(STAMP)
+	$(BIN)/python -m bench.speed.run

@@ -1,4 +1,5 @@
-"""POST …/documentModels/{modelId}:analyze → 202 with an absolute Operation-Location."""
+"""POST …/documentModels/{modelId}:analyze → 202 with an absolute Operation-Location;
+POST /v1/uploads → a presigned upload for documents over the 10 MB body limit."""
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import Response
@@ -6,7 +7,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api, urlsource
 from docsafe.analysis import Operations
 from docsafe.contract.models import model_info
-from docsafe.contract.requests import AnalyzeRequest, parse_body, parse_options, require_api_version
+from docsafe.contract.requests import (
+    AnalyzeRequest,
+    parse_body,
+    parse_options,
+    require_api_version,
+    upload_source,
+)
 from docsafe.runtime import services
 
 logger = Logger(service="docsafe")
@@ -22,16 +29,24 @@ def analyze(model_id: str) -> Response:
     model_info(model_id)
     services().rate_limiter.admit(tenant)
     settings = services().settings
-    content_type = api.header(app, "content-type")
-    document, kind = parse_body(
-        api.body_bytes(app), content_type, settings.max_document_bytes, urlsource.fetch
-    )
+    content_type, body = api.header(app, "content-type"), api.body_bytes(app)
     options = parse_options(query, model_id, settings.ocr_engine, settings.installed_languages)
-    request = AnalyzeRequest(document, kind, options)
-    job = Operations(services()).submit(tenant, model_id, request)
+    operations = Operations(services())
+    if upload_id := upload_source(body, content_type):
+        request = operations.upload_request(tenant, upload_id, options)
+    else:
+        document, kind = parse_body(body, content_type, settings.max_document_bytes, urlsource.fetch)
+        request = AnalyzeRequest(document, kind, options)
+    job = operations.submit(tenant, model_id, request)
     location = api.analyze_result_url(api.base_url(app), model_id, job.operation_id)
     headers = {"Operation-Location": location, "Retry-After": str(settings.poll_after_seconds)}
     return Response(status_code=202, headers=headers, body="")
+
+
+@app.post("/v1/uploads")
+def new_upload() -> Response:
+    tenant = api.tenant_of(app)
+    return api.json_response(services().uploads.create(tenant).to_wire(), status=201)
 
 
 @logger.inject_lambda_context

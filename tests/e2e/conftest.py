@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from docsafe.local.server import free_port
@@ -23,6 +24,12 @@ class Server:
     aws_url: str
     keys: dict[str, str]
     log: Path
+
+    def aws(self, service: str) -> Any:
+        """A client of the server's local AWS, in the region the server runs in."""
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.aws_url, region_name=os.environ["AWS_REGION"])
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import boto3
 import pytest
 from azure.ai.documentintelligence import DocumentIntelligenceClient
 from azure.core.credentials import AzureKeyCredential
@@ -81,11 +80,11 @@ def test_other_tenant_gets_404_and_delete_leaves_nothing(server: Server) -> None
     # Delete: the result is gone, and nothing of the job is left in the local AWS
     alpha.delete_analyze_result(model_id="prebuilt-read", result_id=operation_id)
     assert alpha.send_request(HttpRequest("GET", path)).status_code == 404
-    s3 = boto3.client("s3", endpoint_url=server.aws_url, region_name="us-east-1")
+    s3 = server.aws("s3")
     for bucket in s3.list_buckets()["Buckets"]:
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket["Name"]).get("Contents", [])]
         assert not [k for k in keys if operation_id in k], bucket["Name"]
-    dynamodb = boto3.client("dynamodb", endpoint_url=server.aws_url, region_name="us-east-1")
+    dynamodb = server.aws("dynamodb")
     for table in dynamodb.list_tables()["TableNames"]:
         items = dynamodb.scan(TableName=table)["Items"]
         assert operation_id not in str(items), table

@@ -357,3 +357,13 @@ def test_each_job_leaves_a_content_free_audit_trail_and_a_delete_receipt(local_s
     assert runtime.services().audit.entries("other", operation_id) == []
     stored = everything_stored(local_stack)
     assert operation_id not in stored and "Zanzibar" not in stored
+
+
+def test_uploads_never_analyzed_are_swept_after_their_ttl(local_stack: Harness, fake_clock: Clock) -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    bucket = local_stack.settings.documents_bucket
+    s3.put_object(Bucket=bucket, Key="uploads/acme/0f0f0f0f-0000-4000-8000-00000000abcd", Body=b"%PDF-1.7")
+    assert invoke(local_stack.stack, "PurgeFunction", {})["orphanObjects"] == 0
+    fake_clock.now += local_stack.settings.upload_ttl_seconds
+    assert invoke(local_stack.stack, "PurgeFunction", {})["orphanObjects"] == 1
+    assert local_stack.stored_objects() == []

@@ -34,11 +34,15 @@ def multipage_tiff(pages: Sequence[Image.Image]) -> bytes:
 def scanned_pdf(pages: Sequence[Image.Image], resolution: float = 150.0) -> bytes:
     """A PDF of page images with no text layer, as a scanner makes it."""
     buffer = io.BytesIO()
-    pages[0].convert("RGB").save(
+
+    def keep(page: Image.Image) -> Image.Image:
+        return page if page.mode == "1" else page.convert("RGB")
+
+    keep(pages[0]).save(
         buffer,
         format="PDF",
         save_all=True,
-        append_images=[page.convert("RGB") for page in pages[1:]],
+        append_images=[keep(page) for page in pages[1:]],
         resolution=resolution,
     )
     return buffer.getvalue()

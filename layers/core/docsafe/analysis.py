@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from docsafe.audit import Action
 from docsafe.contract.errors import operation_not_found
-from docsafe.contract.requests import AnalyzeRequest
+from docsafe.contract.requests import AnalyzeRequest, checked_format
 from docsafe.jobs import Job, Status
 from docsafe.retention import Receipt, purge_job
 from docsafe.runtime import Services
@@ -55,7 +55,8 @@ class Operations:
             options=request.options,
         )
         try:
-            s.objects.put(s.objects.input_ref(tenant, operation_id), job_key, request.document)
+            if request.upload_id is None:
+                s.objects.put(s.objects.input_ref(tenant, operation_id), job_key, request.document)
             s.stepfunctions.start_execution(
                 stateMachineArn=s.settings.state_machine_arn,
                 name=operation_id,
@@ -69,7 +70,7 @@ class Operations:
             tenant,
             operation_id,
             Action.SUBMITTED,
-            {"bytes": len(request.document), "format": request.format.value},
+            {"bytes": request.size, "format": request.format.value},
         )
         logger.info(
             "analysis submitted",
@@ -77,9 +78,14 @@ class Operations:
             operation_id=operation_id,
             model_id=model_id,
             format=request.format.value,
-            size_bytes=len(request.document),
+            size_bytes=request.size,
         )
         return job
+
+    def upload_request(self, tenant: str, upload_id: str, options: dict[str, str]) -> AnalyzeRequest:
+        """An analyze request for a document the tenant uploaded (checked, not yet read)."""
+        head, size = self._s.uploads.first_bytes(tenant, upload_id)
+        return AnalyzeRequest(b"", checked_format(head), {**options, "upload": upload_id}, upload_id, size)
 
     def snapshot(
         self,

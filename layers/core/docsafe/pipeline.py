@@ -24,6 +24,7 @@ from docsafe.documents import Document, open_document
 from docsafe.engines import create_engine
 from docsafe.engines.base import OcrEngine, PageText
 from docsafe.failures import (
+    InvalidContent,
     InvalidPages,
     JobFailure,
     JobGone,
@@ -123,6 +124,8 @@ class Pipeline:
         """Open the document, check it, and say which pages to read (see `batches`)."""
         job, job_key = self._live(ref)
         self._transition(job, Status.RUNNING)
+        if upload_id := job.options.get("upload"):
+            self._take_upload(job, job_key, upload_id)
         with self._document(job, job_key) as document:
             pages = select_pages(job.options.get("pages"), document.page_count)
             if not pages:
@@ -190,6 +193,21 @@ class Pipeline:
             error_type=error_type,
             code=error.inner_code or error.code,
         )
+
+    def _take_upload(self, job: Job, job_key: JobKey, upload_id: str) -> None:
+        """Seal the uploaded document as the job's input and delete the upload.
+
+        Idempotent for retries: once the input exists the upload is already gone."""
+        uploads, objects = self._s.uploads, self._s.objects
+        input_ref = objects.input_ref(job.tenant, job.operation_id)
+        try:
+            data = uploads.read(job.tenant, upload_id)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "NoSuchKey" or not objects.exists(input_ref):
+                raise InvalidContent("The upload is no longer there.") from None
+            return
+        self._put_live(input_ref, job_key, data)
+        uploads.delete(job.tenant, upload_id)
 
     def _transition(self, job: Job, to: Status, **changes: Any) -> None:
         try:

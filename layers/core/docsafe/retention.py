@@ -17,6 +17,7 @@ from aws_lambda_powertools import Logger
 from docsafe.audit import Action
 from docsafe.jobs import iso
 from docsafe.runtime import Services
+from docsafe.uploads import PREFIX as UPLOADS_PREFIX
 
 logger = Logger(service="docsafe", child=True)
 
@@ -82,6 +83,12 @@ def purge_expired(services: Services) -> PurgeReport:
         purge_job(services, tenant, operation_id, Action.EXPIRED)
     orphans = 0
     for bucket, key, modified in services.objects.all_objects():
+        if key.startswith(UPLOADS_PREFIX):
+            # Uploads wait for their analyze call; unused ones go after their own TTL.
+            if modified + min(settings.upload_ttl_seconds, settings.retention_seconds) <= horizon:
+                services.objects.delete(bucket, key)
+                orphans += 1
+            continue
         match = _JOB_KEY.match(key)
         too_old = modified + settings.retention_seconds <= horizon
         if (

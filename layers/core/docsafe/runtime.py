@@ -15,6 +15,7 @@ from docsafe.ratelimit import RateLimiter
 from docsafe.sealing import KeyService
 from docsafe.settings import Settings, get_settings
 from docsafe.storage import SealedStore
+from docsafe.uploads import Uploads
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Services:
     api_keys: KeyStore
     audit: AuditLog
     rate_limiter: RateLimiter
+    uploads: Uploads
     data_keys: KeyService
     objects: SealedStore
     stepfunctions: Any
@@ -41,6 +43,9 @@ def build_services(now: Callable[[], float] = clock.now) -> Services:
         rate_limiter=RateLimiter(dynamodb.Table(settings.limits_table), settings.rate_limit_per_minute, now),
         data_keys=KeyService(aws.client("kms"), settings.kms_key_id),
         objects=SealedStore(aws.client("s3"), settings.documents_bucket, settings.results_bucket),
+        uploads=Uploads(
+            aws.client("s3"), settings.documents_bucket, settings.kms_key_id, settings.max_upload_bytes
+        ),
         stepfunctions=aws.client("stepfunctions"),
         clock=now,
     )

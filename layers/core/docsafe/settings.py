@@ -39,7 +39,9 @@ class Settings:
     # 0: a twelfth of the retention, at most five minutes.
     purge_interval_seconds: int = 0
     audit_retention_days: int = 90
-    max_document_bytes: int = 50 * 1024 * 1024
+    max_document_bytes: int = 50 * 1024 * 1024  # in a request body (API Gateway allows 10 MB)
+    max_upload_bytes: int = 500 * 1024 * 1024  # through /v1/uploads
+    upload_ttl_seconds: int = 3600  # an upload never analyzed is removed after this
     max_pages: int = 2000
     render_dpi: int = 300
     page_concurrency: int = 10  # the Map state's MaxConcurrency: batches are sized to it

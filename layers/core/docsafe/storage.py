@@ -56,6 +56,13 @@ class SealedStore:
         blob = self._s3.get_object(Bucket=ref.bucket, Key=ref.key)["Body"].read()
         return job_key.open(blob, ref.kind)
 
+    def exists(self, ref: ObjectRef) -> bool:
+        try:
+            self._s3.head_object(Bucket=ref.bucket, Key=ref.key)
+        except self._s3.exceptions.ClientError:
+            return False
+        return True
+
     def purge(self, tenant: str, operation_id: str) -> list[str]:
         """Delete every object of the job in both buckets; returns the keys removed."""
         removed: list[str] = []

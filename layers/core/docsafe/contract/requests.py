@@ -22,9 +22,15 @@ MAX_PAGE_NUMBER = 100_000
 
 @dataclass(frozen=True)
 class AnalyzeRequest:
-    document: bytes
+    document: bytes  # empty when the document waits in an upload
     format: Format
     options: dict[str, str] = field(default_factory=dict)
+    upload_id: str | None = None
+    upload_size: int = 0
+
+    @property
+    def size(self) -> int:
+        return self.upload_size or len(self.document)
 
 
 def require_api_version(query: Mapping[str, str]) -> None:
@@ -149,6 +155,11 @@ def parse_body(
             f"The document is larger than {max_bytes // (1024 * 1024)} MB.",
             inner_code="InvalidContentLength",
         )
+    return document, checked_format(document)
+
+
+def checked_format(document: bytes) -> Format:
+    """The format of a document (or of its first kilobyte), with its image size checked."""
     kind = sniff(document)
     if kind is None:
         raise UnsupportedMediaType(
@@ -162,7 +173,25 @@ def parse_body(
             f"this one is {size[0]} x {size[1]}.",
             inner_code="InvalidContentDimensions",
         )
-    return document, kind
+    return kind
+
+
+def upload_source(body: bytes, content_type: str | None) -> str | None:
+    """The upload a JSON body names with `uploadSource`, if it names one."""
+    if (content_type or "").split(";")[0].strip().lower() != "application/json":
+        return None
+    try:
+        request = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(request, dict) or "uploadSource" not in request:
+        return None
+    upload_id = request["uploadSource"]
+    if not isinstance(upload_id, str):
+        raise InvalidArgument(
+            "uploadSource must be an upload id.", inner_code="InvalidParameter", target="uploadSource"
+        )
+    return upload_id
 
 
 def _document_from_json(body: bytes, max_bytes: int, fetch_url: Callable[[str, int], bytes] | None) -> bytes:
