@@ -132,27 +132,24 @@ def to_blocks(pages: Sequence[tuple[int, PageText]], layout: bool = True) -> dic
                 _children(table_block, cell_ids)
                 _children(table_block, merged_ids, "MERGED_CELL")
                 top_level.append(table_block["Id"])
-            for pair in page.key_values:
-                key = out.add(
-                    "KEY_VALUE_SET",
-                    pair.key,
-                    page,
-                    page_number,
-                    EntityTypes=["KEY"],
-                    Confidence=pair.confidence * 100,
+
+            def key_value_set(
+                box: Box,
+                entity: str,
+                confidence: float,
+                page: PageText = page,
+                page_number: int = page_number,
+            ) -> dict[str, Any]:
+                block = out.add(
+                    "KEY_VALUE_SET", box, page, page_number, EntityTypes=[entity], Confidence=confidence * 100
                 )
-                _children(key, inside(pair.key))
+                _children(block, inside(box))
+                return block
+
+            for pair in page.key_values:
+                key = key_value_set(pair.key, "KEY", pair.confidence)
                 if pair.value is not None:
-                    value = out.add(
-                        "KEY_VALUE_SET",
-                        pair.value,
-                        page,
-                        page_number,
-                        EntityTypes=["VALUE"],
-                        Confidence=pair.confidence * 100,
-                    )
-                    _children(value, inside(pair.value))
-                    _children(key, [value["Id"]], "VALUE")
+                    _children(key, [key_value_set(pair.value, "VALUE", pair.confidence)["Id"]], "VALUE")
                 top_level.append(key["Id"])
             top_level += [block_id for _, block_id in marks]
         _children(page_block, top_level)
