@@ -202,6 +202,49 @@ def request_latency_ms() -> dict[str, float]:
     return {name: statistics.median(values) * 1000 for name, values in timings.items()}
 
 
+def layer_sizes_mb() -> dict[str, float]:
+    """Unzipped size of each Lambda layer as `sam build` installs it (pip --target),
+    and of the largest function's code, against Lambda's 250 MB limit for both."""
+    import shutil
+    import tempfile
+
+    sizes = {}
+    for layer in ("core", "ocr"):
+        target = Path(tempfile.mkdtemp(prefix=f"docsafe-layer-{layer}-"))
+        try:
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--target",
+                    str(target),
+                    "-r",
+                    str(ROOT / "layers" / layer / "requirements.txt"),
+                ],
+                check=True,
+                capture_output=True,
+            )
+            if layer == "core":
+                shutil.copytree(ROOT / "layers" / "core" / "docsafe", target / "docsafe")
+            sizes[f"{layer} layer"] = (
+                sum(f.stat().st_size for f in target.rglob("*") if f.is_file()) / 1024 / 1024
+            )
+        finally:
+            shutil.rmtree(target, ignore_errors=True)
+    sizes["largest function code"] = (
+        max(
+            sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+            for folder in (ROOT / "functions").iterdir()
+        )
+        / 1024
+        / 1024
+    )
+    return sizes
+
+
 def sealing_mb_per_s() -> dict[int, tuple[float, float]]:
     from docsafe.sealing import JobKey
 
@@ -237,6 +280,7 @@ def main() -> None:
         )
         print(rows[-1], file=sys.stderr)
     engine = _in_subprocess("raw", "/tmp/bench-10.pdf")
+    sizes = layer_sizes_mb()
     imports = handler_import_ms()
     latency = request_latency_ms()
     lines = [
@@ -255,6 +299,11 @@ def main() -> None:
         f"Engine throughput (embedded, one core): {10 / engine['seconds']:.2f} pages/s, "
         f"peak memory {engine['peak_mb']:.0f} MB for a 10-page document.",
         "The Textract engine cannot be measured here (no AWS); its time is Textract's own per-page latency.",
+        "",
+        "| package (unzipped) | MB |",
+        "|---|---|",
+        *[f"| {name} | {mb:.1f} |" for name, mb in sizes.items()],
+        f"| pipeline functions: both layers and code, against Lambda's 250 MB | {sum(sizes.values()):.1f} |",
         "",
         "| API function | import (cold start) ms |",
         "|---|---|",
