@@ -1,7 +1,7 @@
 """POST …/documentModels/{modelId}:analyze → 202 with an absolute Operation-Location;
 POST /v1/uploads → a presigned upload for documents over the 10 MB body limit."""
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api, urlsource
@@ -17,7 +17,6 @@ from docsafe.contract.requests import (
 from docsafe.runtime import services
 
 logger = Logger(service="docsafe")
-tracer = Tracer(service="docsafe")
 app = api.create_app()
 
 
@@ -49,7 +48,8 @@ def new_upload() -> Response:
     return api.json_response(services().uploads.create(tenant).to_wire(), status=201)
 
 
+# No powertools Tracer on the API functions: loading the X-Ray SDK costs ~150 ms of cold
+# start. Lambda's active tracing (template.yaml) still traces every invocation.
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)
