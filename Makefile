@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run serve test lint unit integration e2e clean bench-accuracy bench-speed
+.PHONY: install run serve test lint unit integration e2e clean bench-accuracy bench-speed bench-memory
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,3 +54,7 @@ bench-accuracy: $(STAMP)
 ## Speed, cold start, latency and sealing figures (writes docs/benchmarks.md).
 bench-speed: $(STAMP)
 	$(BIN)/python -m bench.speed.run
+
+## Resident memory of the local service on a 30- and a 300-page document.
+bench-memory: $(STAMP)
+	$(BIN)/python -m bench.speed.memory
