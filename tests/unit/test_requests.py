@@ -91,3 +91,8 @@ def test_locales_are_accepted_only_for_installed_languages() -> None:
     assert parse_options({"locale": "fr"}, engine="textract")["locale"] == "fr"
     assert error_of(parse_options, {"locale": "ja"}, "prebuilt-read", "textract", ("eng",)).status == 400
     assert error_of(parse_options, {"locale": "not a locale!"}).status == 400
+
+
+def test_pages_with_unicode_spaces_or_digits_are_400_not_a_crash() -> None:
+    for spec in ("0\x1f", "1\u2003-2", "١-٢"):
+        assert error_of(parse_pages, spec).status == 400

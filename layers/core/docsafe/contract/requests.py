@@ -15,7 +15,8 @@ from docsafe.formats import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, Format, image_dimens
 from docsafe.languages import supported as language_supported
 from docsafe.settings import API_VERSION
 
-_PAGES = re.compile(r"^\s*\d+\s*(-\s*\d+\s*)?(,\s*\d+\s*(-\s*\d+\s*)?)*$")
+# ASCII only: \s and \d would also take Unicode spaces and digits that int() refuses.
+_PAGES = re.compile(r"^ *[0-9]+ *(- *[0-9]+ *)?(, *[0-9]+ *(- *[0-9]+ *)?)*$")
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 MAX_PAGE_NUMBER = 100_000
 
@@ -177,8 +178,11 @@ def checked_format(document: bytes) -> Format:
 
 
 def upload_source(body: bytes, content_type: str | None) -> str | None:
-    """The upload a JSON body names with `uploadSource`, if it names one."""
-    if (content_type or "").split(";")[0].strip().lower() != "application/json":
+    """The upload a JSON body names with `uploadSource`, if it names one.
+
+    Such a body is a few bytes; a larger one (a base64Source document) is not parsed
+    here, so the submit function decodes each document's JSON once."""
+    if (content_type or "").split(";")[0].strip().lower() != "application/json" or len(body) > 4096:
         return None
     try:
         request = json.loads(body)
