@@ -17,17 +17,22 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from docsafe.local.server import free_port
+from docsafe.cli import ApiClient
 
 from bench.report import write_section
 
 RENDER_DPI = "200"
 API_FUNCTIONS = ["AuthorizerFunction", "SubmitFunction", "StatusFunction", "ResultFunction", "DeleteFunction"]
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # the tests' document makers and local server helper
+
+from tests.support.serve import Server, serving  # noqa: E402
 
 
 def scanned_pdf(pages: int) -> bytes:
@@ -75,52 +80,20 @@ def _in_subprocess(function: str, *args: str) -> dict:
 
 def end_to_end(document: bytes, concurrency: int) -> float:
     """Seconds from submit to succeeded through a fresh `docsafe serve`."""
-    port, aws_port = free_port(), free_port()
-    key = "bench-" + os.urandom(8).hex()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "AWS_PORT": str(aws_port),
-        "DOCSAFE_LOCAL_KEYS": f"bench={key}",
-        "DOCSAFE_PAGE_CONCURRENCY": str(concurrency),
-        "DOCSAFE_RENDER_DPI": RENDER_DPI,
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "docsafe.cli", "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{base}/openapi.json", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-
-        def call(method: str, url: str, body: bytes | None = None) -> tuple[dict, bytes]:
-            request = urllib.request.Request(url, data=body, method=method, headers={"x-api-key": key})
-            with urllib.request.urlopen(request, timeout=120) as answer:
-                return dict(answer.headers.items()), answer.read()
-
+    env = {"DOCSAFE_PAGE_CONCURRENCY": str(concurrency), "DOCSAFE_RENDER_DPI": RENDER_DPI}
+    with bench_server(env) as (_server, client):
         started = time.perf_counter()
-        headers, _ = call(
-            "POST",
-            f"{base}/documentintelligence/documentModels/prebuilt-read:analyze?api-version=2024-11-30",
-            document,
-        )
-        while True:
-            _, body = call("GET", headers["Operation-Location"])
-            if json.loads(body)["status"] in ("succeeded", "failed"):
-                assert json.loads(body)["status"] == "succeeded"
-                return time.perf_counter() - started
-            time.sleep(0.05)
-    finally:
-        server.terminate()
-        server.wait(20)
+        client.analyze(document)
+        return time.perf_counter() - started
+
+
+@contextmanager
+def bench_server(env: dict[str, str], poll_seconds: float = 0.05) -> Iterator[tuple[Server, ApiClient]]:
+    """A fresh `docsafe serve` with one tenant, and a client that polls every `poll_seconds`."""
+    key = "bench-" + os.urandom(8).hex()
+    log = Path(tempfile.mkdtemp(prefix="docsafe-bench-")) / "serve.log"
+    with serving({"bench": key}, log, {"POWERTOOLS_LOG_LEVEL": "WARNING", **env}) as server:
+        yield server, ApiClient(server.url, key, poll_seconds=poll_seconds)
 
 
 def handler_import_ms() -> dict[str, float]:

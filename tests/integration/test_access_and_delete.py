@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from docsafe.settings import API_VERSION
 
 from tests.support.documents import text_pdf
@@ -104,14 +105,29 @@ def test_native_routes_give_status_and_result(local_stack: Harness) -> None:
     assert local_stack.stored_objects() == []
 
 
-def test_result_of_a_running_job_is_not_there_yet(local_stack: Harness) -> None:
+def test_an_unfinished_job_says_when_to_poll_and_has_no_result_yet(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docsafe import runtime
+
+    # Given a job whose workflow has not started yet (its start is held back)
+    start = runtime.services().stepfunctions.start_execution
+    held: list[dict] = []
+    monkeypatch.setattr(
+        runtime.services().stepfunctions, "start_execution", lambda **kw: held.append(kw) or {}
+    )
     key = local_stack.new_key("acme")
     location = local_stack.submit(text_pdf([["slow"]]), key)
+    operation_id = location.rsplit("/", 1)[1]
+    # Then reads say notStarted with Retry-After, and the native result route answers 409
     first = local_stack.request("GET", location, key)
-    if first.json()["status"] in ("notStarted", "running"):
-        assert first.headers["Retry-After"] == "1"
-    final = local_stack.wait(location, key)
-    assert final["status"] == "succeeded"
+    assert first.json()["status"] == "notStarted" and first.headers["Retry-After"] == "1"
+    early = local_stack.request("GET", f"/v1/operations/{operation_id}/result", key, query="")
+    assert early.status == 409 and early.json()["error"]["innererror"]["code"] == "OperationNotComplete"
+    assert "Retry-After" not in early.headers
+    # When the workflow runs, the finished job carries no Retry-After
+    start(**held[0])
+    assert local_stack.wait(location, key)["status"] == "succeeded"
     assert "Retry-After" not in local_stack.request("GET", location, key).headers
 
 

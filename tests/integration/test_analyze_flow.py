@@ -11,7 +11,7 @@ import pytest
 from docsafe.engines.base import EngineFailed
 
 from tests.support.documents import encode, multipage_tiff, scanned_pdf, text_image, text_pdf, words_of
-from tests.support.stack import Harness
+from tests.support.stack import Harness, location_of
 
 INVOICE = ["Invoice 4711 from Example Corp", "Total amount due 99 EUR"]
 
@@ -84,7 +84,7 @@ def test_base64_source_is_accepted(local_stack: Harness) -> None:
     assert answer.status == 202
     location = answer.headers["Operation-Location"]
     assert location.startswith("https://docsafe.test/documentintelligence/documentModels/prebuilt-read/")
-    body = local_stack.wait(location.split("docsafe.test", 1)[1].split("?")[0], key)
+    body = local_stack.wait(location_of(answer), key)
     assert body["analyzeResult"]["content"] == "base64 works"
 
 

@@ -14,7 +14,7 @@ from docsafe.sealing import KeyService
 from docsafe.settings import API_VERSION
 
 from tests.support.documents import encode, text_image, text_pdf, words_of
-from tests.support.stack import Harness, use_fake_textract
+from tests.support.stack import Harness, location_of, use_fake_textract
 
 
 def failing(times: int, error: Exception, original: Any) -> Any:
@@ -134,4 +134,4 @@ def test_rate_limit_answers_429_with_retry_after_for_that_tenant_only(
         local_stack.request("POST", path, quiet, body=pdf, query=f"api-version={API_VERSION}").status == 202
     )
     for answer in answers[:2]:
-        local_stack.wait(answer.headers["Operation-Location"].split("docsafe.test", 1)[1].split("?")[0], busy)
+        local_stack.wait(location_of(answer), busy)

@@ -9,7 +9,7 @@ from docsafe.local.template import REPO_ROOT
 
 from tests.support.documents import text_pdf, words_of
 from tests.support.hostile import CASES, Case
-from tests.support.stack import Harness
+from tests.support.stack import Harness, location_of
 
 ANALYZE = "/documentintelligence/documentModels/prebuilt-read:analyze"
 
@@ -24,7 +24,7 @@ def test_each_hostile_file_gets_its_documented_answer(local_stack: Harness, case
         assert answer.json()["error"]["innererror"]["code"] == case.inner
         assert local_stack.job_records() == []
         return
-    location = answer.headers["Operation-Location"].split("docsafe.test", 1)[1].split("?")[0]
+    location = location_of(answer)
     body = local_stack.wait(location, key)
     assert body["status"] == case.outcome, body.get("error")
     if case.outcome == "failed":

@@ -21,6 +21,11 @@ REGION = "eu-west-1"
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
 
+def location_of(answer: GatewayResponse) -> str:
+    """The path of an analyze answer's Operation-Location (to poll through the gateway)."""
+    return urlsplit(answer.headers["Operation-Location"]).path
+
+
 @dataclass
 class Harness:
     stack: LocalStack
@@ -52,7 +57,7 @@ class Harness:
             "POST", f"/documentintelligence/documentModels/{model}:analyze", key, query=q, body=document
         )
         assert answer.status == 202, answer.body
-        return urlsplit(answer.headers["Operation-Location"]).path
+        return location_of(answer)
 
     def wait(self, location: str, key: str, timeout: float = 120) -> dict[str, Any]:
         """Poll like the Azure client until the operation finishes; returns the body."""

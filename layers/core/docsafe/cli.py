@@ -76,10 +76,11 @@ def demo(
 class ApiClient:
     """A minimal client of the wire contract (the Azure SDK works too; see README)."""
 
-    def __init__(self, endpoint: str, key: str, timeout: float = 300.0):
+    def __init__(self, endpoint: str, key: str, timeout: float = 300.0, poll_seconds: float | None = None):
         self.endpoint = endpoint.rstrip("/")
         self.key = key
         self.timeout = timeout
+        self.poll_seconds = poll_seconds  # None: as the service's Retry-After says
 
     def _request(self, method: str, url: str, body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
         request = urllib.request.Request(url, data=body, method=method)
@@ -105,7 +106,7 @@ class ApiClient:
             if body["status"] == "failed":
                 typer.echo(f"analysis failed: {body.get('error', {}).get('message')}", err=True)
                 raise typer.Exit(1)
-            time.sleep(float(headers.get("Retry-After", "1")))
+            time.sleep(self.poll_seconds or float(headers.get("Retry-After", "1")))
         typer.echo("analysis did not finish in time", err=True)
         raise typer.Exit(1)
 

@@ -8,7 +8,6 @@ rounds to midnight and removes lazily, TTL deletes "within days".
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,11 +16,11 @@ from aws_lambda_powertools import Logger
 from docsafe.audit import Action
 from docsafe.jobs import iso
 from docsafe.runtime import Services
+from docsafe.storage import job_of
 from docsafe.uploads import PREFIX as UPLOADS_PREFIX
 
 logger = Logger(service="docsafe", child=True)
 
-_JOB_KEY = re.compile(r"^jobs/(?P<tenant>[^/]+)/(?P<operation>[^/]+)/")
 # An object whose record is gone is normally removed by the same purge that removed the
 # record; one that is not (a write racing a delete) is swept once it is this old.
 ORPHAN_GRACE_SECONDS = 60
@@ -65,6 +64,18 @@ def purge_job(services: Services, tenant: str, operation_id: str, reason: Action
     return Receipt(entry.entry_id, operation_id, reason, entry.at, record, tuple(objects))
 
 
+def _stray(services: Services, key: str, modified: float, now: float, horizon: float) -> bool:
+    """Whether an object must go: past retention, an upload past its own TTL, not a job's
+    at all, or a job's whose record is gone (after a grace for writes in flight)."""
+    settings = services.settings
+    if key.startswith(UPLOADS_PREFIX):
+        return modified + min(settings.upload_ttl_seconds, settings.retention_seconds) <= horizon
+    job = job_of(key)
+    if job is None or modified + settings.retention_seconds <= horizon:
+        return True
+    return modified + ORPHAN_GRACE_SECONDS <= now and not services.jobs.exists(*job)
+
+
 @dataclass(frozen=True)
 class PurgeReport:
     jobs: int
@@ -83,22 +94,7 @@ def purge_expired(services: Services) -> PurgeReport:
         purge_job(services, tenant, operation_id, Action.EXPIRED)
     orphans = 0
     for bucket, key, modified in services.objects.all_objects():
-        if key.startswith(UPLOADS_PREFIX):
-            # Uploads wait for their analyze call; unused ones go after their own TTL.
-            if modified + min(settings.upload_ttl_seconds, settings.retention_seconds) <= horizon:
-                services.objects.delete(bucket, key)
-                orphans += 1
-            continue
-        match = _JOB_KEY.match(key)
-        too_old = modified + settings.retention_seconds <= horizon
-        if (
-            match is None
-            or too_old
-            or (
-                modified + ORPHAN_GRACE_SECONDS <= now
-                and not services.jobs.exists(match["tenant"], match["operation"])
-            )
-        ):
+        if _stray(services, key, modified, now, horizon):
             services.objects.delete(bucket, key)
             orphans += 1
     if expiring or orphans:

@@ -60,7 +60,9 @@ class Settings:
             object.__setattr__(self, "purge_interval_seconds", automatic)
         if not 1 <= self.purge_interval_seconds <= max(1, self.retention_seconds // 2):
             raise SettingsError("the purge must run at least twice per retention period")
-        if self.ocr_engine not in {"tesseract", "textract"}:
+        from docsafe.engines import ENGINES  # the engine registry; imports no engine
+
+        if self.ocr_engine not in ENGINES:
             raise SettingsError(f"unknown OCR engine {self.ocr_engine!r}")
 
     @property

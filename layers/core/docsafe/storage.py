@@ -6,6 +6,7 @@ client supplied (file names stay out of storage, logs and Step Functions state).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,8 +21,17 @@ class ObjectRef:
     kind: str  # bound into the AES-GCM associated data
 
 
+JOB_KEY = re.compile(r"^jobs/(?P<tenant>[^/]+)/(?P<operation>[^/]+)/")
+
+
 def job_prefix(tenant: str, operation_id: str) -> str:
     return f"jobs/{tenant}/{operation_id}/"
+
+
+def job_of(key: str) -> tuple[str, str] | None:
+    """(tenant, operation id) of an object key under `job_prefix`, else None."""
+    match = JOB_KEY.match(key)
+    return (match["tenant"], match["operation"]) if match else None
 
 
 class SealedStore:
