@@ -41,7 +41,24 @@ def test_buckets_are_kms_encrypted_private_expiring_and_tls_only(bucket: str) ->
     ]
     conditions = [s.get("Condition", {}) for s in policy["Statement"] if s["Effect"] == "Deny"]
     assert {"Bool": {"aws:SecureTransport": "false"}} in conditions
-    assert {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}} in conditions
+    # Any put that names another encryption is refused; parts of a multipart upload name
+    # none (they inherit the upload's), so the condition must allow the header's absence.
+    assert {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}} in conditions
+
+
+def test_functions_that_delete_a_job_can_also_abort_its_unfinished_uploads() -> None:
+    # Large inputs and results are written as multipart uploads; a purge lists and aborts
+    # the unfinished ones too, so every function that purges needs both permissions.
+    for name, function in TEMPLATE.of_type("AWS::Serverless::Function").items():
+        actions: set[str] = set()
+        for policy in function["Properties"].get("Policies", []):
+            for statement in policy.get("Statement", []):
+                listed = statement["Action"]
+                actions |= set(listed if isinstance(listed, list) else [listed])
+        if "s3:ListBucket" in actions:
+            assert "s3:ListBucketMultipartUploads" in actions, name
+        if "s3:DeleteObject" in actions:
+            assert "s3:AbortMultipartUpload" in actions, name
 
 
 def test_job_records_expire_and_keep_no_backups() -> None:

@@ -1,5 +1,15 @@
-from docsafe.contract.result import ResultOptions, build_analyze_result, polygon
-from docsafe.engines.base import Line, PageText, Word
+import json
+from dataclasses import replace
+
+import pytest
+from docsafe.contract.result import (
+    ResultOptions,
+    build_analyze_result,
+    in_wire_order,
+    polygon,
+    stream_analyze_result,
+)
+from docsafe.engines.base import Cell, KeyValue, Line, PageText, SelectionMark, Table, Word
 
 
 def page(lines: list[list[str]], unit: str = "pixel", paragraphs: list[int] | None = None) -> PageText:
@@ -67,3 +77,55 @@ def test_empty_page_has_no_spans_and_the_required_fields() -> None:
 def test_polygons_run_clockwise_from_the_top_left() -> None:
     assert polygon((1.0, 2.0, 3.0, 4.0), PageText(10, 10, "pixel")) == [1, 2, 3, 2, 3, 4, 1, 4]
     assert polygon((1.23456, 2, 3, 4), PageText(10, 10, "inch"))[0] == 1.2346
+
+
+def layout_page(number: int) -> PageText:
+    """Two lines of text, a 2 x 2 table under them, a check box and a labelled field."""
+    plain = page([[f"Invoice {number}", "café"], ["Total", "12.50"]], paragraphs=[0, 0])
+    cells = tuple(
+        Cell(
+            row,
+            column,
+            (50.0 * column, 40.0 + 20 * row, 50.0 * column + 50, 60.0 + 20 * row),
+            header=row == 0,
+        )
+        for row in range(2)
+        for column in range(2)
+    )
+    table_lines = tuple(
+        Line(
+            (
+                Word(f"r{row}c0", (5.0, 42.0 + 20 * row, 30.0, 55.0 + 20 * row), 0.8),
+                Word(f"r{row}c1", (55.0, 42.0 + 20 * row, 80.0, 55.0 + 20 * row), 0.8),
+            ),
+            (5.0, 42.0 + 20 * row, 80.0, 55.0 + 20 * row),
+            paragraph=5 + row,
+        )
+        for row in range(2)
+    )
+    return replace(
+        plain,
+        lines=plain.lines + table_lines,
+        tables=(Table(cells, (0.0, 40.0, 100.0, 80.0)),),
+        selection_marks=(SelectionMark((150.0, 5.0, 160.0, 15.0), True, 0.9),),
+        key_values=(KeyValue((0.0, 20.0, 40.0, 30.0), (50.0, 20.0, 90.0, 30.0), 0.7),),
+    )
+
+
+@pytest.mark.parametrize(
+    "model, options",
+    [
+        ("prebuilt-read", ResultOptions()),
+        ("prebuilt-read", ResultOptions(string_index_type="utf16CodeUnit")),
+        ("prebuilt-layout", ResultOptions(markdown=True, key_value_pairs=True)),
+        ("prebuilt-layout", ResultOptions(string_index_type="textElements", key_value_pairs=True)),
+    ],
+)
+def test_the_streamed_result_is_the_same_result(model: str, options: ResultOptions) -> None:
+    pages = [(number, layout_page(number)) for number in (1, 2, 3)]
+    streamed = json.loads("".join(stream_analyze_result(model, iter(pages), options)))
+    built = build_analyze_result(model, pages, options)
+    assert in_wire_order(streamed) == built
+    assert list(in_wire_order(streamed))[:4] == ["apiVersion", "modelId", "stringIndexType", "content"]
+    if model == "prebuilt-layout":
+        assert len(built["tables"]) == 3 and built["keyValuePairs"]

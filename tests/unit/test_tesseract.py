@@ -1,4 +1,6 @@
-from docsafe.engines.tesseract import TesseractEngine
+import threading
+
+from docsafe.engines.tesseract import ApiPool, TesseractEngine
 
 from tests.support.documents import text_image, words_of
 
@@ -19,3 +21,32 @@ def test_tesseract_reads_lines_and_words_with_boxes_and_confidences() -> None:
 
 def test_blank_page_has_no_lines() -> None:
     assert TesseractEngine().read(text_image([])).lines == ()
+
+
+def test_the_engine_reuses_loaded_models_across_threads() -> None:
+    # Local mode reads each batch of pages on a new thread: a model per thread would be
+    # loaded again for every batch. Only pages read at the same moment need their own.
+    pool = ApiPool(object)
+
+    def borrow_once() -> None:
+        with pool.borrow():
+            pass
+
+    for _ in range(5):
+        worker = threading.Thread(target=borrow_once)
+        worker.start()
+        worker.join()
+    assert pool.created == 1
+
+    all_inside = threading.Barrier(3)
+
+    def borrow_together() -> None:
+        with pool.borrow():
+            all_inside.wait(timeout=10)
+
+    holders = [threading.Thread(target=borrow_together) for _ in range(3)]
+    for holder in holders:
+        holder.start()
+    for holder in holders:
+        holder.join()
+    assert pool.created == 3

@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from docsafe.audit import Action
 from docsafe.contract.errors import operation_not_found
 from docsafe.contract.requests import AnalyzeRequest, checked_format
+from docsafe.contract.result import in_wire_order
 from docsafe.jobs import Job, Status
 from docsafe.retention import Receipt, purge_job
 from docsafe.runtime import Services
@@ -111,7 +112,7 @@ class Operations:
         s = self._s
         job_key = s.data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
         raw = s.objects.get(s.objects.result_ref(job.tenant, job.operation_id), job_key)
-        return json.loads(raw)
+        return in_wire_order(json.loads(raw))
 
     def delete(self, tenant: str, operation_id: str, model_id: str | None = None) -> Receipt:
         """Purge the job now: its key first (crypto-shredding), then every object."""

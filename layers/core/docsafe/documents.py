@@ -9,14 +9,14 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, BinaryIO
 
 import pypdfium2 as pdfium
 from PIL import Image, ImageOps
 
 from docsafe.engines.base import Line, OcrEngine, PageText, Word
 from docsafe.failures import InvalidContent, InvalidContentDimensions, PasswordProtected
-from docsafe.formats import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, Format, sniff
+from docsafe.formats import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, SNIFF_BYTES, Format, sniff
 
 MIN_SIDE, MAX_SIDE = MIN_IMAGE_SIDE, MAX_IMAGE_SIDE
 MAX_PIXELS = MAX_SIDE * MAX_SIDE  # per page image, decoded or rendered
@@ -57,14 +57,21 @@ class Document:
             self._image.close()
 
 
-def open_document(data: bytes) -> Document:
-    """Open `data` and count its pages; raises a job failure when it cannot be read."""
-    kind = sniff(data)
+def open_document(source: bytes | BinaryIO) -> Document:
+    """Open a document and count its pages; raises a job failure when it cannot be read.
+
+    `source` may be a seekable file (a sealed input read from S3 a chunk at a time):
+    pdfium and Pillow then read only the parts of it that the pages asked for need.
+    The caller closes its file after the document.
+    """
+    file = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    kind = sniff(file.read(SNIFF_BYTES))
+    file.seek(0)
     if kind is None:
         raise InvalidContent("The file format is not supported.")
     if kind is Format.PDF:
         try:
-            pdf = pdfium.PdfDocument(data)
+            pdf = pdfium.PdfDocument(source if isinstance(source, bytes) else file)
         except pdfium.PdfiumError as exc:
             if getattr(exc, "err_code", None) == PDFIUM_PASSWORD_ERROR:
                 raise PasswordProtected("The PDF is protected by a password.") from None
@@ -76,7 +83,7 @@ def open_document(data: bytes) -> Document:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(file)
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise InvalidContentDimensions("The image has too many pixels.") from exc

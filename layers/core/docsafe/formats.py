@@ -33,6 +33,7 @@ _SIGNATURES: tuple[tuple[bytes, Format], ...] = (
 # MacBinary prefix); so do we.
 _PDF_HEADER = b"%PDF-"
 _PDF_HEADER_WINDOW = 1024
+SNIFF_BYTES = _PDF_HEADER_WINDOW  # what `sniff` needs to see of a document
 
 
 def sniff(data: bytes) -> Format | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from docsafe.contract.requests import result_options, select_pages
-from docsafe.contract.result import LAYOUT_MODELS, build_analyze_result
+from docsafe.contract.result import LAYOUT_MODELS, stream_analyze_result
 from docsafe.documents import Document, open_document
 from docsafe.engines import create_engine
 from docsafe.engines.base import OcrEngine, PageText
@@ -144,8 +144,9 @@ class Pipeline:
     def read_pages(self, ref: JobRef, page_numbers: list[int]) -> None:
         """OCR (or read the text layer of) a batch of pages; store each page's text sealed.
 
-        The document is opened once per batch; each page is stored as soon as it is read,
-        so memory holds one page at a time whatever the document's length.
+        The document is opened once per batch and read from S3 a chunk at a time; each
+        page is stored as soon as it is read, so memory holds one page and a few chunks
+        of the document whatever its length.
         """
         job, job_key = self._live(ref)
         engine = self._engine_factory(job.options.get("locale", "en"))
@@ -155,20 +156,28 @@ class Pipeline:
             for page_number in page_numbers:
                 page = document.page_text(page_number, engine, self._s.settings.render_dpi, layout)
                 payload = json.dumps(page.to_json()).encode()
-                self._put_live(objects.page_ref(ref.tenant, ref.operation_id, page_number), job_key, payload)
+                page_ref = objects.page_ref(ref.tenant, ref.operation_id, page_number)
+                self._put_live(page_ref, job_key, [payload])
         logger.info("pages read", operation_id=ref.operation_id, pages=len(page_numbers))
 
     def assemble(self, ref: JobRef, pages: list[int]) -> None:
-        """Merge the pages into the analyzeResult, store it sealed, mark the job done."""
+        """Merge the pages into the analyzeResult, store it sealed, mark the job done.
+
+        Pages are loaded one at a time and each is written out as soon as it is placed:
+        what stays in memory is the document's text and its cross-page elements
+        (paragraphs, tables), not every page's words and polygons.
+        """
         job, job_key = self._live(ref)
         objects = self._s.objects
-        texts: list[tuple[int, PageText]] = []
-        for page_number in pages:
-            raw = objects.get(objects.page_ref(ref.tenant, ref.operation_id, page_number), job_key)
-            texts.append((page_number, PageText.from_json(json.loads(raw))))
-        result = build_analyze_result(job.model_id, texts, result_options(job.options))
+
+        def texts() -> Iterator[tuple[int, PageText]]:
+            for page_number in pages:
+                raw = objects.get(objects.page_ref(ref.tenant, ref.operation_id, page_number), job_key)
+                yield page_number, PageText.from_json(json.loads(raw))
+
         result_ref = objects.result_ref(ref.tenant, ref.operation_id)
-        self._put_live(result_ref, job_key, json.dumps(result, ensure_ascii=False).encode())
+        encoded = stream_analyze_result(job.model_id, texts(), result_options(job.options))
+        self._put_live(result_ref, job_key, (piece.encode() for piece in encoded))
         try:
             self._s.jobs.transition(job, Status.SUCCEEDED)
         except TransitionRejected:
@@ -201,12 +210,13 @@ class Pipeline:
         uploads, objects = self._s.uploads, self._s.objects
         input_ref = objects.input_ref(job.tenant, job.operation_id)
         try:
-            data = uploads.read(job.tenant, upload_id)
+            pieces = uploads.pieces(job.tenant, upload_id)
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "NoSuchKey" or not objects.exists(input_ref):
                 raise InvalidContent("The upload is no longer there.") from None
             return
-        self._put_live(input_ref, job_key, data)
+        # Sealed as it streams in: a 500 MB upload is held one S3 part at a time.
+        self._put_live(input_ref, job_key, pieces)
         uploads.delete(job.tenant, upload_id)
 
     def _transition(self, job: Job, to: Status, **changes: Any) -> None:
@@ -215,14 +225,14 @@ class Pipeline:
         except TransitionRejected:
             raise JobGone("job deleted while it ran") from None
 
-    def _put_live(self, ref: ObjectRef, job_key: JobKey, payload: bytes) -> None:
-        """Store a sealed object only while its job exists.
+    def _put_live(self, ref: ObjectRef, job_key: JobKey, pieces: Iterable[bytes]) -> None:
+        """Seal and store `pieces` as one object, only while its job exists.
 
         A delete removes the record first and then lists the job's objects; checking the
         record after our write means either that listing sees the object, or we see the
         record gone and remove the object ourselves. Nothing is left behind either way.
         """
-        self._s.objects.put(ref, job_key, payload)
+        self._s.objects.put_stream(ref, job_key, pieces)
         if not self._s.jobs.exists(job_key.tenant, job_key.operation_id):
             self._s.objects.delete(ref.bucket, ref.key)
             raise JobGone("job deleted while it ran")
@@ -235,12 +245,13 @@ class Pipeline:
 
     @contextmanager
     def _document(self, job: Job, job_key: JobKey) -> Iterator[Document]:
-        data = self._s.objects.get(self._s.objects.input_ref(job.tenant, job.operation_id), job_key)
-        document = open_document(data)
-        try:
-            yield document
-        finally:
-            document.close()
+        objects = self._s.objects
+        with objects.open_file(objects.input_ref(job.tenant, job.operation_id), job_key) as file:
+            document = open_document(file)
+            try:
+                yield document
+            finally:
+                document.close()
 
 
 @cache

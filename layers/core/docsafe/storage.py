@@ -7,11 +7,16 @@ client supplied (file names stay out of storage, logs and Step Functions state).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
-from docsafe.sealing import JobKey
+from docsafe.sealing import JobKey, SealedFile
+
+# S3 parts must be at least 5 MiB (all but the last); a part holds sealed chunks until it
+# is this large, so a streamed object is held in memory one part at a time.
+PART_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -62,9 +67,51 @@ class SealedStore:
             ServerSideEncryption="aws:kms",
         )
 
+    def put_stream(self, ref: ObjectRef, job_key: JobKey, pieces: Iterable[bytes]) -> int:
+        """Seal and store `pieces` one S3 part at a time; returns the sealed size.
+
+        A multipart upload that fails is aborted, so no part of it stays behind."""
+        parts = _parts(job_key.seal_stream(pieces, ref.kind))
+        first = next(parts)
+        following = next(parts, None)
+        if following is None:
+            self._s3.put_object(Bucket=ref.bucket, Key=ref.key, Body=first, ServerSideEncryption="aws:kms")
+            return len(first)
+        upload_id = self._s3.create_multipart_upload(
+            Bucket=ref.bucket, Key=ref.key, ServerSideEncryption="aws:kms"
+        )["UploadId"]
+        try:
+            done, size = [], 0
+            for number, part in enumerate(chain((first, following), parts), start=1):
+                done.append(self._upload_part(ref, upload_id, number, part))
+                size += len(part)
+            self._s3.complete_multipart_upload(
+                Bucket=ref.bucket, Key=ref.key, UploadId=upload_id, MultipartUpload={"Parts": done}
+            )
+            return size
+        except BaseException:
+            self._s3.abort_multipart_upload(Bucket=ref.bucket, Key=ref.key, UploadId=upload_id)
+            raise
+
+    def _upload_part(self, ref: ObjectRef, upload_id: str, number: int, body: bytes) -> dict[str, Any]:
+        answer = self._s3.upload_part(
+            Bucket=ref.bucket, Key=ref.key, UploadId=upload_id, PartNumber=number, Body=body
+        )
+        return {"PartNumber": number, "ETag": answer["ETag"]}
+
     def get(self, ref: ObjectRef, job_key: JobKey) -> bytes:
         blob = self._s3.get_object(Bucket=ref.bucket, Key=ref.key)["Body"].read()
         return job_key.open(blob, ref.kind)
+
+    def open_file(self, ref: ObjectRef, job_key: JobKey) -> SealedFile:
+        """The sealed object as a seekable file, read from S3 a chunk at a time."""
+        size = self._s3.head_object(Bucket=ref.bucket, Key=ref.key)["ContentLength"]
+
+        def fetch(start: int, end: int) -> bytes:
+            answer = self._s3.get_object(Bucket=ref.bucket, Key=ref.key, Range=f"bytes={start}-{end - 1}")
+            return answer["Body"].read()
+
+        return SealedFile(job_key, ref.kind, size, fetch)
 
     def exists(self, ref: ObjectRef) -> bool:
         try:
@@ -74,10 +121,13 @@ class SealedStore:
         return True
 
     def purge(self, tenant: str, operation_id: str) -> list[str]:
-        """Delete every object of the job in both buckets; returns the keys removed."""
+        """Delete every object of the job in both buckets, and any upload of one still
+        in progress; returns the keys removed."""
         removed: list[str] = []
         prefix = job_prefix(tenant, operation_id)
         for bucket in (self.documents_bucket, self.results_bucket):
+            for upload in self._s3.list_multipart_uploads(Bucket=bucket, Prefix=prefix).get("Uploads", []):
+                self._s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
             paginator = self._s3.get_paginator("list_objects_v2")
             for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
                 keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
@@ -96,3 +146,15 @@ class SealedStore:
 
     def delete(self, bucket: str, key: str) -> None:
         self._s3.delete_object(Bucket=bucket, Key=key)
+
+
+def _parts(sealed: Iterable[bytes]) -> Iterator[bytes]:
+    """Sealed pieces gathered into parts of at least `PART_BYTES` (the last may be smaller)."""
+    pending = bytearray()
+    for piece in sealed:
+        pending += piece
+        if len(pending) >= PART_BYTES:
+            yield bytes(pending)
+            pending.clear()
+    if pending:
+        yield bytes(pending)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from docsafe.jobs import iso
 URL_SECONDS = 900  # how long the presigned PUT can be used
 PREFIX = "uploads/"
 UPLOAD_CONTENT_TYPE = "application/octet-stream"  # signed: the PUT must send exactly this
+READ_BYTES = 1024 * 1024
 
 
 def upload_key(tenant: str, upload_id: str) -> str:
@@ -96,8 +98,10 @@ class Uploads:
             )
         return answer["Body"].read(), size
 
-    def read(self, tenant: str, upload_id: str) -> bytes:
-        return self._s3.get_object(Bucket=self._bucket, Key=upload_key(tenant, upload_id))["Body"].read()
+    def pieces(self, tenant: str, upload_id: str) -> Iterator[bytes]:
+        """The upload's bytes, a megabyte at a time (raises at once if it is gone)."""
+        body = self._s3.get_object(Bucket=self._bucket, Key=upload_key(tenant, upload_id))["Body"]
+        return body.iter_chunks(READ_BYTES)
 
     def delete(self, tenant: str, upload_id: str) -> None:
         self._s3.delete_object(Bucket=self._bucket, Key=upload_key(tenant, upload_id))

@@ -4,8 +4,10 @@ of every element indexes into it, in the string index type the client asked for.
 
 from __future__ import annotations
 
+import json
 import unicodedata
-from collections.abc import Callable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -207,7 +209,6 @@ class _Builder:
         self.options = options
         self.layout = model_id in LAYOUT_MODELS
         self.content = _Content(options.string_index_type)
-        self.pages: list[dict[str, Any]] = []
         self.paragraphs: list[dict[str, Any]] = []
         self.tables: list[dict[str, Any]] = []
         self.selection_marks: list[dict[str, Any]] = []
@@ -215,7 +216,9 @@ class _Builder:
         self.handwritten: list[dict[str, int]] = []
         self.elements: list[str] = []
 
-    def add_page(self, page_number: int, page: PageText) -> None:
+    def add_page(self, page_number: int, page: PageText) -> dict[str, Any]:
+        """Place the page in content and collect its cross-page elements; returns the
+        page as it goes on the wire (nothing later changes it)."""
         writer = _PageWriter(self, page_number, page)
         page_marks_start = len(self.selection_marks)
         first_table = len(self.tables)
@@ -283,7 +286,7 @@ class _Builder:
         }
         if self.layout:
             wire["selectionMarks"] = self.selection_marks[page_marks_start:]
-        self.pages.append(wire)
+        return wire
 
     def _table(self, writer: _PageWriter, table: Table) -> dict[str, Any]:
         cells = []
@@ -318,7 +321,15 @@ class _Builder:
         paragraph["_box"] = merged
         paragraph["boundingRegions"][0]["polygon"] = polygon(merged, page)
 
-    def result(self) -> dict[str, Any]:
+    def head(self) -> dict[str, Any]:
+        return {
+            "apiVersion": API_VERSION,
+            "modelId": self.model_id,
+            "stringIndexType": self.options.string_index_type,
+        }
+
+    def tail(self) -> dict[str, Any]:
+        """Everything but the head and the pages, once every page was added."""
         text = self.content.text()
         offsets = _OffsetMap(text, self.options.string_index_type)
         for paragraph in self.paragraphs:
@@ -326,12 +337,8 @@ class _Builder:
             span = paragraph["spans"][0]
             paragraph["content"] = offsets.slice(span["offset"], span["length"])
         result: dict[str, Any] = {
-            "apiVersion": API_VERSION,
-            "modelId": self.model_id,
-            "stringIndexType": self.options.string_index_type,
             "content": text,
             "contentFormat": "markdown" if self.options.markdown else "text",
-            "pages": self.pages,
             "paragraphs": self.paragraphs,
             "styles": (
                 [{"isHandwritten": True, "spans": _merge_spans(self.handwritten), "confidence": 0.9}]
@@ -353,14 +360,54 @@ class _Builder:
 
 def build_analyze_result(
     model_id: str,
-    pages: Sequence[tuple[int, PageText]],
+    pages: Iterable[tuple[int, PageText]],
     options: ResultOptions | None = None,
 ) -> dict[str, Any]:
     """`pages` are (page number, what the engine found) in reading order."""
     builder = _Builder(model_id, options or ResultOptions())
-    for page_number, page in pages:
-        builder.add_page(page_number, page)
-    return builder.result()
+    wire_pages = [builder.add_page(page_number, page) for page_number, page in pages]
+    return in_wire_order({**builder.head(), "pages": wire_pages, **builder.tail()})
+
+
+def stream_analyze_result(
+    model_id: str,
+    pages: Iterable[tuple[int, PageText]],
+    options: ResultOptions | None = None,
+) -> Iterator[str]:
+    """The analyzeResult as JSON text, written a page at a time.
+
+    The same result as `build_analyze_result`, with the pages before `content` (which is
+    complete only after the last page): memory holds the text and the cross-page
+    elements, never every page's words at once. `in_wire_order` restores the usual
+    order when the result is read back.
+    """
+    builder = _Builder(model_id, options or ResultOptions())
+    yield json.dumps(builder.head(), ensure_ascii=False)[:-1] + ', "pages": ['
+    for index, (page_number, page) in enumerate(pages):
+        yield ("," if index else "") + json.dumps(builder.add_page(page_number, page), ensure_ascii=False)
+    yield "]," + json.dumps(builder.tail(), ensure_ascii=False)[1:]
+
+
+_WIRE_ORDER = (
+    "apiVersion",
+    "modelId",
+    "stringIndexType",
+    "content",
+    "contentFormat",
+    "pages",
+    "paragraphs",
+    "styles",
+    "tables",
+    "sections",
+    "keyValuePairs",
+)
+
+
+def in_wire_order(result: dict[str, Any]) -> dict[str, Any]:
+    """The result's fields in the order Azure sends them (readers of raw JSON expect
+    `content` near the top)."""
+    ordered = {name: result[name] for name in _WIRE_ORDER if name in result}
+    return {**ordered, **{name: value for name, value in result.items() if name not in ordered}}
 
 
 class _OffsetMap:
@@ -369,12 +416,18 @@ class _OffsetMap:
     def __init__(self, text: str, string_index_type: str):
         self._text = text
         length = _length_function(string_index_type)
-        self._starts: list[int] = []  # code point index for each unit offset
-        for position, char in enumerate(text):
-            self._starts.extend([position] * length(char))
-        self._starts.append(len(text))
+        self._starts: array[int] | None = None  # code point index for each unit offset
+        if length(text) != len(text):
+            # Only text with characters that count as other than one unit needs the map
+            # (8 bytes a character, built once).
+            self._starts = array("q")
+            for position, char in enumerate(text):
+                self._starts.extend([position] * length(char))
+            self._starts.append(len(text))
 
     def slice(self, offset: int, length: int) -> str:
+        if self._starts is None:
+            return self._text[offset : offset + length]
         start = self._starts[offset]
         end = self._starts[min(offset + length, len(self._starts) - 1)]
         return self._text[start:end]

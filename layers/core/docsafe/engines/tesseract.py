@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import queue
 import sys
-import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -39,25 +41,47 @@ def find_tessdata(lang: str = "eng") -> str:
     raise EngineFailed(f"no {lang}.traineddata found (install tessdata-fast-{lang})")
 
 
+class ApiPool:
+    """Loaded Tesseract instances, lent to one page reader at a time.
+
+    A TessBaseAPI is not thread-safe, and loading one costs a model's worth of memory
+    and ~0.2 s. Local mode runs each batch of pages on a new thread; a pool keeps as
+    many instances as pages are read at once and reuses them, where one per thread
+    would load a model for every batch and free it only when its thread is collected.
+    """
+
+    def __init__(self, create: Callable[[], Any]):
+        self._create = create
+        self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.created = 0
+
+    @contextmanager
+    def borrow(self) -> Iterator[Any]:
+        try:
+            api = self._idle.get_nowait()
+        except queue.Empty:
+            api = self._create()
+            self.created += 1
+        try:
+            yield api
+        finally:
+            self._idle.put(api)
+
+
 class TesseractEngine:
     name = "tesseract"
 
     def __init__(self, lang: str = "eng", timeout_seconds: float = 120.0):
+        from tesserocr import OEM, PSM, PyTessBaseAPI
+
         self.lang = lang
         self.timeout_seconds = timeout_seconds
         self._tessdata = find_tessdata(lang.split("+")[0])
         self._has_osd = (Path(self._tessdata) / "osd.traineddata").is_file()
-        # A TessBaseAPI is not thread-safe; local mode runs pages on several threads.
-        self._local = threading.local()
-
-    def _api(self) -> Any:
-        api = getattr(self._local, "api", None)
-        if api is None:
-            from tesserocr import OEM, PSM, PyTessBaseAPI
-
-            api = PyTessBaseAPI(path=self._tessdata, lang=self.lang, psm=PSM.AUTO, oem=OEM.LSTM_ONLY)
-            self._local.api = api
-        return api
+        self._readers = ApiPool(
+            lambda: PyTessBaseAPI(path=self._tessdata, lang=self.lang, psm=PSM.AUTO, oem=OEM.LSTM_ONLY)
+        )
+        self._orienters = ApiPool(lambda: PyTessBaseAPI(path=self._tessdata, lang="osd", psm=PSM.OSD_ONLY))
 
     @staticmethod
     def version() -> str:
@@ -65,27 +89,18 @@ class TesseractEngine:
 
         return str(tesserocr.tesseract_version().split()[1])
 
-    def _osd(self) -> Any:
-        api = getattr(self._local, "osd", None)
-        if api is None:
-            from tesserocr import PSM, PyTessBaseAPI
-
-            api = PyTessBaseAPI(path=self._tessdata, lang="osd", psm=PSM.OSD_ONLY)
-            self._local.osd = api
-        return api
-
     def orientation(self, gray: Any) -> int:
         """Clockwise degrees (0, 90, 180, 270) the text is turned, by Tesseract's OSD."""
         if not self._has_osd:
             return 0
-        api = self._osd()
-        api.SetImage(gray)
-        try:
-            found = api.DetectOrientationScript()
-        except RuntimeError:  # too little text to tell
-            return 0
-        finally:
-            api.Clear()
+        with self._orienters.borrow() as api:
+            api.SetImage(gray)
+            try:
+                found = api.DetectOrientationScript()
+            except RuntimeError:  # too little text to tell
+                return 0
+            finally:
+                api.Clear()
         if not found or found.get("orient_conf", 0) < MIN_ORIENTATION_CONFIDENCE:
             return 0
         return int(found["orient_deg"])
@@ -126,9 +141,12 @@ class TesseractEngine:
 
     def recognize(self, image: Any, single_column: bool = False) -> PageText:
         """Tesseract's words and lines on `image` as it is (no preprocessing)."""
+        with self._readers.borrow() as api:
+            return self._recognize(api, image, single_column)
+
+    def _recognize(self, api: Any, image: Any, single_column: bool) -> PageText:
         from tesserocr import PSM, RIL, iterate_level
 
-        api = self._api()
         api.SetPageSegMode(PSM.SINGLE_COLUMN if single_column else PSM.AUTO)
         api.SetImage(image)
         if not api.Recognize(timeout=int(self.timeout_seconds * 1000)):
