@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from docsafe.cli import ApiClient
+from docsafe.client import ApiClient
 
 from bench.report import write_section
 

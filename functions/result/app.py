@@ -1,4 +1,5 @@
-"""GET /v1/operations/{id}/result: the analyzeResult alone, gzip-compressed for the client."""
+"""GET /v1/operations/{id}/result: the analyzeResult alone (or, with format=textract, as
+Amazon Textract's Blocks), gzip-compressed for the client."""
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
@@ -14,8 +15,9 @@ app = api.create_app()
 @app.get("/v1/operations/<operation_id>/result", compress=True)
 def result(operation_id: str) -> Response:
     tenant = api.tenant_of(app)
+    result_format = api.result_format(api.query(app))
     snapshot = Operations(services()).snapshot(tenant, operation_id)
-    return api.json_response(api.result_body(snapshot))
+    return api.json_response(api.result_body(snapshot, result_format))
 
 
 # No powertools Tracer on the API functions: loading the X-Ray SDK costs ~150 ms of cold

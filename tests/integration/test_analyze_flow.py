@@ -200,3 +200,32 @@ def test_locale_picks_the_installed_language_model(
     ImageDraw.Draw(image).text((80, 80), "Größe der Straße für Müller", font=font, fill=0)
     body = local_stack.wait(local_stack.submit(encode(image, "PNG"), key, query="locale=de"), key)
     assert {"größe", "straße", "für", "müller"} <= words_of(body["analyzeResult"]["content"])
+
+
+def test_the_native_status_reports_pages_read(local_stack: Harness) -> None:
+    # Given a three-page document of which two pages are asked for
+    key = local_stack.new_key("acme")
+    pdf = text_pdf([["one"], ["two"], ["three"]])
+    location = local_stack.submit(pdf, key, query="pages=1,3")
+    operation_id = location.rsplit("/", 1)[1]
+    local_stack.wait(location, key)
+    # When its native status is read
+    answer = local_stack.request("GET", f"/v1/operations/{operation_id}", key, query="")
+    # Then it says how many pages were read of those selected
+    status = answer.json()
+    assert (status["status"], status["pageCount"], status["pagesRead"]) == ("succeeded", 2, 2)
+
+
+def test_a_page_is_not_counted_for_a_job_that_is_gone(local_stack: Harness) -> None:
+    from docsafe import runtime
+
+    key = local_stack.new_key("acme")
+    location = local_stack.submit(text_pdf([["one"]]), key)
+    local_stack.wait(location, key)
+    jobs = runtime.services().jobs
+    job = jobs.get("acme", location.rsplit("/", 1)[1])
+    assert job is not None and job.pages_read == 1
+    assert not jobs.count_page_read(job)  # finished: a late page does not count
+    jobs.delete(job.tenant, job.operation_id)
+    assert not jobs.count_page_read(job)  # deleted: the record is not brought back
+    assert jobs.get(job.tenant, job.operation_id) is None

@@ -18,7 +18,6 @@ from botocore.exceptions import ClientError
 from docsafe.audit import Action
 from docsafe.contract.errors import operation_not_found
 from docsafe.contract.requests import AnalyzeRequest, checked_format
-from docsafe.contract.result import in_wire_order
 from docsafe.jobs import Job, Status
 from docsafe.retention import Receipt, purge_job
 from docsafe.runtime import Services
@@ -28,11 +27,23 @@ logger = Logger(service="docsafe", child=True)
 
 
 @dataclass(frozen=True)
+class RawJson:
+    """JSON text passed on to a response as it is: a result of a few thousand pages is
+    tens of megabytes, and parsing it only to write it out again would take five times
+    that in memory."""
+
+    text: str
+
+    def parsed(self) -> Any:
+        return json.loads(self.text)
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """A job as a reader sees it: its state and, once succeeded, its analyzeResult."""
 
     job: Job
-    analyze_result: dict[str, Any] | None = None
+    analyze_result: RawJson | None = None
 
 
 class Operations:
@@ -108,11 +119,10 @@ class Operations:
         """The tenant's operations still within retention, newest first."""
         return self._s.jobs.list_for(tenant)
 
-    def _result(self, job: Job) -> dict[str, Any]:
+    def _result(self, job: Job) -> RawJson:
         s = self._s
         job_key = s.data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
-        raw = s.objects.get(s.objects.result_ref(job.tenant, job.operation_id), job_key)
-        return in_wire_order(json.loads(raw))
+        return RawJson(s.objects.get(s.objects.result_ref(job.tenant, job.operation_id), job_key).decode())
 
     def delete(self, tenant: str, operation_id: str, model_id: str | None = None) -> Receipt:
         """Purge the job now: its key first (crypto-shredding), then every object."""

@@ -10,8 +10,9 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from docsafe.analysis import Snapshot
-from docsafe.contract.errors import Conflict, DocSafeError, NotFound, Unauthorized
+from docsafe.analysis import RawJson, Snapshot
+from docsafe.contract.errors import Conflict, DocSafeError, InvalidArgument, NotFound, Unauthorized
+from docsafe.contract.textract_blocks import result_to_blocks
 from docsafe.jobs import Job, Status, iso
 from docsafe.retention import Receipt
 from docsafe.settings import API_VERSION
@@ -54,7 +55,19 @@ def error_response(error: DocSafeError) -> Response:
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(status_code=status, content_type=JSON, body=json.dumps(body), headers=headers)
+    return Response(status_code=status, content_type=JSON, body=dumps(body), headers=headers)
+
+
+def dumps(body: Any) -> str:
+    """`json.dumps`, with RawJson (the body itself, or a value of its top level) written as it is."""
+    if isinstance(body, RawJson):
+        return body.text
+    if not isinstance(body, dict) or not any(isinstance(v, RawJson) for v in body.values()):
+        return json.dumps(body)
+    plain = json.dumps({k: v for k, v in body.items() if not isinstance(v, RawJson)})[1:-1]
+    items = [plain] if plain else []
+    items += [f"{json.dumps(k)}: {v.text}" for k, v in body.items() if isinstance(v, RawJson)]
+    return "{" + ", ".join(items) + "}"
 
 
 def tenant_of(app: APIGatewayHttpResolver) -> str:
@@ -122,6 +135,12 @@ def operation_body(job: Job) -> dict[str, Any]:
         "lastUpdatedDateTime": job.updated_iso,
         "expirationDateTime": iso(job.expires_at),
     }
+    if job.page_count:
+        # Progress of a long document: pages read so far out of those selected.
+        body["pageCount"] = job.page_count
+        body["pagesRead"] = (
+            job.page_count if job.status is Status.SUCCEEDED else min(job.pages_read, job.page_count)
+        )
     if job.status is Status.FAILED and job.error is not None:
         body["error"] = job.error.to_wire()
     if job.status is Status.SUCCEEDED:
@@ -129,13 +148,26 @@ def operation_body(job: Job) -> dict[str, Any]:
     return body
 
 
-def result_body(snapshot: Snapshot) -> dict[str, Any]:
-    """The analyzeResult alone; 409 while the operation has none."""
+RESULT_FORMATS = ("analyzeResult", "textract")
+
+
+def result_format(params: dict[str, str]) -> str:
+    """`format` of the native result: the analyzeResult, or Amazon Textract's Blocks."""
+    chosen = params.get("format", RESULT_FORMATS[0])
+    if chosen not in RESULT_FORMATS:
+        raise InvalidArgument(f"format must be one of: {', '.join(RESULT_FORMATS)}.", target="format")
+    return chosen
+
+
+def result_body(snapshot: Snapshot, result_format: str = RESULT_FORMATS[0]) -> dict[str, Any] | RawJson:
+    """The analyzeResult alone (or as Textract Blocks); 409 while the operation has none."""
     if snapshot.analyze_result is None:
         raise Conflict(
             f"The operation has no result: its status is {snapshot.job.status.value}.",
             inner_code="OperationNotComplete",
         )
+    if result_format == "textract":
+        return result_to_blocks(snapshot.analyze_result.parsed())
     return snapshot.analyze_result
 
 

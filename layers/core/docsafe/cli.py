@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-
-from docsafe.settings import API_VERSION
 
 app = typer.Typer(help="DocSafe: private OCR and document analysis.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys (stored only as hashes).", no_args_is_help=True)
@@ -57,6 +53,7 @@ def demo(
     document: Annotated[Path, typer.Argument(help="Document to analyze.")] = DEFAULT_SAMPLE,
 ) -> None:
     """Start the service, analyze DOCUMENT through the API, print its text, delete it, stop."""
+    from docsafe.client import ApiClient, ApiError
     from docsafe.local.server import running
 
     data = document.read_bytes()
@@ -64,63 +61,67 @@ def demo(
     # bury it, so only warnings and errors show.
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     with running(keys={"demo": "demo-" + os.urandom(16).hex()}) as service:
-        key = service.keys["demo"]
         typer.echo(f"DocSafe running on {service.url}; analyzing {document.name}", err=True)
-        client = ApiClient(service.url, key)
-        result = client.analyze(data)
-        typer.echo(result["content"])
-        client.delete(result["_operation_location"])
+        client = ApiClient(service.url, service.keys["demo"])
+        try:
+            analysis = client.analyze(data)
+        except ApiError as error:
+            typer.echo(f"analysis failed: {error}", err=True)
+            raise typer.Exit(1) from None
+        assert analysis.result is not None
+        typer.echo(analysis.result["content"])
+        client.delete(analysis)
         typer.echo("(result and input deleted)", err=True)
 
 
-class ApiClient:
-    """A minimal client of the wire contract (the Azure SDK works too; see README)."""
-
-    def __init__(self, endpoint: str, key: str, timeout: float = 300.0, poll_seconds: float | None = None):
-        self.endpoint = endpoint.rstrip("/")
-        self.key = key
-        self.timeout = timeout
-        self.poll_seconds = poll_seconds  # None: as the service's Retry-After says
-
-    def _request(self, method: str, url: str, body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
-        request = urllib.request.Request(url, data=body, method=method)
-        request.add_header("Ocp-Apim-Subscription-Key", self.key)
-        if body is not None:
-            request.add_header("Content-Type", "application/octet-stream")
-        try:
-            with urllib.request.urlopen(request, timeout=60) as answer:
-                return answer.status, dict(answer.headers.items()), answer.read()
-        except urllib.error.HTTPError as error:
-            raise typer.Exit(_report(error)) from None
-
-    def analyze(self, data: bytes, model: str = "prebuilt-read") -> dict[str, Any]:
-        url = f"{self.endpoint}/documentintelligence/documentModels/{model}:analyze?api-version={API_VERSION}"
-        _, headers, _ = self._request("POST", url, data)
-        location = headers["Operation-Location"]
-        deadline = time.monotonic() + self.timeout
-        while time.monotonic() < deadline:
-            _, headers, raw = self._request("GET", location)
-            body = json.loads(raw)
-            if body["status"] == "succeeded":
-                return {**body["analyzeResult"], "_operation_location": location}
-            if body["status"] == "failed":
-                typer.echo(f"analysis failed: {body.get('error', {}).get('message')}", err=True)
-                raise typer.Exit(1)
-            time.sleep(self.poll_seconds or float(headers.get("Retry-After", "1")))
-        typer.echo("analysis did not finish in time", err=True)
-        raise typer.Exit(1)
-
-    def delete(self, location: str) -> None:
-        self._request("DELETE", location)
+class OutputFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
 
 
-def _report(error: urllib.error.HTTPError) -> int:
-    try:
-        message = json.loads(error.read())["error"]["message"]
-    except (ValueError, KeyError, TypeError):
-        message = error.reason
-    typer.echo(f"DocSafe answered {error.code}: {message}", err=True)
-    return 1
+MODELS = ("prebuilt-read", "prebuilt-layout")
+
+
+@app.command()
+def analyze(
+    files: Annotated[list[Path], typer.Argument(help="Documents to analyze (PDF, TIFF, PNG, JPEG, BMP).")],
+    model: Annotated[str, typer.Option(help="prebuilt-read or prebuilt-layout.")] = "prebuilt-read",
+    pages: Annotated[str | None, typer.Option(help="Pages to read, e.g. 1-3,5.")] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="text, markdown (prebuilt-layout) or the whole json.")
+    ] = OutputFormat.text,
+    endpoint: Annotated[
+        str,
+        typer.Option(envvar="DOCSAFE_ENDPOINT", help="DocSafe, or any Document Intelligence v4.0 service."),
+    ] = "http://127.0.0.1:8080",
+    key: Annotated[str, typer.Option(envvar="DOCSAFE_KEY", help="The API key.")] = "",
+    delete: Annotated[
+        bool, typer.Option("--delete", help="Purge each result and input once downloaded.")
+    ] = False,
+    output_dir: Annotated[
+        Path | None, typer.Option(help="Write FILE.txt / .md / .json here instead of to standard output.")
+    ] = None,
+) -> None:
+    """Analyze FILES with a progress bar each; exit 1 if any of them failed."""
+    from docsafe.analyze_command import run_analyses
+
+    if model not in MODELS:
+        typer.echo(f"--model must be one of {', '.join(MODELS)}", err=True)
+        raise typer.Exit(2)
+    if output_format is OutputFormat.markdown and model != "prebuilt-layout":
+        typer.echo("--format markdown needs --model prebuilt-layout", err=True)
+        raise typer.Exit(2)
+    if not key:
+        typer.echo("an API key is needed: --key or DOCSAFE_KEY", err=True)
+        raise typer.Exit(2)
+    options = {"pages": pages} if pages else {}
+    if output_format is OutputFormat.markdown:
+        options["outputContentFormat"] = "markdown"
+    failed = run_analyses(
+        files, endpoint, key, model, options, output_format.value, delete=delete, output_dir=output_dir
+    )
+    raise typer.Exit(1 if failed else 0)
 
 
 def _key_store(table: str | None, region: str | None, endpoint_url: str | None) -> Any:

@@ -66,6 +66,7 @@ class Job:
     wrapped_key: bytes
     content_format: str = ""
     page_count: int = 0
+    pages_read: int = 0  # progress; a retried batch may count its pages twice
     options: dict[str, str] = field(default_factory=dict)
     error: JobError | None = None
 
@@ -200,6 +201,31 @@ class JobStore:
                 raise TransitionRejected(f"job cannot move to {to.value}") from exc
             raise
 
+    def count_page_read(self, job: Job) -> bool:
+        """Count one more page read; False once the job is gone or no longer running
+        (the caller then takes back what it wrote)."""
+        try:
+            self._table.update_item(
+                Key={"tenant": job.tenant, "operationId": job.operation_id},
+                UpdateExpression="ADD #pagesRead :one SET #updatedAt = :now",
+                ConditionExpression="attribute_exists(operationId) AND #status = :running",
+                ExpressionAttributeNames={
+                    "#pagesRead": "pagesRead",
+                    "#updatedAt": "updatedAt",
+                    "#status": "status",
+                },
+                ExpressionAttributeValues={
+                    ":one": 1,
+                    ":now": _num(self._clock()),
+                    ":running": Status.RUNNING.value,
+                },
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def fail(self, job: Job, error: JobError) -> None:
         changes: dict[str, Any] = {"errorCode": error.code, "errorMessage": error.message}
         if error.inner_code:
@@ -257,6 +283,7 @@ def _from_item(item: dict[str, Any]) -> Job:
         wrapped_key=bytes(wrapped.value if hasattr(wrapped, "value") else wrapped),
         content_format=item.get("contentFormat", ""),
         page_count=int(item.get("pageCount", 0)),
+        pages_read=int(item.get("pagesRead", 0)),
         options=dict(item.get("options", {})),
         error=error,
     )

@@ -157,7 +157,8 @@ class Pipeline:
                 page = document.page_text(page_number, engine, self._s.settings.render_dpi, layout)
                 payload = json.dumps(page.to_json()).encode()
                 page_ref = objects.page_ref(ref.tenant, ref.operation_id, page_number)
-                self._put_live(page_ref, job_key, [payload])
+                # Counting the page (progress for clients) also proves the job still runs.
+                self._put_live(page_ref, job_key, [payload], lambda: self._s.jobs.count_page_read(job))
         logger.info("pages read", operation_id=ref.operation_id, pages=len(page_numbers))
 
     def assemble(self, ref: JobRef, pages: list[int]) -> None:
@@ -225,15 +226,23 @@ class Pipeline:
         except TransitionRejected:
             raise JobGone("job deleted while it ran") from None
 
-    def _put_live(self, ref: ObjectRef, job_key: JobKey, pieces: Iterable[bytes]) -> None:
+    def _put_live(
+        self,
+        ref: ObjectRef,
+        job_key: JobKey,
+        pieces: Iterable[bytes],
+        still_live: Callable[[], bool] | None = None,
+    ) -> None:
         """Seal and store `pieces` as one object, only while its job exists.
 
         A delete removes the record first and then lists the job's objects; checking the
-        record after our write means either that listing sees the object, or we see the
-        record gone and remove the object ourselves. Nothing is left behind either way.
+        record after our write (`still_live`, by default: the record exists) means either
+        that listing sees the object, or we see the record gone and remove the object
+        ourselves. Nothing is left behind either way.
         """
         self._s.objects.put_stream(ref, job_key, pieces)
-        if not self._s.jobs.exists(job_key.tenant, job_key.operation_id):
+        live = still_live() if still_live else self._s.jobs.exists(job_key.tenant, job_key.operation_id)
+        if not live:
             self._s.objects.delete(ref.bucket, ref.key)
             raise JobGone("job deleted while it ran")
 

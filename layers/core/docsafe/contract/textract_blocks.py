@@ -1,6 +1,10 @@
-"""Pages as Amazon Textract `Blocks`: the shape teams with Textract code already parse.
+"""Results as Amazon Textract `Blocks`: the shape teams with Textract code already parse.
 
-Geometry is normalised to the page (0..1) as Textract gives it; confidences are 0..100.
+`result_to_blocks` turns an analyzeResult (what DocSafe returns) into an AnalyzeDocument
+response: PAGE, LINE, WORD, TABLE, CELL, MERGED_CELL, SELECTION_ELEMENT and
+KEY_VALUE_SET blocks, with their CHILD and VALUE relationships. Which words belong to a
+line, a cell or a field is read from the spans, so it is exact. Geometry is normalised
+to the page (0..1) as Textract gives it; confidences are 0..100.
 """
 
 from __future__ import annotations
@@ -9,39 +13,28 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from docsafe.engines.base import Box, PageText, center_in
+from docsafe.engines.base import PageText
+
+Span = tuple[int, int]  # offset, end
 
 
-def _geometry(box: Box, page: PageText) -> dict[str, Any]:
-    width, height = page.frame_size
-    left, top, right, bottom = box[0] / width, box[1] / height, box[2] / width, box[3] / height
+def _geometry(polygon: Sequence[float], width: float, height: float) -> dict[str, Any]:
+    xs = [x / width for x in polygon[0::2]]
+    ys = [y / height for y in polygon[1::2]]
+    left, top = min(xs), min(ys)
     return {
-        "BoundingBox": {"Width": right - left, "Height": bottom - top, "Left": left, "Top": top},
-        "Polygon": [
-            {"X": left, "Y": top},
-            {"X": right, "Y": top},
-            {"X": right, "Y": bottom},
-            {"X": left, "Y": bottom},
-        ],
+        "BoundingBox": {"Width": max(xs) - left, "Height": max(ys) - top, "Left": left, "Top": top},
+        "Polygon": [{"X": x, "Y": y} for x, y in zip(xs, ys, strict=True)],
     }
 
 
-class _Blocks:
-    def __init__(self) -> None:
-        self.blocks: list[dict[str, Any]] = []
+def _spans(element: dict[str, Any]) -> list[Span]:
+    found = element.get("spans") or ([element["span"]] if "span" in element else [])
+    return [(s["offset"], s["offset"] + s["length"]) for s in found]
 
-    def add(
-        self, block_type: str, box: Box, page: PageText, page_number: int, **fields: Any
-    ) -> dict[str, Any]:
-        block = {
-            "BlockType": block_type,
-            "Geometry": _geometry(box, page),
-            "Id": str(uuid.uuid4()),
-            "Page": page_number,
-            **fields,
-        }
-        self.blocks.append(block)
-        return block
+
+def _within(inner: list[Span], outer: list[Span]) -> bool:
+    return bool(inner) and all(any(o[0] <= i[0] and i[1] <= o[1] for o in outer) for i in inner)
 
 
 def _children(block: dict[str, Any], ids: Sequence[str], kind: str = "CHILD") -> None:
@@ -49,108 +42,152 @@ def _children(block: dict[str, Any], ids: Sequence[str], kind: str = "CHILD") ->
         block.setdefault("Relationships", []).append({"Type": kind, "Ids": list(ids)})
 
 
-def to_blocks(pages: Sequence[tuple[int, PageText]], layout: bool = True) -> dict[str, Any]:
-    """An AnalyzeDocument (or, without layout, DetectDocumentText) response."""
-    out = _Blocks()
-    for page_number, page in pages:
-        page_block = out.add("PAGE", (0, 0, *page.frame_size), page, page_number)
+class _PageBlocks:
+    """The blocks of one page; elements of the page are matched to words by span."""
+
+    def __init__(self, out: list[dict[str, Any]], page: dict[str, Any]):
+        self.out = out
+        self.number = page["pageNumber"]
+        self.width, self.height = page["width"] or 1, page["height"] or 1
+        self.tokens: list[tuple[list[Span], str]] = []  # words and marks, by their spans
+
+    def add(self, block_type: str, polygon: Sequence[float], **fields: Any) -> dict[str, Any]:
+        block = {
+            "BlockType": block_type,
+            "Geometry": _geometry(polygon, self.width, self.height),
+            "Id": str(uuid.uuid4()),
+            "Page": self.number,
+            **fields,
+        }
+        self.out.append(block)
+        return block
+
+    def holds(self, element: dict[str, Any]) -> bool:
+        regions = element.get("boundingRegions") or [{"pageNumber": self.number}]
+        return regions[0]["pageNumber"] == self.number
+
+    def inside(self, element: dict[str, Any]) -> list[str]:
+        outer = _spans(element)
+        return [block_id for spans, block_id in self.tokens if _within(spans, outer)]
+
+    def polygon_of(self, element: dict[str, Any]) -> Sequence[float]:
+        return element["boundingRegions"][0]["polygon"]
+
+
+def result_to_blocks(result: dict[str, Any]) -> dict[str, Any]:
+    """An AnalyzeDocument response (DetectDocumentText's, for prebuilt-read) of `result`."""
+    blocks: list[dict[str, Any]] = []
+    handwritten = [
+        span for style in result.get("styles", []) if style.get("isHandwritten") for span in _spans(style)
+    ]
+    for page in result["pages"]:
+        out = _PageBlocks(blocks, page)
+        page_block = out.add("PAGE", [0, 0, out.width, 0, out.width, out.height, 0, out.height])
         top_level: list[str] = []
-        words: list[tuple[Box, str]] = []
-        for line in page.lines:
-            word_ids = []
-            for word in line.words:
-                block = out.add(
-                    "WORD",
-                    word.box,
-                    page,
-                    page_number,
-                    Text=word.text,
-                    Confidence=word.confidence * 100,
-                    TextType="HANDWRITING" if line.handwritten else "PRINTED",
-                )
-                word_ids.append(block["Id"])
-                words.append((word.box, block["Id"]))
-            confidence = 100 * sum(w.confidence for w in line.words) / len(line.words)
-            line_block = out.add("LINE", line.box, page, page_number, Text=line.text, Confidence=confidence)
+        words: list[tuple[list[Span], str]] = []
+        confidence_of: dict[str, float] = {}
+        for word in page.get("words", []):
+            spans = _spans(word)
+            block = out.add(
+                "WORD",
+                word["polygon"],
+                Text=word["content"],
+                Confidence=word["confidence"] * 100,
+                TextType="HANDWRITING" if _within(spans, handwritten) else "PRINTED",
+            )
+            words.append((spans, block["Id"]))
+            confidence_of[block["Id"]] = block["Confidence"]
+        for line in page.get("lines", []):
+            outer = _spans(line)
+            word_ids = [block_id for spans, block_id in words if _within(spans, outer)]
+            confidences = [confidence_of[block_id] for block_id in word_ids]
+            line_block = out.add(
+                "LINE",
+                line["polygon"],
+                Text=line["content"],
+                Confidence=sum(confidences) / len(confidences) if confidences else 100.0,
+            )
             _children(line_block, word_ids)
             top_level.append(line_block["Id"])
-        if layout:
-            marks = []
-            for mark in page.selection_marks:
-                block = out.add(
-                    "SELECTION_ELEMENT",
-                    mark.box,
-                    page,
-                    page_number,
-                    SelectionStatus="SELECTED" if mark.selected else "NOT_SELECTED",
-                    Confidence=mark.confidence * 100,
-                )
-                marks.append((mark.box, block["Id"]))
-            contents = words + marks
-
-            def inside(box: Box, contents: list[tuple[Box, str]] = contents) -> list[str]:
-                return [block_id for item_box, block_id in contents if center_in(item_box, box)]
-
-            for table in page.tables:
-                table_block = out.add("TABLE", table.box, page, page_number, Confidence=90.0)
-                cell_ids, merged_ids = [], []
-                for cell in table.cells:
-                    # Textract lists every grid cell; a merged cell groups them.
-                    parts = []
-                    for row in range(cell.row, cell.row + cell.row_span):
-                        for column in range(cell.column, cell.column + cell.column_span):
-                            part = out.add(
-                                "CELL",
-                                cell.box,
-                                page,
-                                page_number,
-                                RowIndex=row + 1,
-                                ColumnIndex=column + 1,
-                                RowSpan=1,
-                                ColumnSpan=1,
-                                Confidence=90.0,
-                                **({"EntityTypes": ["COLUMN_HEADER"]} if cell.header else {}),
-                            )
-                            if row == cell.row and column == cell.column:
-                                _children(part, inside(cell.box))
-                            parts.append(part["Id"])
-                    cell_ids += parts
-                    if len(parts) > 1:
-                        merged = out.add(
-                            "MERGED_CELL",
-                            cell.box,
-                            page,
-                            page_number,
-                            RowIndex=cell.row + 1,
-                            ColumnIndex=cell.column + 1,
-                            RowSpan=cell.row_span,
-                            ColumnSpan=cell.column_span,
-                            Confidence=90.0,
-                        )
-                        _children(merged, parts)
-                        merged_ids.append(merged["Id"])
-                _children(table_block, cell_ids)
-                _children(table_block, merged_ids, "MERGED_CELL")
-                top_level.append(table_block["Id"])
-
-            def key_value_set(
-                box: Box,
-                entity: str,
-                confidence: float,
-                page: PageText = page,
-                page_number: int = page_number,
-            ) -> dict[str, Any]:
-                block = out.add(
-                    "KEY_VALUE_SET", box, page, page_number, EntityTypes=[entity], Confidence=confidence * 100
-                )
-                _children(block, inside(box))
-                return block
-
-            for pair in page.key_values:
-                key = key_value_set(pair.key, "KEY", pair.confidence)
-                if pair.value is not None:
-                    _children(key, [key_value_set(pair.value, "VALUE", pair.confidence)["Id"]], "VALUE")
-                top_level.append(key["Id"])
-            top_level += [block_id for _, block_id in marks]
+        marks = []
+        for mark in page.get("selectionMarks", []):
+            block = out.add(
+                "SELECTION_ELEMENT",
+                mark["polygon"],
+                SelectionStatus="SELECTED" if mark["state"] == "selected" else "NOT_SELECTED",
+                Confidence=mark["confidence"] * 100,
+            )
+            marks.append((_spans(mark), block["Id"]))
+        out.tokens = words + marks
+        for table in result.get("tables", []):
+            if out.holds(table):
+                top_level.append(_table(out, table))
+        for pair in result.get("keyValuePairs", []):
+            if out.holds(pair["key"]):
+                top_level.append(_key_value(out, pair))
+        top_level += [block_id for _, block_id in marks]
         _children(page_block, top_level)
-    return {"DocumentMetadata": {"Pages": len(pages)}, "Blocks": out.blocks}
+    return {"DocumentMetadata": {"Pages": len(result["pages"])}, "Blocks": blocks}
+
+
+def _table(out: _PageBlocks, table: dict[str, Any]) -> str:
+    table_block = out.add("TABLE", out.polygon_of(table), Confidence=90.0)
+    cell_ids, merged_ids = [], []
+    for cell in table["cells"]:
+        row_span, column_span = cell.get("rowSpan", 1), cell.get("columnSpan", 1)
+        header = {"EntityTypes": ["COLUMN_HEADER"]} if cell.get("kind") == "columnHeader" else {}
+        # Textract lists every grid cell; a merged cell groups them.
+        parts = []
+        for row in range(cell["rowIndex"], cell["rowIndex"] + row_span):
+            for column in range(cell["columnIndex"], cell["columnIndex"] + column_span):
+                part = out.add(
+                    "CELL",
+                    out.polygon_of(cell),
+                    RowIndex=row + 1,
+                    ColumnIndex=column + 1,
+                    RowSpan=1,
+                    ColumnSpan=1,
+                    Confidence=90.0,
+                    **header,
+                )
+                if (row, column) == (cell["rowIndex"], cell["columnIndex"]):
+                    _children(part, out.inside(cell))
+                parts.append(part["Id"])
+        cell_ids += parts
+        if len(parts) > 1:
+            merged = out.add(
+                "MERGED_CELL",
+                out.polygon_of(cell),
+                RowIndex=cell["rowIndex"] + 1,
+                ColumnIndex=cell["columnIndex"] + 1,
+                RowSpan=row_span,
+                ColumnSpan=column_span,
+                Confidence=90.0,
+            )
+            _children(merged, parts)
+            merged_ids.append(merged["Id"])
+    _children(table_block, cell_ids)
+    _children(table_block, merged_ids, "MERGED_CELL")
+    return str(table_block["Id"])
+
+
+def _key_value(out: _PageBlocks, pair: dict[str, Any]) -> str:
+    confidence = pair.get("confidence", 0.5) * 100
+
+    def key_value_set(element: dict[str, Any], entity: str) -> dict[str, Any]:
+        block = out.add("KEY_VALUE_SET", out.polygon_of(element), EntityTypes=[entity], Confidence=confidence)
+        _children(block, out.inside(element))
+        return block
+
+    key = key_value_set(pair["key"], "KEY")
+    if pair.get("value"):
+        _children(key, [key_value_set(pair["value"], "VALUE")["Id"]], "VALUE")
+    return str(key["Id"])
+
+
+def to_blocks(pages: Sequence[tuple[int, PageText]], layout: bool = True) -> dict[str, Any]:
+    """What Textract would answer for pages the engine read (a test stand-in's answer)."""
+    from docsafe.contract.result import ResultOptions, build_analyze_result
+
+    model = "prebuilt-layout" if layout else "prebuilt-read"
+    return result_to_blocks(build_analyze_result(model, pages, ResultOptions(key_value_pairs=layout)))

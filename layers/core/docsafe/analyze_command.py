@@ -1,0 +1,111 @@
+"""`docsafe analyze`: several documents at once, a progress bar each, an error each.
+
+Progress goes to standard error (rich), results to standard output or to files, so the
+text can be piped while the bars show. A failed file is reported and the others go on.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from docsafe.client import Analysis, ApiClient, ApiError
+
+AT_ONCE = 4  # documents in flight; the service reads their pages in parallel anyway
+SUFFIXES = {"text": ".txt", "markdown": ".md", "json": ".json"}
+
+
+@dataclass
+class Outcome:
+    file: Path
+    output: str | None = None
+    error: str | None = None
+
+
+def render(result: dict[str, Any], output_format: str) -> str:
+    if output_format == "json":
+        return json.dumps(result, ensure_ascii=False, indent=2)
+    return str(result["content"])
+
+
+def run_analyses(
+    files: list[Path],
+    endpoint: str,
+    key: str,
+    model: str,
+    options: dict[str, str],
+    output_format: str,
+    delete: bool = False,
+    output_dir: Path | None = None,
+    console: Console | None = None,
+) -> list[Outcome]:
+    """Analyze every file; print or write each result; returns the failed outcomes."""
+    console = console or Console(stderr=True)
+    client = ApiClient(endpoint, key)
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[state]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+
+        def one(file: Path, task: TaskID) -> Outcome:
+            def show(analysis: Analysis) -> None:
+                progress.update(
+                    task,
+                    state=analysis.status,
+                    total=analysis.page_count,
+                    completed=analysis.pages_read,
+                )
+
+            try:
+                progress.update(task, state="uploading")
+                analysis = client.submit(file.read_bytes(), model, options)
+                show(client.wait(analysis, show))
+                if analysis.status != "succeeded" or analysis.result is None:
+                    raise ApiError(
+                        200, analysis.error.get("code", analysis.status), analysis.error.get("message", "")
+                    )
+                pages = len(analysis.result.get("pages", []))
+                progress.update(task, state="succeeded", total=pages, completed=pages)
+                output = render(analysis.result, output_format)
+                if delete:
+                    client.delete(analysis)
+                    progress.update(task, state="succeeded, deleted")
+                return Outcome(file, output=output)
+            except (ApiError, OSError) as error:
+                progress.update(task, state="[red]failed[/red]")
+                return Outcome(file, error=str(error))
+
+        tasks = [progress.add_task(file.name, total=None, state="waiting") for file in files]
+        with ThreadPoolExecutor(max_workers=AT_ONCE) as pool:
+            outcomes = list(pool.map(one, files, tasks))
+
+    for outcome in outcomes:
+        if outcome.error is not None:
+            console.print(f"[red]{outcome.file}[/red]: {outcome.error}", markup=True, highlight=False)
+        elif output_dir is not None:
+            output_dir.mkdir(parents=True, exist_ok=True)
+            (output_dir / (outcome.file.name + SUFFIXES[output_format])).write_text(outcome.output or "")
+        else:
+            if len(files) > 1:
+                print(f"==> {outcome.file} <==")
+            print(outcome.output)
+    return [outcome for outcome in outcomes if outcome.error is not None]

@@ -1,0 +1,155 @@
+"""A small client of the wire contract, for the `docsafe` command and the benchmarks.
+
+It speaks only what any Azure Document Intelligence v4.0 service answers (submit, poll,
+delete), plus DocSafe's own presigned uploads and page progress when the service has
+them. The standard library's urllib is enough for this; the official Azure client
+works against DocSafe too (see README).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from docsafe.settings import API_VERSION
+
+BODY_LIMIT = 10 * 1024 * 1024  # API Gateway's; larger documents go through an upload
+
+
+class ApiError(Exception):
+    """The service refused or failed a request; the message is the service's own."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(f"{status} {code}: {message}" if code else f"{status}: {message}")
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass
+class Analysis:
+    """One analysis as it runs: where to poll it, and what is known so far."""
+
+    location: str
+    status: str = "notStarted"
+    page_count: int | None = None
+    pages_read: int = 0
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def operation_id(self) -> str:
+        return urlsplit(self.location).path.rsplit("/", 1)[-1]
+
+
+class ApiClient:
+    def __init__(self, endpoint: str, key: str, timeout: float = 600.0, poll_seconds: float | None = None):
+        self.endpoint = endpoint.rstrip("/")
+        self.key = key
+        self.timeout = timeout
+        self.poll_seconds = poll_seconds  # None: as the service's Retry-After says
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None = None,
+        content_type: str = "application/octet-stream",
+    ) -> tuple[int, dict[str, str], bytes]:
+        request = urllib.request.Request(url, data=body, method=method)
+        request.add_header("Ocp-Apim-Subscription-Key", self.key)
+        if body is not None:
+            request.add_header("Content-Type", content_type)
+        try:
+            with urllib.request.urlopen(request, timeout=120) as answer:
+                return answer.status, dict(answer.headers.items()), answer.read()
+        except urllib.error.HTTPError as error:
+            raise _api_error(error) from None
+        except urllib.error.URLError as error:
+            raise ApiError(0, "Unreachable", f"cannot reach {self.endpoint}: {error.reason}") from None
+
+    def submit(
+        self, data: bytes, model: str = "prebuilt-read", options: dict[str, str] | None = None
+    ) -> Analysis:
+        """Start an analysis; documents over the body limit go through a presigned upload."""
+        query = urlencode({"api-version": API_VERSION, **(options or {})})
+        url = f"{self.endpoint}/documentintelligence/documentModels/{model}:analyze?{query}"
+        if len(data) > BODY_LIMIT:
+            body, content_type = json.dumps({"uploadSource": self.upload(data)}).encode(), "application/json"
+        else:
+            body, content_type = data, "application/octet-stream"
+        _, headers, _ = self._request("POST", url, body, content_type)
+        return Analysis(location=headers["Operation-Location"])
+
+    def upload(self, data: bytes) -> str:
+        """Put `data` through DocSafe's presigned upload; returns the upload id."""
+        _, _, raw = self._request("POST", f"{self.endpoint}/v1/uploads", b"{}", "application/json")
+        ticket = json.loads(raw)
+        request = urllib.request.Request(ticket["uploadUrl"], data=data, method="PUT")
+        for name, value in ticket["requiredHeaders"].items():
+            request.add_header(name, value)
+        # The URL's own signature authorises the PUT; the API key never goes to storage.
+        with urllib.request.urlopen(request, timeout=600):
+            pass
+        return str(ticket["uploadId"])
+
+    def poll(self, analysis: Analysis) -> float:
+        """Refresh `analysis`; returns the seconds to wait before the next poll."""
+        _, headers, raw = self._request("GET", analysis.location)
+        body = json.loads(raw)
+        analysis.status = body["status"]
+        analysis.result = body.get("analyzeResult")
+        analysis.error = body.get("error") or {}
+        if analysis.status in ("notStarted", "running"):
+            self._progress(analysis)
+        return self.poll_seconds or float(headers.get("Retry-After", "1"))
+
+    def _progress(self, analysis: Analysis) -> None:
+        """Pages read so far, from DocSafe's native status (other services have none)."""
+        try:
+            _, _, raw = self._request("GET", f"{self.endpoint}/v1/operations/{analysis.operation_id}")
+        except ApiError:
+            return
+        native = json.loads(raw)
+        if "pageCount" in native:
+            analysis.page_count = int(native["pageCount"])
+            analysis.pages_read = int(native.get("pagesRead", 0))
+
+    def wait(self, analysis: Analysis, on_change: Callable[[Analysis], None] | None = None) -> Analysis:
+        deadline = time.monotonic() + self.timeout
+        while True:
+            pause = self.poll(analysis)
+            if on_change:
+                on_change(analysis)
+            if analysis.status not in ("notStarted", "running"):
+                return analysis
+            if time.monotonic() + pause > deadline:
+                raise ApiError(0, "Timeout", f"the analysis did not finish within {self.timeout:g} s")
+            time.sleep(pause)
+
+    def analyze(
+        self, data: bytes, model: str = "prebuilt-read", options: dict[str, str] | None = None
+    ) -> Analysis:
+        """Submit and wait; raises ApiError if the analysis failed."""
+        analysis = self.wait(self.submit(data, model, options))
+        if analysis.status != "succeeded" or analysis.result is None:
+            raise ApiError(
+                200, analysis.error.get("code", analysis.status), analysis.error.get("message", "")
+            )
+        return analysis
+
+    def delete(self, analysis: Analysis) -> None:
+        self._request("DELETE", analysis.location)
+
+
+def _api_error(error: urllib.error.HTTPError) -> ApiError:
+    try:
+        detail = json.loads(error.read())["error"]
+        inner = detail.get("innererror") or {}
+        return ApiError(error.code, inner.get("code") or detail.get("code", ""), detail.get("message", ""))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return ApiError(error.code, "", str(error.reason))

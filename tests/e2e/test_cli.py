@@ -1,0 +1,87 @@
+"""`docsafe analyze` against a running local service, as a user types it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from docsafe.cli import app
+from typer.testing import CliRunner
+
+from tests.e2e.conftest import Server
+from tests.support.documents import encode, text_image, text_pdf, words_of
+
+pytestmark = pytest.mark.e2e
+
+
+def run(server: Server, tenant: str, *args: str) -> tuple[int, str, str]:
+    runner = CliRunner()
+    answer = runner.invoke(app, ["analyze", "--endpoint", server.url, "--key", server.keys[tenant], *args])
+    return answer.exit_code, answer.stdout, answer.stderr
+
+
+def test_several_files_print_their_text_and_a_bad_one_fails_alone(server: Server, tmp_path: Path) -> None:
+    # Given two readable documents and one that is not a document at all
+    letter = tmp_path / "letter.png"
+    letter.write_bytes(encode(text_image(["Dear customer, thank you"]), "PNG"))
+    contract = tmp_path / "contract.pdf"
+    contract.write_bytes(text_pdf([["Contract number 8812"]]))
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"this is no document")
+
+    # When they are analyzed in one command
+    code, out, err = run(server, "alpha", str(letter), str(broken), str(contract))
+
+    # Then the good ones print their text under their names, the bad one says why, exit 1
+    assert code == 1
+    assert f"==> {letter} <==" in out and f"==> {contract} <==" in out
+    assert {"dear", "customer", "thank", "you"} <= words_of(out)
+    assert "Contract number 8812" in out
+    assert "broken.pdf" in err and "format is not supported" in err
+    assert "broken" not in out
+
+
+def test_json_output_written_to_a_folder_and_deleted_from_the_service(server: Server, tmp_path: Path) -> None:
+    document = tmp_path / "invoice.pdf"
+    document.write_bytes(text_pdf([["Invoice 1"], ["Page two"], ["Page three"]]))
+    code, _, err = run(
+        server,
+        "beta",
+        str(document),
+        "--format",
+        "json",
+        "--pages",
+        "1,3",
+        "--delete",
+        "--output-dir",
+        str(tmp_path / "out"),
+    )
+    assert code == 0, err
+    result = json.loads((tmp_path / "out" / "invoice.pdf.json").read_text())
+    assert [page["pageNumber"] for page in result["pages"]] == [1, 3]
+    assert "deleted" in err
+    # --delete purged it: the tenant has no operation left
+    from docsafe.client import ApiClient
+
+    client = ApiClient(server.url, server.keys["beta"])
+    _, _, raw = client._request("GET", f"{server.url}/v1/operations")
+    assert json.loads(raw)["value"] == []
+
+
+def test_markdown_needs_the_layout_model_and_a_key_is_required(server: Server, tmp_path: Path) -> None:
+    document = tmp_path / "a.png"
+    document.write_bytes(encode(text_image(["x"]), "PNG"))
+    code, _, err = run(server, "gamma", str(document), "--format", "markdown")
+    assert code == 2 and "prebuilt-layout" in err
+    answer = CliRunner().invoke(
+        app, ["analyze", "--endpoint", server.url, str(document)], env={"DOCSAFE_KEY": ""}
+    )
+    assert answer.exit_code == 2 and "API key" in answer.stderr
+
+
+def test_a_wrong_key_is_reported_per_file(server: Server, tmp_path: Path) -> None:
+    document = tmp_path / "a.png"
+    document.write_bytes(encode(text_image(["x"]), "PNG"))
+    answer = CliRunner().invoke(app, ["analyze", "--endpoint", server.url, "--key", "wrong", str(document)])
+    assert answer.exit_code == 1 and "401" in answer.stderr
