@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run serve test lint unit integration e2e clean bench-accuracy bench-speed bench-memory
+.PHONY: install run serve test lint unit integration e2e clean bench-accuracy bench-speed bench-memory bench-profile
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,3 +58,8 @@ bench-speed: $(STAMP)
 ## Resident memory of the local service on a 30- and a 300-page document.
 bench-memory: $(STAMP)
 	$(BIN)/python -m bench.speed.memory
+
+## Where the service's own time goes on a 10-page document (py-spy; writes docs/benchmarks.md).
+bench-profile: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python -m bench.speed.profile

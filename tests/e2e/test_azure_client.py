@@ -118,3 +118,21 @@ def test_azure_client_gets_tables_and_key_value_pairs_from_prebuilt_layout(serve
     assert all(pairs[label] == value for label, value in FORM_FIELDS)
     assert [mark.state for mark in result.pages[0].selection_marks] == ["selected", "unselected"]
     client.delete_analyze_result(model_id="prebuilt-layout", result_id=poller.details["operation_id"])
+
+
+def test_azure_client_gets_the_searchable_pdf(server: Server) -> None:
+    from azure.ai.documentintelligence.models import AnalyzeOutputOption
+
+    client = client_for(server, "gamma")
+    document = encode(text_image(["Searchable through the Azure client"]), "PNG")
+    poller = client.begin_analyze_document(
+        "prebuilt-read", io.BytesIO(document), output=[AnalyzeOutputOption.PDF], polling_interval=0.5
+    )
+    poller.result()
+    operation_id = poller.details["operation_id"]
+    data = b"".join(client.get_analyze_result_pdf(model_id="prebuilt-read", result_id=operation_id))
+    import pypdfium2 as pdfium
+
+    text = pdfium.PdfDocument(data)[0].get_textpage().get_text_range()
+    assert {"searchable", "through", "azure", "client"} <= words_of(text)
+    client.delete_analyze_result(model_id="prebuilt-read", result_id=operation_id)

@@ -16,7 +16,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from docsafe.audit import Action
-from docsafe.contract.errors import operation_not_found
+from docsafe.contract.errors import Conflict, InvalidRequest, NotFound, operation_not_found
 from docsafe.contract.requests import AnalyzeRequest, checked_format
 from docsafe.jobs import Job, Status
 from docsafe.retention import Receipt, purge_job
@@ -24,6 +24,9 @@ from docsafe.runtime import Services
 from docsafe.watchdog import execution_arn
 
 logger = Logger(service="docsafe", child=True)
+
+# Lambda answers at most 6 MB, and a PDF goes out base64-encoded (4 bytes for 3).
+MAX_PDF_RESPONSE_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,31 @@ class Operations:
         arn = execution_arn(s.settings.state_machine_arn, operation_id)
         with contextlib.suppress(ClientError):  # already finished, or never started
             s.stepfunctions.stop_execution(executionArn=arn, cause="deleted by the client")
+
+    def searchable_pdf(self, tenant: str, operation_id: str, model_id: str | None = None) -> bytes:
+        """The searchable PDF of an analysis submitted with output=pdf."""
+        job = self._visible(tenant, operation_id, model_id)
+        if job.options.get("output") != "pdf":
+            raise NotFound("The analysis was not asked for output=pdf.", inner_code="PdfNotRequested")
+        if job.status is not Status.SUCCEEDED:
+            raise Conflict(
+                f"The operation has no PDF: its status is {job.status.value}.",
+                inner_code="OperationNotComplete",
+            )
+        s = self._s
+        ref = s.objects.pdf_ref(job.tenant, job.operation_id)
+        job_key = s.data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
+        with s.objects.open_file(ref, job_key) as file:
+            if file.size > MAX_PDF_RESPONSE_BYTES:
+                raise InvalidRequest(
+                    f"The searchable PDF is {file.size / 1e6:.1f} MB; the API returns at most "
+                    f"{MAX_PDF_RESPONSE_BYTES / 1e6:.1f} MB in one response (Lambda's 6 MB limit). "
+                    "Analyze fewer pages at a time with the pages option.",
+                    inner_code="ResponseTooLarge",
+                )
+            data = file.read()
+        s.audit.record(tenant, operation_id, Action.READ)
+        return data
 
     def _visible(self, tenant: str, operation_id: str, model_id: str | None) -> Job:
         if not _looks_like_operation_id(operation_id):

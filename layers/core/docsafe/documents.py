@@ -50,6 +50,27 @@ class Document:
             # A page that cannot be decoded: the document's fault, said without its bytes.
             raise InvalidContent(f"Page {page_number} is corrupted or cannot be decoded.") from exc
 
+    @property
+    def pdf(self) -> Any:
+        """The pypdfium2 document of a PDF (None for images)."""
+        return self._pdf
+
+    def has_text_layer(self, page_number: int) -> bool:
+        """Whether a PDF page carries text of its own (born digital, or OCRed before)."""
+        if self._pdf is None:
+            return False
+        page = self._pdf[page_number - 1]
+        width_pt, height_pt = page.get_size()
+        try:
+            return _text_layer(page, width_pt, height_pt) is not None
+        finally:
+            page.close()
+
+    def page_image(self, page_number: int) -> Image.Image:
+        """Frame `page_number` of an image document, upright and in 8-bit grey or RGB."""
+        self._image.seek(page_number - 1)
+        return _prepared(self._image)
+
     def close(self) -> None:
         if self._pdf is not None:
             self._pdf.close()

@@ -6,9 +6,11 @@ output in its history); everything else is a sealed object in S3.
 
 from __future__ import annotations
 
+import io
 import json
 import traceback
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -152,13 +154,22 @@ class Pipeline:
         engine = self._engine_factory(job.options.get("locale", "en"))
         layout = job.model_id in LAYOUT_MODELS
         objects = self._s.objects
-        with self._document(job, job_key) as document:
+        # Each page is stored while the next one is read: the store (seal, S3, the job
+        # record) costs no reading time, and at most two pages are in memory.
+        with self._document(job, job_key) as document, ThreadPoolExecutor(max_workers=1) as storing:
+            stored: Future[None] | None = None
             for page_number in page_numbers:
                 page = document.page_text(page_number, engine, self._s.settings.render_dpi, layout)
                 payload = json.dumps(page.to_json()).encode()
                 page_ref = objects.page_ref(ref.tenant, ref.operation_id, page_number)
+                if stored is not None:
+                    stored.result()  # the previous page's failure (or JobGone) stops the batch
                 # Counting the page (progress for clients) also proves the job still runs.
-                self._put_live(page_ref, job_key, [payload], lambda: self._s.jobs.count_page_read(job))
+                stored = storing.submit(
+                    self._put_live, page_ref, job_key, [payload], lambda: self._s.jobs.count_page_read(job)
+                )
+            if stored is not None:
+                stored.result()
         logger.info("pages read", operation_id=ref.operation_id, pages=len(page_numbers))
 
     def assemble(self, ref: JobRef, pages: list[int]) -> None:
@@ -179,6 +190,8 @@ class Pipeline:
         result_ref = objects.result_ref(ref.tenant, ref.operation_id)
         encoded = stream_analyze_result(job.model_id, texts(), result_options(job.options))
         self._put_live(result_ref, job_key, (piece.encode() for piece in encoded))
+        if job.options.get("output") == "pdf":
+            self._searchable_pdf(job, job_key, texts())
         try:
             self._s.jobs.transition(job, Status.SUCCEEDED)
         except TransitionRejected:
@@ -186,6 +199,18 @@ class Pipeline:
             objects.purge(ref.tenant, ref.operation_id)
             raise JobGone("job deleted during assembly") from None
         logger.info("analysis succeeded", operation_id=ref.operation_id, pages=len(pages))
+
+    def _searchable_pdf(self, job: Job, job_key: JobKey, texts: Iterator[tuple[int, PageText]]) -> None:
+        """The document with its text laid over it, stored beside the result (output=pdf).
+
+        pdfium builds the whole PDF in memory before saving it; the API returns it in one
+        response, which caps its size anyway (docs/limits.md)."""
+        from docsafe.searchable import write_searchable_pdf
+
+        out = io.BytesIO()
+        with self._document(job, job_key) as document:
+            write_searchable_pdf(document, texts, out)
+        self._put_live(self._s.objects.pdf_ref(job.tenant, job.operation_id), job_key, [out.getvalue()])
 
     def mark_failed(self, ref: JobRef, error_type: str, cause: str | None) -> None:
         """Record why the job failed; a job that is gone stays gone."""

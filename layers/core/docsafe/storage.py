@@ -59,6 +59,9 @@ class SealedStore:
     def result_ref(self, tenant: str, operation_id: str) -> ObjectRef:
         return ObjectRef(self.results_bucket, job_prefix(tenant, operation_id) + "result.json", "result")
 
+    def pdf_ref(self, tenant: str, operation_id: str) -> ObjectRef:
+        return ObjectRef(self.results_bucket, job_prefix(tenant, operation_id) + "result.pdf", "result-pdf")
+
     def put(self, ref: ObjectRef, job_key: JobKey, plaintext: bytes) -> None:
         self._s3.put_object(
             Bucket=ref.bucket,

@@ -123,6 +123,16 @@ def parse_options(
         )
     if output_format == "markdown":
         options["outputContentFormat"] = "markdown"
+    if output := query.get("output"):
+        requested = {item.strip() for item in output.split(",") if item.strip()}
+        if unsupported := sorted(requested - {"pdf"}):
+            raise InvalidArgument(
+                f"Not supported: output {', '.join(unsupported)[:200]}. Supported: pdf.",
+                inner_code="InvalidParameter",
+                target="output",
+            )
+        if requested:
+            options["output"] = "pdf"
     index_type = query.get("stringIndexType", "textElements")
     if index_type not in STRING_INDEX_TYPES:
         raise InvalidArgument(
