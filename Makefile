@@ -16,6 +16,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# SAM CLI in a virtualenv of its own: it pins libraries (boto3, jsonschema, …) that the
+# project's own environment must be free to choose.
+SAM_VENV ?= .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed-aws-sam-cli
+$(SAM_STAMP):
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet "aws-sam-cli>=1.140"
+	touch $(SAM_STAMP)
+
 ## Start the service, analyze samples/letter.png through the API, print its text, stop.
 run: $(STAMP)
 	$(BIN)/docsafe demo
@@ -24,10 +34,11 @@ run: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/docsafe serve
 
-lint: $(STAMP)
+lint: $(STAMP) $(SAM_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint template.yaml
+	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1} $(SAM_VENV)/bin/sam validate --lint --template template.yaml
 
 test: lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
@@ -42,7 +53,7 @@ e2e: $(STAMP)
 	$(BIN)/pytest tests/e2e
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .aws-sam
+	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .ruff_cache .aws-sam
 
 ## OCR accuracy per engine (writes docs/benchmarks.md). Installs Tesseract's command-line
 ## program and document fonts from Debian when they are missing (needs root).

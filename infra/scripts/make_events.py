@@ -1,0 +1,102 @@
+"""Writes events/<Function>.json: one ready event for every function of template.yaml.
+
+    python infra/scripts/make_events.py   (then: sam local invoke <Function> -e events/<Function>.json)
+
+API functions get the API Gateway HTTP API (payload 2.0) event that the deployed API
+sends, built by the same code as local mode; the authorizer gets its REQUEST event; the
+pipeline stages get the Step Functions state they are handed; the purge its EventBridge
+schedule event. Values are fixed (a made-up tenant, operation id and key) so the files
+stay the same from run to run; the handler tests load these files and put in the ids of
+the jobs they create (tests/integration/test_events.py), so files and handlers cannot
+drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from docsafe.local.events import authorizer_event, http_api_event
+from docsafe.settings import API_VERSION
+
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "events"
+TENANT = "example-tenant"
+OPERATION_ID = "0b7c4a52-6f1e-4c3b-9a57-3f2d1e0c9b8a"
+API_KEY = "ds_example-key-replace-with-yours"
+HOST = "abc123.execute-api.eu-west-1.amazonaws.com"
+TIME, EPOCH_MS = "25/Nov/2026:08:00:00 +0000", 1795593600000
+SAMPLE = ROOT / "samples" / "letter.png"  # the document `make run` reads
+ANALYZE_PATH = "/documentintelligence/documentModels/prebuilt-read:analyze"
+RESULT_PATH = f"/documentintelligence/documentModels/prebuilt-read/analyzeResults/{OPERATION_ID}"
+
+
+def _api(
+    method: str, path: str, query: dict[str, str] | None = None, body: bytes | None = None
+) -> dict[str, Any]:
+    event = http_api_event(
+        method,
+        path,
+        query=query,
+        headers={"Ocp-Apim-Subscription-Key": API_KEY, "Content-Type": "application/octet-stream"},
+        body=body,
+        host=HOST,
+        scheme="https",
+        authorizer_context={"tenant": TENANT},
+        source_ip="203.0.113.10",
+    )
+    event["requestContext"].update(requestId="example-request", time=TIME, timeEpoch=EPOCH_MS)
+    return event
+
+
+def _job(**extra: Any) -> dict[str, Any]:
+    return {"tenant": TENANT, "operationId": OPERATION_ID, **extra}
+
+
+def events() -> dict[str, dict[str, Any]]:
+    version = {"api-version": API_VERSION}
+    authorize = _api("GET", RESULT_PATH, version)
+    authorize["requestContext"].pop("authorizer")
+    return {
+        "AuthorizerFunction": authorizer_event(
+            authorize, f"arn:aws:execute-api:eu-west-1:123456789012:abc123/$default/GET{RESULT_PATH}"
+        ),
+        "SubmitFunction": _api("POST", ANALYZE_PATH, version, SAMPLE.read_bytes()),
+        "StatusFunction": _api("GET", RESULT_PATH, version),
+        "ResultFunction": _api("GET", f"/v1/operations/{OPERATION_ID}/result"),
+        "DeleteFunction": _api("DELETE", RESULT_PATH, version),
+        "PrepareFunction": _job(),
+        "ReadPageFunction": _job(pages=[1]),
+        "AssembleFunction": _job(pages=[1], batches=[[1]]),
+        "MarkFailedFunction": _job(
+            error={"Error": "InvalidContent", "Cause": "The file format is not supported."}
+        ),
+        "PurgeFunction": {
+            "version": "0",
+            "id": "example-event",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "123456789012",
+            "time": "2026-11-25T08:00:00Z",
+            "region": "eu-west-1",
+            "resources": ["arn:aws:events:eu-west-1:123456789012:rule/docsafe-purge"],
+            "detail": {},
+        },
+    }
+
+
+def render(event: dict[str, Any]) -> str:
+    return json.dumps(event, indent=2, sort_keys=True) + "\n"
+
+
+def main() -> None:
+    EVENTS.mkdir(exist_ok=True)
+    for name, event in events().items():
+        (EVENTS / f"{name}.json").write_text(render(event))
+    print(f"wrote {len(events())} events to {EVENTS.relative_to(ROOT)}/", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Every function run on its ready event from events/ (the files `sam local invoke -e` takes)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from typing import Any
+
+import pytest
+from docsafe import runtime
+from docsafe.jobs import Status
+from docsafe.local.stack import invoke
+from docsafe.local.template import REPO_ROOT, load_template
+
+from tests.support.documents import encode, text_image
+from tests.support.stack import Harness
+
+EVENTS = REPO_ROOT / "events"
+
+
+def _generator() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "make_events", REPO_ROOT / "infra" / "scripts" / "make_events.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+MAKE = _generator()
+
+
+def event(function: str, tenant: str, operation_id: str | None = None) -> dict[str, Any]:
+    """The function's event file, with a real tenant (and operation) put in."""
+    text = (EVENTS / f"{function}.json").read_text()
+    if operation_id:
+        text = text.replace(MAKE.OPERATION_ID, operation_id)
+    loaded = json.loads(text.replace(f'"{MAKE.TENANT}"', json.dumps(tenant)))
+    return loaded
+
+
+def test_every_function_has_a_current_event_file() -> None:
+    functions = set(load_template().functions())
+    assert {path.stem for path in EVENTS.glob("*.json")} == functions
+    for name, expected in MAKE.events().items():
+        assert (EVENTS / f"{name}.json").read_text() == MAKE.render(expected), (
+            f"events/{name}.json is stale: run python infra/scripts/make_events.py"
+        )
+
+
+def test_the_authorizer_event_finds_the_tenant_of_a_real_key_only(local_stack: Harness) -> None:
+    # The authorizer lets every request through with its tenant, empty for an unknown
+    # key, so that the routes answer with the Azure 401 body.
+    key = local_stack.new_key("acme")
+    unknown = invoke(local_stack.stack, "AuthorizerFunction", event("AuthorizerFunction", "acme"))
+    assert unknown["context"]["tenant"] == ""
+    with_key = event("AuthorizerFunction", "acme")
+    with_key["headers"]["ocp-apim-subscription-key"] = key
+    assert invoke(local_stack.stack, "AuthorizerFunction", with_key)["context"]["tenant"] == "acme"
+
+
+def test_the_api_events_submit_poll_fetch_and_delete(local_stack: Harness) -> None:
+    stack = local_stack.stack
+    submitted = invoke(stack, "SubmitFunction", event("SubmitFunction", "acme"))
+    assert submitted["statusCode"] == 202
+    operation_id = submitted["headers"]["Operation-Location"].split("/analyzeResults/")[1].split("?")[0]
+    key = local_stack.new_key("acme")
+    body = local_stack.wait(
+        f"/documentintelligence/documentModels/prebuilt-read/analyzeResults/{operation_id}", key
+    )
+    assert "DocSafe" in body["analyzeResult"]["content"]  # the sample letter
+
+    status = invoke(stack, "StatusFunction", event("StatusFunction", "acme", operation_id))
+    assert status["statusCode"] == 200
+    result = invoke(stack, "ResultFunction", event("ResultFunction", "acme", operation_id))
+    assert result["statusCode"] == 200
+    other_tenant = invoke(stack, "StatusFunction", event("StatusFunction", "someone-else", operation_id))
+    assert other_tenant["statusCode"] == 404
+    deleted = invoke(stack, "DeleteFunction", event("DeleteFunction", "acme", operation_id))
+    assert deleted["statusCode"] == 204
+    assert invoke(stack, "StatusFunction", event("StatusFunction", "acme", operation_id))["statusCode"] == 404
+
+
+def test_the_pipeline_events_run_a_job_stage_by_stage(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = runtime.services()
+    # No workflow starts: the test runs each stage on its own event, as Step Functions would.
+    monkeypatch.setattr(services.stepfunctions, "start_execution", lambda **_: {"executionArn": "held"})
+    key = local_stack.new_key("acme")
+    document = encode(text_image(["Stage by stage"]), "PNG")
+    operation_id = local_stack.submit(document, key).rsplit("/", 1)[1]
+    stack = local_stack.stack
+
+    prepared = invoke(stack, "PrepareFunction", event("PrepareFunction", "acme", operation_id))
+    assert prepared["pages"] == [1] and prepared["batches"] == [[1]]
+    invoke(stack, "ReadPageFunction", event("ReadPageFunction", "acme", operation_id))
+    invoke(stack, "AssembleFunction", event("AssembleFunction", "acme", operation_id))
+    job = services.jobs.get("acme", operation_id)
+    assert job is not None and job.status is Status.SUCCEEDED
+
+    failing = local_stack.submit(document, key).rsplit("/", 1)[1]
+    invoke(stack, "MarkFailedFunction", event("MarkFailedFunction", "acme", failing))
+    failed = services.jobs.get("acme", failing)
+    assert (
+        failed is not None and failed.status is Status.FAILED and failed.error.inner_code == "InvalidContent"
+    )
+
+
+def test_the_purge_event_runs_the_sweep(local_stack: Harness) -> None:
+    report = invoke(local_stack.stack, "PurgeFunction", event("PurgeFunction", "acme"))
+    assert set(report) == {"expiredJobs", "orphanObjects", "recoveredJobs"}
