@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run serve test lint unit integration e2e clean bench-accuracy bench-speed bench-memory bench-profile
+.PHONY: install run serve test lint browser unit integration e2e clean bench-accuracy bench-speed bench-memory bench-profile
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,13 @@ lint: $(STAMP) $(SAM_STAMP)
 	$(BIN)/cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1} $(SAM_VENV)/bin/sam validate --lint --template template.yaml
 
-test: lint
+test: lint browser
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+## Headless Chromium and its driver from Debian, for the viewer's browser test.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	command -v chromedriver >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit

@@ -1,12 +1,15 @@
-"""GET /v1/operations/{id}/result: the analyzeResult alone (or, with format=textract, as
-Amazon Textract's Blocks), gzip-compressed for the client."""
+"""What a finished analysis gives back: the analyzeResult alone (or, with format=textract,
+as Amazon Textract's Blocks, gzip-compressed), its searchable PDF, and the viewer page
+that shows results in a browser."""
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api
 from docsafe.analysis import Operations
+from docsafe.contract.requests import require_api_version
 from docsafe.runtime import services
+from docsafe.viewer import viewer_page
 
 logger = Logger(service="docsafe")
 app = api.create_app()
@@ -18,6 +21,21 @@ def result(operation_id: str) -> Response:
     result_format = api.result_format(api.query(app))
     snapshot = Operations(services()).snapshot(tenant, operation_id)
     return api.json_response(api.result_body(snapshot, result_format))
+
+
+@app.get("/documentintelligence/documentModels/<model_id>/analyzeResults/<result_id>/pdf")
+def searchable_pdf(model_id: str, result_id: str) -> Response:
+    tenant = api.tenant_of(app)
+    require_api_version(api.query(app))
+    data = Operations(services()).searchable_pdf(tenant, result_id, model_id)
+    return Response(status_code=200, content_type="application/pdf", body=data)
+
+
+@app.get("/viewer")
+def viewer() -> Response:
+    # A static page (the key is typed into it): no key needed to load it.
+    html, headers = viewer_page()
+    return Response(status_code=200, content_type="text/html; charset=utf-8", body=html, headers=headers)
 
 
 # No powertools Tracer on the API functions: loading the X-Ray SDK costs ~150 ms of cold

@@ -23,14 +23,6 @@ def analyze_result(model_id: str, result_id: str) -> Response:
     return api.json_response(api.status_body(snapshot), headers=headers)
 
 
-@app.get("/documentintelligence/documentModels/<model_id>/analyzeResults/<result_id>/pdf")
-def searchable_pdf(model_id: str, result_id: str) -> Response:
-    tenant = api.tenant_of(app)
-    require_api_version(api.query(app))
-    data = Operations(services()).searchable_pdf(tenant, result_id, model_id)
-    return Response(status_code=200, content_type="application/pdf", body=data)
-
-
 @app.get("/v1/operations/<operation_id>")
 def operation(operation_id: str) -> Response:
     tenant = api.tenant_of(app)

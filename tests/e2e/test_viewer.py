@@ -1,0 +1,98 @@
+"""The result viewer in a real headless Chromium: pick a file, see the overlays, delete."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from tests.e2e.conftest import Server
+from tests.support.documents import FORM_TABLE, encode, form_image
+
+pytestmark = pytest.mark.e2e
+SCREENSHOTS = Path(__file__).resolve().parents[2] / ".pytest_cache" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[webdriver.Chrome]:
+    # Debian's chromium and chromium-driver (make test installs them); never a download.
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    assert binary and driver_path, "chromium and chromium-driver are needed: make test installs them"
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1100"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_the_viewer_draws_words_lines_and_tables_and_deletes(
+    server: Server, browser: webdriver.Chrome, tmp_path: Path
+) -> None:
+    # Given a filled form as a PNG file, and the viewer of the local service
+    document = tmp_path / "form.png"
+    document.write_bytes(encode(form_image(), "PNG"))
+    browser.get(server.url + "/viewer")
+
+    # When the user enters the key, picks the layout model and the file, and analyzes
+    browser.find_element(By.ID, "key").send_keys(server.keys["delta"])
+    Select(browser.find_element(By.ID, "model")).select_by_value("prebuilt-layout")
+    browser.find_element(By.ID, "file").send_keys(str(document))
+    browser.find_element(By.ID, "analyze").click()
+    WebDriverWait(browser, 120).until(
+        lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-state")
+    )
+
+    # Then the page shows the image with a box per word, per line, the table and its cells
+    body = browser.find_element(By.TAG_NAME, "body")
+    assert body.get_attribute("data-state") == "shown", browser.find_element(By.ID, "status").text
+    words = browser.find_elements(By.CSS_SELECTOR, "svg polygon.word")
+    assert len(words) == int(body.get_attribute("data-words")) >= 20
+    assert browser.find_elements(By.CSS_SELECTOR, "svg polygon.line")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg polygon.table")) == 1
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg polygon.cell")) == len(FORM_TABLE) * 3
+    assert browser.find_elements(By.CSS_SELECTOR, "svg polygon.mark")
+    image = browser.find_element(By.CSS_SELECTOR, ".page img")
+    assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) == 1700
+    # And confidence shows as colour, and the text is on the side
+    assert words[0].get_attribute("fill").startswith("hsl(")
+    assert "Order Form" in browser.find_element(By.ID, "text").text
+    # And words sit on the picture where they were read (the first word is near the top left)
+    first = words[0].rect
+    frame = browser.find_element(By.CSS_SELECTOR, ".page").rect
+    assert first["x"] - frame["x"] < frame["width"] * 0.2 and first["y"] - frame["y"] < frame["height"] * 0.15
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "viewer.png"))
+
+    # When the user deletes the result
+    browser.find_element(By.ID, "delete").click()
+    WebDriverWait(browser, 30).until(
+        lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-state") == "deleted"
+    )
+
+    # Then the service has nothing left of it
+    request = urllib.request.Request(
+        server.url + "/v1/operations", headers={"x-api-key": server.keys["delta"]}
+    )
+    with urllib.request.urlopen(request) as answer:
+        assert json.loads(answer.read())["value"] == []
+
+
+def test_the_viewer_page_allows_only_its_own_script_and_this_origin(server: Server) -> None:
+    with urllib.request.urlopen(server.url + "/viewer") as answer:
+        policy = answer.headers["Content-Security-Policy"]
+        assert answer.headers["Content-Type"].startswith("text/html")
+    assert "default-src 'none'" in policy and "connect-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "script-src 'sha256-" in policy
