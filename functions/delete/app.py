@@ -1,5 +1,6 @@
 """DELETE an analyze operation: key, record, input, pages and result are purged at once,
-and the client gets a receipt of what was destroyed."""
+and the client gets a receipt of what was destroyed. DELETE a custom model: its key first
+(crypto-shredding), then the sealed model."""
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
@@ -7,6 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api
 from docsafe.analysis import Operations
 from docsafe.contract.requests import require_api_version
+from docsafe.custom.operations import CustomModels
 from docsafe.runtime import services
 
 logger = Logger(service="docsafe")
@@ -20,6 +22,14 @@ def delete_result(model_id: str, result_id: str) -> Response:
     receipt = Operations(services()).delete(tenant, result_id, model_id)
     # The Azure client accepts only 204 (no body): the receipt rides in a header.
     return Response(status_code=204, body="", headers=api.receipt_headers(receipt))
+
+
+@app.delete("/documentintelligence/documentModels/<model_id>")
+def delete_model(model_id: str) -> Response:
+    tenant = api.tenant_of(app)
+    require_api_version(api.query(app))
+    CustomModels(services()).delete(tenant, model_id)
+    return Response(status_code=204, body="")
 
 
 @app.delete("/v1/operations/<operation_id>")

@@ -1,12 +1,13 @@
 """What a finished analysis gives back: the analyzeResult alone (or, with format=textract,
-as Amazon Textract's Blocks, gzip-compressed), its searchable PDF, and the viewer page
-that shows results in a browser."""
+as Amazon Textract's Blocks, gzip-compressed), its searchable PDF; and the static pages:
+the viewer that shows results in a browser, the API's OpenAPI description."""
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api
 from docsafe.analysis import Operations
+from docsafe.contract.openapi import load_openapi
 from docsafe.contract.requests import require_api_version
 from docsafe.runtime import services
 from docsafe.viewer import viewer_page
@@ -36,6 +37,12 @@ def viewer() -> Response:
     # A static page (the key is typed into it): no key needed to load it.
     html, headers = viewer_page()
     return Response(status_code=200, content_type="text/html; charset=utf-8", body=html, headers=headers)
+
+
+@app.get("/openapi.json")
+def openapi() -> Response:
+    # The API's description is public: no key needed.
+    return api.json_response(load_openapi())
 
 
 # No powertools Tracer on the API functions: loading the X-Ray SDK costs ~150 ms of cold

@@ -1,13 +1,13 @@
-"""GET an analyze operation's status (with its result once succeeded), and the model routes."""
+"""GET an analyze operation's status (with its result once succeeded), a model build's,
+and the model routes."""
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api
 from docsafe.analysis import Operations
-from docsafe.contract.models import list_models, model_info
-from docsafe.contract.openapi import load_openapi
 from docsafe.contract.requests import require_api_version
+from docsafe.custom.operations import CustomModels
 from docsafe.runtime import services
 
 logger = Logger(service="docsafe")
@@ -40,29 +40,32 @@ def operations() -> Response:
 
 @app.get("/documentintelligence/documentModels")
 def models() -> Response:
-    api.tenant_of(app)
+    tenant = api.tenant_of(app)
     require_api_version(api.query(app))
-    return api.json_response({"value": list_models()})
+    return api.json_response({"value": CustomModels(services()).list(tenant)})
 
 
 @app.get("/documentintelligence/documentModels/<model_id>")
 def model(model_id: str) -> Response:
-    api.tenant_of(app)
+    tenant = api.tenant_of(app)
     require_api_version(api.query(app))
-    return api.json_response(model_info(model_id))
+    return api.json_response(CustomModels(services()).info(tenant, model_id))
+
+
+@app.get("/documentintelligence/operations/<operation_id>")
+def build_operation(operation_id: str) -> Response:
+    tenant = api.tenant_of(app)
+    require_api_version(api.query(app))
+    body = CustomModels(services()).operation(tenant, operation_id)
+    finished = body["status"] in ("succeeded", "failed")
+    return api.json_response(body, headers=api.retry_after(finished, services().settings.poll_after_seconds))
 
 
 @app.get("/documentintelligence/info")
 def info() -> Response:
-    api.tenant_of(app)
+    tenant = api.tenant_of(app)
     require_api_version(api.query(app))
-    return api.json_response({"customDocumentModels": {"count": 0, "limit": 0}})
-
-
-@app.get("/openapi.json")
-def openapi() -> Response:
-    # The API's description is public: no key needed.
-    return api.json_response(load_openapi())
+    return api.json_response(CustomModels(services()).resource_info(tenant))
 
 
 # No powertools Tracer on the API functions: loading the X-Ray SDK costs ~150 ms of cold

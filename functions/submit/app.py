@@ -1,4 +1,5 @@
 """POST …/documentModels/{modelId}:analyze → 202 with an absolute Operation-Location;
+POST …/documentModels:build → 202, a custom model's build started;
 POST /v1/uploads → a presigned upload for documents over the 10 MB body limit."""
 
 from aws_lambda_powertools import Logger
@@ -6,14 +7,15 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api, urlsource
 from docsafe.analysis import Operations
-from docsafe.contract.models import model_info
 from docsafe.contract.requests import (
     AnalyzeRequest,
     parse_body,
+    parse_build_request,
     parse_options,
     require_api_version,
     upload_source,
 )
+from docsafe.custom.operations import CustomModels
 from docsafe.runtime import services
 
 logger = Logger(service="docsafe")
@@ -25,7 +27,7 @@ def analyze(model_id: str) -> Response:
     tenant = api.tenant_of(app)
     query = api.query(app)
     require_api_version(query)
-    model_info(model_id)
+    CustomModels(services()).info(tenant, model_id)  # 404 ModelNotFound, also for another tenant's
     services().rate_limiter.admit(tenant)
     settings = services().settings
     content_type, body = api.header(app, "content-type"), api.body_bytes(app)
@@ -39,6 +41,17 @@ def analyze(model_id: str) -> Response:
     job = operations.submit(tenant, model_id, request)
     location = api.analyze_result_url(api.base_url(app), model_id, job.operation_id)
     headers = {"Operation-Location": location, "Retry-After": str(settings.poll_after_seconds)}
+    return Response(status_code=202, headers=headers, body="")
+
+
+@app.post("/documentintelligence/documentModels:build")
+def build_model() -> Response:
+    tenant = api.tenant_of(app)
+    require_api_version(api.query(app))
+    services().rate_limiter.admit(tenant)
+    job = CustomModels(services()).build(tenant, parse_build_request(api.body_bytes(app)))
+    location = api.build_operation_url(api.base_url(app), job.operation_id)
+    headers = {"Operation-Location": location, "Retry-After": str(services().settings.poll_after_seconds)}
     return Response(status_code=202, headers=headers, body="")
 
 

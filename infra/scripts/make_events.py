@@ -70,6 +70,7 @@ def events() -> dict[str, dict[str, Any]]:
         "PrepareFunction": _job(),
         "ReadPageFunction": _job(pages=[1]),
         "AssembleFunction": _job(pages=[1], batches=[[1]]),
+        "BuildModelFunction": _job(),
         "MarkFailedFunction": _job(
             error={"Error": "InvalidContent", "Cause": "The file format is not supported."}
         ),

@@ -77,7 +77,11 @@ class Harness:
         sfn = boto3.client("stepfunctions", region_name=REGION)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            executions = sfn.list_executions(stateMachineArn=self.stack.state_machine_arn)["executions"]
+            executions = [
+                execution
+                for arn in self.stack.state_machines.values()
+                for execution in sfn.list_executions(stateMachineArn=arn)["executions"]
+            ]
             if all(e["status"] != "RUNNING" for e in executions):
                 return
             time.sleep(0.1)

@@ -101,9 +101,14 @@ def test_api_functions_never_import_the_engine_or_image_libraries() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_state_machine_definition_is_valid_and_fully_substituted() -> None:
-    _, machine = TEMPLATE.state_machine()
-    props = machine["Properties"]
+@pytest.mark.parametrize(
+    ("machine", "working_states"),
+    [("AnalysisStateMachine", ("Prepare", "ReadPages", "Assemble")), ("BuildStateMachine", ("Build",))],
+)
+def test_state_machine_definitions_are_valid_and_fully_substituted(
+    machine: str, working_states: tuple[str, ...]
+) -> None:
+    props = TEMPLATE.state_machines()[machine]["Properties"]
     raw = (REPO_ROOT / props["DefinitionUri"]).read_text()
     placeholders = set(re.findall(r"\$\{(\w+)\}", raw))
     assert placeholders == set(props["DefinitionSubstitutions"])
@@ -119,7 +124,7 @@ def test_state_machine_definition_is_valid_and_fully_substituted() -> None:
     validate_definition(definition)
     states = json.loads(definition)["States"]
     # Every working state ends in MarkFailed on an error it does not retry.
-    for name in ("Prepare", "ReadPages", "Assemble"):
+    for name in working_states:
         assert any(
             c["Next"] == "MarkFailed" and c["ErrorEquals"] == ["States.ALL"] for c in states[name]["Catch"]
         )

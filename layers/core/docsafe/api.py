@@ -103,6 +103,10 @@ def base_url(app: APIGatewayHttpResolver) -> str:
     return f"{scheme}://{host}"
 
 
+def build_operation_url(base: str, operation_id: str) -> str:
+    return f"{base}/documentintelligence/operations/{operation_id}?api-version={API_VERSION}"
+
+
 def analyze_result_url(base: str, model_id: str, operation_id: str) -> str:
     return (
         f"{base}/documentintelligence/documentModels/{model_id}/analyzeResults/"
@@ -175,6 +179,10 @@ def receipt_headers(receipt: Receipt) -> dict[str, str]:
     return {"x-docsafe-receipt": json.dumps(receipt.to_wire(), separators=(",", ":"))}
 
 
-def poll_headers(snapshot: Snapshot, retry_after: int) -> dict[str, str]:
+def poll_headers(snapshot: Snapshot, seconds: int) -> dict[str, str]:
+    return retry_after(snapshot.job.status.finished, seconds)
+
+
+def retry_after(finished: bool, seconds: int) -> dict[str, str]:
     """Retry-After only while the job runs (never on errors: the client retries those)."""
-    return {} if snapshot.job.status.finished else {"Retry-After": str(retry_after)}
+    return {} if finished else {"Retry-After": str(seconds)}

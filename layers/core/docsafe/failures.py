@@ -52,6 +52,26 @@ class TooManyPages(JobFailure):
     inner_code = "TooManyPages"
 
 
+class TrainingDataInvalid(JobFailure):
+    """The training folder cannot train a model (the message says what is wrong)."""
+
+    inner_code = "TrainingContentMissing"
+
+
+class TrainingDataElsewhere(JobFailure):
+    """The training bucket cannot be read here: another account or region, or no access."""
+
+    code = "Forbidden"
+    inner_code = "AuthorizationFailed"
+
+
+class ModelGone(JobFailure):
+    """The custom model was deleted after the analysis was submitted."""
+
+    code = "NotFound"
+    inner_code = "ModelNotFound"
+
+
 class JobGone(Exception):
     """The job was deleted or expired while it ran: stop and write nothing more."""
 
@@ -63,6 +83,9 @@ class TransientError(Exception):
 _BY_NAME: dict[str, type[JobFailure]] = {
     cls.__name__: cls
     for cls in (
+        TrainingDataInvalid,
+        TrainingDataElsewhere,
+        ModelGone,
         InvalidContent,
         InvalidContentDimensions,
         InvalidPages,

@@ -37,6 +37,10 @@ ALLOWED_FROM: dict[Status, tuple[Status, ...]] = {
 }
 
 
+# A job's options["kind"] for a custom model's build (an analysis has none).
+BUILD_KIND = "documentModelBuild"
+
+
 class TransitionRejected(Exception):
     """The job is gone (deleted, expired) or not in a state that allows the change."""
 

@@ -20,8 +20,9 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
+from docsafe.contract.models import PREBUILT_MODELS
 from docsafe.contract.requests import result_options, select_pages
-from docsafe.contract.result import LAYOUT_MODELS, stream_analyze_result
+from docsafe.contract.result import LAYOUT_MODELS, DocumentsOf, stream_analyze_result
 from docsafe.documents import Document, open_document
 from docsafe.engines import create_engine
 from docsafe.engines.base import OcrEngine, PageText
@@ -30,6 +31,7 @@ from docsafe.failures import (
     InvalidPages,
     JobFailure,
     JobGone,
+    ModelGone,
     TooManyPages,
     TransientError,
     job_error_for,
@@ -188,7 +190,8 @@ class Pipeline:
                 yield page_number, PageText.from_json(json.loads(raw))
 
         result_ref = objects.result_ref(ref.tenant, ref.operation_id)
-        encoded = stream_analyze_result(job.model_id, texts(), result_options(job.options))
+        documents = self._custom_documents(job)
+        encoded = stream_analyze_result(job.model_id, texts(), result_options(job.options), documents)
         self._put_live(result_ref, job_key, (piece.encode() for piece in encoded))
         if job.options.get("output") == "pdf":
             self._searchable_pdf(job, job_key, texts())
@@ -199,6 +202,18 @@ class Pipeline:
             objects.purge(ref.tenant, ref.operation_id)
             raise JobGone("job deleted during assembly") from None
         logger.info("analysis succeeded", operation_id=ref.operation_id, pages=len(pages))
+
+    def _custom_documents(self, job: Job) -> DocumentsOf | None:
+        """For a custom model, what makes `documents[]` from the analyzed pages."""
+        if job.model_id in PREBUILT_MODELS:
+            return None
+        from docsafe.custom.template import extract
+
+        record = self._s.models.get(job.tenant, job.model_id)
+        if record is None:
+            raise ModelGone(f"Model '{job.model_id}' was deleted after the analysis was submitted.")
+        model = self._s.models.load(record)
+        return lambda pages, content: [extract(model, pages, content)]
 
     def _searchable_pdf(self, job: Job, job_key: JobKey, texts: Iterator[tuple[int, PageText]]) -> None:
         """The document with its text laid over it, stored beside the result (output=pdf).
@@ -289,11 +304,12 @@ class Pipeline:
 
 
 @cache
-def default_pipeline() -> Pipeline:
+def default_engine(tesseract_language: str = "eng") -> OcrEngine:
+    """The configured engine for a language, loaded once per process."""
     settings = get_settings()
+    return create_engine(settings.ocr_engine, tesseract_language, settings.page_timeout_seconds)
 
-    @cache
-    def engine(code: str) -> OcrEngine:
-        return create_engine(settings.ocr_engine, code, settings.page_timeout_seconds)
 
-    return Pipeline(services(), lambda locale: engine(tesseract_code(locale)))
+@cache
+def default_pipeline() -> Pipeline:
+    return Pipeline(services(), lambda locale: default_engine(tesseract_code(locale)))

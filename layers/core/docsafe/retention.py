@@ -14,6 +14,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from docsafe.audit import Action
+from docsafe.custom.models import PREFIX as MODELS_PREFIX
+from docsafe.custom.models import model_of
 from docsafe.jobs import iso
 from docsafe.runtime import Services
 from docsafe.storage import job_of
@@ -70,6 +72,12 @@ def _stray(services: Services, key: str, modified: float, now: float, horizon: f
     settings = services.settings
     if key.startswith(UPLOADS_PREFIX):
         return modified + min(settings.upload_ttl_seconds, settings.retention_seconds) <= horizon
+    if key.startswith(MODELS_PREFIX):
+        # Models have no retention; one whose record (and key) is gone is unreadable waste.
+        owner = model_of(key)
+        return owner is None or (
+            modified + ORPHAN_GRACE_SECONDS <= now and services.models.get(*owner) is None
+        )
     job = job_of(key)
     if job is None or modified + settings.retention_seconds <= horizon:
         return True

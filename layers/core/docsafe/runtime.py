@@ -10,6 +10,7 @@ from typing import Any
 from docsafe import aws, clock
 from docsafe.audit import AuditLog
 from docsafe.auth import KeyStore
+from docsafe.custom.models import ModelStore
 from docsafe.jobs import JobStore
 from docsafe.ratelimit import RateLimiter
 from docsafe.sealing import KeyService
@@ -28,6 +29,8 @@ class Services:
     uploads: Uploads
     data_keys: KeyService
     objects: SealedStore
+    models: ModelStore
+    s3: Any  # for reading a tenant's own training bucket
     stepfunctions: Any
     clock: Callable[[], float]
 
@@ -35,14 +38,18 @@ class Services:
 def build_services(now: Callable[[], float] = clock.now) -> Services:
     settings = get_settings()
     dynamodb = aws.resource("dynamodb")
+    data_keys = KeyService(aws.client("kms"), settings.kms_key_id)
+    objects = SealedStore(aws.client("s3"), settings.documents_bucket, settings.results_bucket)
     return Services(
         settings=settings,
         jobs=JobStore(dynamodb.Table(settings.jobs_table), now),
         api_keys=KeyStore(dynamodb.Table(settings.keys_table), now),
         audit=AuditLog(dynamodb.Table(settings.audit_table), settings.audit_retention_days, now),
         rate_limiter=RateLimiter(dynamodb.Table(settings.limits_table), settings.rate_limit_per_minute, now),
-        data_keys=KeyService(aws.client("kms"), settings.kms_key_id),
-        objects=SealedStore(aws.client("s3"), settings.documents_bucket, settings.results_bucket),
+        data_keys=data_keys,
+        objects=objects,
+        models=ModelStore(dynamodb.Table(settings.models_table), objects, data_keys),
+        s3=aws.client("s3"),
         uploads=Uploads(
             aws.client("s3"), settings.documents_bucket, settings.kms_key_id, settings.max_upload_bytes
         ),
@@ -64,5 +71,9 @@ def reset() -> None:
     from docsafe import pipeline
 
     pipeline.default_pipeline.cache_clear()
+    pipeline.default_engine.cache_clear()
+    from docsafe.custom import build
+
+    build.default_builder.cache_clear()
     aws.reset_clients()
     reset_settings()

@@ -31,6 +31,10 @@ class Settings:
     results_bucket: str = "docsafe-results"
     kms_key_id: str = "alias/docsafe"
     state_machine_arn: str = ""
+    build_state_machine_arn: str = ""  # the custom-model build workflow
+    models_table: str = "docsafe-models"
+    account_id: str = ""  # training buckets must belong to it (S3's ExpectedBucketOwner)
+    max_training_pages: int = 500  # labelled pages one build reads, at most
     ocr_engine: str = "tesseract"
     languages: str = "eng"  # Tesseract models installed in the OCR layer, comma-separated
     retention_seconds: int = MAX_RETENTION_SECONDS

@@ -10,8 +10,9 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
-from docsafe.jobs import Job, JobError, TransitionRejected
+from docsafe.jobs import BUILD_KIND, Job, JobError, TransitionRejected
 from docsafe.runtime import Services
+from docsafe.settings import Settings
 
 logger = Logger(service="docsafe", child=True)
 
@@ -22,6 +23,15 @@ _DIED = {"FAILED", "TIMED_OUT", "ABORTED"}
 
 def execution_arn(state_machine_arn: str, operation_id: str) -> str:
     return state_machine_arn.replace(":stateMachine:", ":execution:") + f":{operation_id}"
+
+
+def workflow_of(settings: Settings, job: Job) -> str:
+    """The state machine that runs `job`: a model build's, or the analysis workflow."""
+    return (
+        settings.build_state_machine_arn
+        if job.options.get("kind") == BUILD_KIND
+        else settings.state_machine_arn
+    )
 
 
 def recover_stuck(services: Services) -> int:
@@ -45,7 +55,7 @@ def recover_stuck(services: Services) -> int:
 def _lost(services: Services, job: Job) -> JobError | None:
     try:
         status = services.stepfunctions.describe_execution(
-            executionArn=execution_arn(services.settings.state_machine_arn, job.operation_id)
+            executionArn=execution_arn(workflow_of(services.settings, job), job.operation_id)
         )["status"]
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ExecutionDoesNotExist":

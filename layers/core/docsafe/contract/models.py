@@ -8,8 +8,9 @@ from typing import Any
 from docsafe.contract.errors import InvalidArgument, model_not_found
 from docsafe.settings import API_VERSION
 
-_MODEL_ID = re.compile(r"^[A-Za-z][A-Za-z0-9._~-]{1,63}$")
+MODEL_ID = re.compile(r"^[A-Za-z][A-Za-z0-9._~-]{1,63}$")
 _CREATED = "2024-11-30T00:00:00Z"
+MODEL_LIMIT = 5000  # custom models a tenant may keep (reported by /info; as Azure's S0 tier)
 
 PREBUILT_MODELS: dict[str, dict[str, Any]] = {
     "prebuilt-read": {
@@ -28,19 +29,20 @@ PREBUILT_MODELS: dict[str, dict[str, Any]] = {
 }
 
 
-def model_info(model_id: str) -> dict[str, Any]:
-    """The model's info, or 404 ModelNotFound (400 for an id that cannot be a model)."""
-    if not _MODEL_ID.match(model_id):
+def check_model_id(model_id: str) -> None:
+    """400 for an id that cannot be a model at all."""
+    if not MODEL_ID.match(model_id):
         raise InvalidArgument(
             "Model ids are 2-64 letters, digits, '.', '_', '~' or '-', starting with a letter.",
             inner_code="InvalidParameter",
             target="modelId",
         )
+
+
+def model_info(model_id: str) -> dict[str, Any]:
+    """A prebuilt model's info, or 404 ModelNotFound (400 for an id that cannot be a model)."""
+    check_model_id(model_id)
     try:
         return PREBUILT_MODELS[model_id]
     except KeyError:
         raise model_not_found(model_id) from None
-
-
-def list_models() -> list[dict[str, Any]]:
-    return list(PREBUILT_MODELS.values())

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from docsafe.contract.errors import InvalidArgument, InvalidRequest, UnsupportedMediaType
+from docsafe.contract.models import MODEL_ID
 from docsafe.contract.result import LAYOUT_MODELS, STRING_INDEX_TYPES, ResultOptions
 from docsafe.formats import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, Format, image_dimensions, sniff
 from docsafe.languages import supported as language_supported
@@ -248,3 +249,57 @@ def result_options(options: Mapping[str, str]) -> ResultOptions:
         markdown=options.get("outputContentFormat") == "markdown",
         key_value_pairs="keyValuePairs" in options.get("features", "").split(","),
     )
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """POST /documentModels:build, with `s3Source` where Azure has `azureBlobSource`."""
+
+    model_id: str
+    description: str
+    bucket: str
+    prefix: str
+
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def parse_build_request(body: bytes) -> BuildRequest:
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError:
+        raise InvalidRequest("The body must be JSON.", inner_code="InvalidContent") from None
+    if not isinstance(data, dict):
+        raise InvalidRequest("The body must be a JSON object.", inner_code="InvalidContent")
+    model_id = data.get("modelId")
+    if not isinstance(model_id, str) or not MODEL_ID.match(model_id) or model_id.startswith("prebuilt-"):
+        raise InvalidArgument(
+            "modelId must be 2-64 letters, digits, '.', '_', '~' or '-', start with a letter, "
+            "and not start with 'prebuilt-'.",
+            inner_code="InvalidParameter",
+            target="modelId",
+        )
+    if data.get("buildMode") != "template":
+        raise InvalidArgument(
+            "buildMode must be 'template' (neural models are not supported).",
+            inner_code="InvalidParameter",
+            target="buildMode",
+        )
+    source = data.get("s3Source")
+    if not isinstance(source, dict):
+        hint = " (azureBlobSource names Azure storage: give s3Source {bucket, prefix} instead)"
+        raise InvalidArgument(
+            "s3Source {bucket, prefix} is required" + (hint if "azureBlobSource" in data else "") + ".",
+            inner_code="ParameterMissing",
+            target="s3Source",
+        )
+    bucket, prefix = source.get("bucket"), source.get("prefix", "")
+    if (
+        not isinstance(bucket, str)
+        or not _BUCKET.match(bucket)
+        or not isinstance(prefix, str)
+        or len(prefix) > 512
+    ):
+        raise InvalidArgument("s3Source needs a bucket name and an optional prefix.", target="s3Source")
+    description = data.get("description", "")
+    return BuildRequest(model_id, str(description)[:4096] if description else "", bucket, prefix)

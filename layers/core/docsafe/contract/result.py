@@ -369,23 +369,35 @@ def build_analyze_result(
     return in_wire_order({**builder.head(), "pages": wire_pages, **builder.tail()})
 
 
+DocumentsOf = Callable[[list[dict[str, Any]], str], list[dict[str, Any]]]
+
+
 def stream_analyze_result(
     model_id: str,
     pages: Iterable[tuple[int, PageText]],
     options: ResultOptions | None = None,
+    documents: DocumentsOf | None = None,
 ) -> Iterator[str]:
     """The analyzeResult as JSON text, written a page at a time.
 
     The same result as `build_analyze_result`, with the pages before `content` (which is
     complete only after the last page): memory holds the text and the cross-page
     elements, never every page's words at once. `in_wire_order` restores the usual
-    order when the result is read back.
+    order when the result is read back. `documents(pages, content)`, for a custom model,
+    makes `documents[]` from the finished pages (it needs them all: the pages are kept).
     """
     builder = _Builder(model_id, options or ResultOptions())
+    kept: list[dict[str, Any]] = []
     yield json.dumps(builder.head(), ensure_ascii=False)[:-1] + ', "pages": ['
     for index, (page_number, page) in enumerate(pages):
-        yield ("," if index else "") + json.dumps(builder.add_page(page_number, page), ensure_ascii=False)
-    yield "]," + json.dumps(builder.tail(), ensure_ascii=False)[1:]
+        wire = builder.add_page(page_number, page)
+        if documents is not None:
+            kept.append(wire)
+        yield ("," if index else "") + json.dumps(wire, ensure_ascii=False)
+    tail = builder.tail()
+    if documents is not None:
+        tail["documents"] = documents(kept, tail["content"])
+    yield "]," + json.dumps(tail, ensure_ascii=False)[1:]
 
 
 _WIRE_ORDER = (
@@ -400,6 +412,7 @@ _WIRE_ORDER = (
     "tables",
     "sections",
     "keyValuePairs",
+    "documents",
 )
 
 

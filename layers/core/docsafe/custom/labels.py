@@ -12,17 +12,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from docsafe.contract.errors import InvalidRequest
+from docsafe.failures import TrainingDataInvalid
+
+__all__ = ["FieldLabel", "LabelledDocument", "TrainingDataInvalid", "parse_fields", "parse_labels"]
 
 FIELD_TYPES = ("string", "number", "date", "integer")
 Box = tuple[float, float, float, float]  # left, top, right, bottom, normalised
-
-
-class TrainingDataInvalid(InvalidRequest):
-    """The training folder cannot train a model; the message says what is wrong."""
-
-    def __init__(self, message: str):
-        super().__init__(message, inner_code="TrainingContentInvalid")
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,9 @@ class LocalStack:
     region: str
     environment: dict[str, str]
     functions: dict[str, FunctionSpec]
-    state_machine_arn: str
+    state_machine_arn: str  # the analysis workflow
     authorizer: str
+    state_machines: dict[str, str]  # every workflow's ARN, by logical id
 
 
 class _Resolver:
@@ -154,20 +155,23 @@ def provision(
         resolve.refs[name] = name
         resolve.attributes[(name, "Arn")] = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}"
 
-    machine_name, machine = template.state_machine()
-    props = machine["Properties"]
-    substitutions = {key: str(resolve(val)) for key, val in props.get("DefinitionSubstitutions", {}).items()}
-    definition = (TEMPLATE_PATH.parent / props["DefinitionUri"]).read_text(encoding="utf-8")
-    definition = re.sub(r"\$\{(\w+)\}", lambda m: substitutions[m.group(1)], definition)
-    validate_definition(definition)
-    machine_arn = sfn.create_state_machine(
-        name=f"{STACK_NAME}-{machine_name}",
-        definition=definition,
-        roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{STACK_NAME}-statemachine",
-        type=props.get("Type", "STANDARD"),
-    )["stateMachineArn"]
-    resolve.refs[machine_name] = machine_arn
-    resolve.attributes[(machine_name, "Name")] = f"{STACK_NAME}-{machine_name}"
+    machines: dict[str, str] = {}
+    for machine_name, machine in template.state_machines().items():
+        props = machine["Properties"]
+        substitutions = {
+            key: str(resolve(val)) for key, val in props.get("DefinitionSubstitutions", {}).items()
+        }
+        definition = (TEMPLATE_PATH.parent / props["DefinitionUri"]).read_text(encoding="utf-8")
+        definition = re.sub(r"\$\{(\w+)\}", lambda m, subs=substitutions: subs[m.group(1)], definition)
+        validate_definition(definition)
+        machines[machine_name] = sfn.create_state_machine(
+            name=f"{STACK_NAME}-{machine_name}",
+            definition=definition,
+            roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{STACK_NAME}-statemachine",
+            type=props.get("Type", "STANDARD"),
+        )["stateMachineArn"]
+        resolve.refs[machine_name] = machines[machine_name]
+        resolve.attributes[(machine_name, "Name")] = f"{STACK_NAME}-{machine_name}"
 
     environment = {key: str(resolve(val)) for key, val in template.global_environment().items()}
     for spec in functions.values():
@@ -179,8 +183,9 @@ def provision(
         region=region,
         environment=environment,
         functions=functions,
-        state_machine_arn=machine_arn,
+        state_machine_arn=machines["AnalysisStateMachine"],
         authorizer=template.default_authorizer(),
+        state_machines=machines,
     )
 
 
@@ -194,7 +199,7 @@ def _encryption_rule(rule: dict[str, Any]) -> dict[str, Any]:
 
 def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
     """CloudFormation's lifecycle rule spelled the way the S3 API wants it."""
-    converted: dict[str, Any] = {"ID": rule["Id"], "Status": rule["Status"], "Filter": {"Prefix": ""}}
+    converted = {"ID": rule["Id"], "Status": rule["Status"], "Filter": {"Prefix": rule.get("Prefix", "")}}
     if "ExpirationInDays" in rule:
         converted["Expiration"] = {"Days": rule["ExpirationInDays"]}
     if "AbortIncompleteMultipartUpload" in rule:

@@ -117,9 +117,9 @@ class Template:
         authorizer = auth["Authorizers"][auth["DefaultAuthorizer"]]
         return authorizer["FunctionArn"]["Fn::GetAtt"][0]
 
-    def state_machine(self) -> tuple[str, dict[str, Any]]:
-        (item,) = self.of_type("AWS::Serverless::StateMachine").items()
-        return item
+    def state_machines(self) -> dict[str, dict[str, Any]]:
+        """The workflows, by logical id: the analysis and the custom-model build."""
+        return self.of_type("AWS::Serverless::StateMachine")
 
 
 @cache

@@ -1,0 +1,19 @@
+"""The custom-model build workflow's stage: read the tenant's labelled documents, learn
+the template, store the model sealed, delete the copied training data."""
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from docsafe.custom.build import default_builder
+from docsafe.pipeline import JobRef, stage_errors
+
+logger = Logger(service="docsafe")
+tracer = Tracer(service="docsafe")
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    ref = JobRef.from_event(event)
+    with stage_errors("build_model"):
+        default_builder().build(ref.tenant, ref.operation_id)
+    return ref.to_event()

@@ -1,0 +1,195 @@
+"""Custom template models: built from labelled forms in the tenant's own bucket, used to
+extract fields from a new form, visible to nobody else, deleted for good."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+import pytest
+
+from tests.support.documents import encode
+from tests.support.forms import fields_json, filled_form, random_values
+from tests.support.stack import REGION, Harness
+
+TRAINING_BUCKET = "acme-training-data"
+UNSEEN = {
+    "CustomerName": "Ingrid Olsen",
+    "PolicyNumber": "PX-7310",
+    "StartDate": "2026-09-17",
+    "Premium": "1234.56",
+}
+
+
+def training_folder(prefix: str = "forms/", count: int = 5) -> None:
+    """The tenant's bucket with `count` labelled forms and fields.json under `prefix`."""
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=TRAINING_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_object(Bucket=TRAINING_BUCKET, Key=prefix + "fields.json", Body=json.dumps(fields_json()))
+    for seed in range(count):
+        form = filled_form(random_values(seed))
+        s3.put_object(Bucket=TRAINING_BUCKET, Key=f"{prefix}form-{seed}.png", Body=encode(form.image, "PNG"))
+        labels = form.labels(f"form-{seed}.png")
+        s3.put_object(
+            Bucket=TRAINING_BUCKET, Key=f"{prefix}form-{seed}.png.labels.json", Body=json.dumps(labels)
+        )
+
+
+def build(stack: Harness, key: str, model_id: str, prefix: str = "forms/") -> dict[str, Any]:
+    body = {
+        "modelId": model_id,
+        "description": "Insurance applications",
+        "buildMode": "template",
+        "s3Source": {"bucket": TRAINING_BUCKET, "prefix": prefix},
+    }
+    answer = stack.request(
+        "POST",
+        "/documentintelligence/documentModels:build",
+        key,
+        query="api-version=2024-11-30",
+        body=json.dumps(body).encode(),
+        content_type="application/json",
+    )
+    assert answer.status == 202, answer.body
+    location = urlsplit(answer.headers["Operation-Location"]).path
+    assert location.startswith("/documentintelligence/operations/")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        operation = stack.request("GET", location, key).json()
+        if operation["status"] in ("succeeded", "failed"):
+            stack.wait_for_executions()
+            return operation
+        time.sleep(0.1)
+    raise AssertionError("the build did not finish")
+
+
+def test_a_model_built_from_labelled_forms_extracts_the_fields_of_a_new_one(local_stack: Harness) -> None:
+    # Given five labelled forms of one layout in the tenant's own bucket
+    training_folder()
+    key = local_stack.new_key("acme")
+
+    # When the tenant builds a template model from them
+    operation = build(local_stack, key, "insurance-form")
+
+    # Then the build succeeds, names the fields it learned, and keeps no training copy
+    assert operation["status"] == "succeeded", operation
+    assert operation["kind"] == "documentModelBuild"
+    schema = operation["result"]["docTypes"]["insurance-form"]["fieldSchema"]
+    assert schema == {
+        "CustomerName": {"type": "string"},
+        "PolicyNumber": {"type": "string"},
+        "StartDate": {"type": "date"},
+        "Premium": {"type": "number"},
+    }
+    assert not [
+        o for o in local_stack.stored_objects() if "/jobs/" in o or o.split("/", 1)[1].startswith("jobs/")
+    ]
+    listed = local_stack.request("GET", "/documentintelligence/documentModels", key).json()["value"]
+    assert "insurance-form" in [m["modelId"] for m in listed]
+
+    # When a new, unseen form is analyzed with the model
+    location = local_stack.submit(
+        encode(filled_form(UNSEEN, shift=(40, 30)).image, "PNG"), key, model="insurance-form"
+    )
+    result = local_stack.wait(location, key)["analyzeResult"]
+
+    # Then its document carries every field with the right typed value
+    (document,) = result["documents"]
+    fields = document["fields"]
+    assert document["docType"] == "insurance-form"
+    assert fields["CustomerName"]["valueString"] == "Ingrid Olsen"
+    assert fields["PolicyNumber"]["valueString"] == "PX-7310"
+    assert fields["StartDate"]["valueDate"] == "2026-09-17"
+    assert fields["Premium"]["valueNumber"] == 1234.56
+    assert all(f["confidence"] > 0.5 and f["boundingRegions"] for f in fields.values())
+    assert result["pages"] and "Ingrid Olsen" in result["content"]
+
+
+def test_another_tenant_can_neither_see_nor_use_the_model_and_a_delete_is_final(local_stack: Harness) -> None:
+    training_folder()
+    owner, other = local_stack.new_key("acme"), local_stack.new_key("globex")
+    assert build(local_stack, owner, "claims")["status"] == "succeeded"
+    form = encode(filled_form(UNSEEN).image, "PNG")
+    analyze = "/documentintelligence/documentModels/claims:analyze"
+
+    # Another tenant gets ModelNotFound everywhere, exactly as for a model that never existed
+    for answer in (
+        local_stack.request("GET", "/documentintelligence/documentModels/claims", other),
+        local_stack.request("POST", analyze, other, body=form),
+        local_stack.request("DELETE", "/documentintelligence/documentModels/claims", other),
+        local_stack.request("GET", "/documentintelligence/documentModels/never-built", owner),
+    ):
+        assert answer.status == 404
+        assert answer.json()["error"]["innererror"]["code"] == "ModelNotFound"
+    listed = local_stack.request("GET", "/documentintelligence/documentModels", other).json()["value"]
+    assert "claims" not in [m["modelId"] for m in listed]
+
+    # A second build of the same id is refused; the owner's delete removes key and model
+    training = {
+        "modelId": "claims",
+        "buildMode": "template",
+        "s3Source": {"bucket": TRAINING_BUCKET, "prefix": "forms/"},
+    }
+    again = local_stack.request(
+        "POST",
+        "/documentintelligence/documentModels:build",
+        owner,
+        body=json.dumps(training).encode(),
+        content_type="application/json",
+    )
+    assert again.status == 409 and again.json()["error"]["innererror"]["code"] == "ModelExists"
+    assert local_stack.request("DELETE", "/documentintelligence/documentModels/claims", owner).status == 204
+    assert local_stack.request("POST", analyze, owner, body=form).status == 404
+    assert not [o for o in local_stack.stored_objects() if "/models/" in o]
+    tables = boto3.client("dynamodb", region_name=REGION)
+    assert tables.scan(TableName=local_stack.settings.models_table)["Items"] == []
+
+
+@pytest.mark.parametrize(
+    ("prefix", "count", "inner"),
+    [("empty/", 0, "TrainingContentMissing"), ("forms/", 5, None)],
+)
+def test_a_build_without_training_data_fails_with_a_reason(
+    local_stack: Harness, prefix: str, count: int, inner: str | None
+) -> None:
+    training_folder(count=count)
+    key = local_stack.new_key("acme")
+    operation = build(local_stack, key, "model-" + prefix.strip("/"), prefix=prefix)
+    if inner is None:
+        assert operation["status"] == "succeeded"
+        return
+    assert operation["status"] == "failed"
+    assert operation["error"]["innererror"]["code"] == inner
+    assert "fields.json" in operation["error"]["message"]
+
+
+def test_build_requests_are_checked_before_anything_starts(local_stack: Harness) -> None:
+    key = local_stack.new_key("acme")
+    cases = [
+        (
+            {
+                "modelId": "prebuilt-mine",
+                "buildMode": "template",
+                "s3Source": {"bucket": "b-1x", "prefix": ""},
+            },
+            "modelId",
+        ),
+        ({"modelId": "mine", "buildMode": "neural", "s3Source": {"bucket": "b-1x"}}, "buildMode"),
+        (
+            {"modelId": "mine", "buildMode": "template", "azureBlobSource": {"containerUrl": "https://x"}},
+            "s3Source",
+        ),
+    ]
+    for body, target in cases:
+        answer = local_stack.request(
+            "POST",
+            "/documentintelligence/documentModels:build",
+            key,
+            body=json.dumps(body).encode(),
+            content_type="application/json",
+        )
+        assert answer.status == 400 and answer.json()["error"]["target"] == target, answer.body
+    assert local_stack.job_records() == []
