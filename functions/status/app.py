@@ -56,7 +56,7 @@ def model(model_id: str) -> Response:
 def build_operation(operation_id: str) -> Response:
     tenant = api.tenant_of(app)
     require_api_version(api.query(app))
-    body = CustomModels(services()).operation(tenant, operation_id)
+    body = CustomModels(services()).operation(tenant, operation_id, api.base_url(app))
     finished = body["status"] in ("succeeded", "failed")
     return api.json_response(body, headers=api.retry_after(finished, services().settings.poll_after_seconds))
 

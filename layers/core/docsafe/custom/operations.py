@@ -60,8 +60,11 @@ class CustomModels:
         logger.info("model build submitted", tenant=tenant, operation_id=operation_id)
         return job
 
-    def operation(self, tenant: str, operation_id: str) -> dict[str, Any]:
-        """The v4.0 DocumentModelBuildOperationDetails resource."""
+    def operation(self, tenant: str, operation_id: str, base_url: str) -> dict[str, Any]:
+        """The v4.0 DocumentModelBuildOperationDetails resource.
+
+        Its `resourceLocation` (the model's URL) is where the Azure client reads the
+        finished model from, as it does from Azure."""
         job = self._s.jobs.visible(tenant, operation_id) if _is_uuid(operation_id) else None
         if job is None or job.options.get("kind") != BUILD_KIND:
             raise operation_not_found()
@@ -73,6 +76,8 @@ class CustomModels:
             "createdDateTime": job.created_iso,
             "lastUpdatedDateTime": job.updated_iso,
             "apiVersion": API_VERSION,
+            "resourceLocation": f"{base_url}/documentintelligence/documentModels/{job.model_id}"
+            f"?api-version={API_VERSION}",
         }
         if job.status is Status.FAILED and job.error is not None:
             body["error"] = job.error.to_wire()

@@ -228,7 +228,7 @@ def _field(
 ) -> dict[str, Any]:
     if not words:
         return {"type": template.type, "confidence": 0.0}
-    text = " ".join(w.text for w in sorted(words, key=lambda w: (round(w.box[1] * 50), w.box[0])))
+    text = " ".join(w.text for w in sorted(words, key=lambda w: w.span["offset"]))  # reading order
     polygon = _union_polygon([w.polygon for w in words])
     reading = statistics.fmean(w.confidence for w in words)
     field: dict[str, Any] = {
