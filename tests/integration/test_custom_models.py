@@ -193,3 +193,60 @@ def test_build_requests_are_checked_before_anything_starts(local_stack: Harness)
         )
         assert answer.status == 400 and answer.json()["error"]["target"] == target, answer.body
     assert local_stack.job_records() == []
+
+
+def test_models_outlive_the_retention_purge_but_a_model_without_its_key_is_swept(
+    local_stack: Harness,
+) -> None:
+    from docsafe import clock, runtime
+    from docsafe.local.stack import invoke
+
+    # Given a built model, and a day and more later
+    training_folder()
+    key = local_stack.new_key("acme")
+    assert build(local_stack, key, "long-lived")["status"] == "succeeded"
+    later = time.time() + 2 * local_stack.settings.retention_seconds
+    with clock.using(lambda: later):
+        runtime.reset()
+        # When the scheduled purge runs, the model is still there and still works
+        invoke(local_stack.stack, "PurgeFunction", {"source": "aws.events"})
+        assert [o for o in local_stack.stored_objects() if "/models/acme/long-lived/" in o]
+        assert (
+            local_stack.request("GET", "/documentintelligence/documentModels/long-lived", key).status == 200
+        )
+        # But a sealed model whose record (and key) is gone is swept as a stray object
+        boto3.client("dynamodb", region_name=REGION).delete_item(
+            TableName=local_stack.settings.models_table,
+            Key={"tenant": {"S": "acme"}, "modelId": {"S": "long-lived"}},
+        )
+        report = invoke(local_stack.stack, "PurgeFunction", {"source": "aws.events"})
+    runtime.reset()
+    assert report["orphanObjects"] == 1
+    assert not [o for o in local_stack.stored_objects() if "/models/" in o]
+
+
+def test_training_data_in_another_region_is_refused(local_stack: Harness) -> None:
+    s3 = boto3.client("s3", region_name="us-west-2")
+    s3.create_bucket(Bucket="acme-far-away", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    s3.put_object(Bucket="acme-far-away", Key="fields.json", Body=json.dumps(fields_json()))
+    key = local_stack.new_key("acme")
+    body = {"modelId": "far", "buildMode": "template", "s3Source": {"bucket": "acme-far-away", "prefix": ""}}
+    answer = local_stack.request(
+        "POST",
+        "/documentintelligence/documentModels:build",
+        key,
+        body=json.dumps(body).encode(),
+        content_type="application/json",
+    )
+    location = urlsplit(answer.headers["Operation-Location"]).path
+    deadline = time.monotonic() + 60
+    while (operation := local_stack.request("GET", location, key).json())["status"] not in (
+        "succeeded",
+        "failed",
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    local_stack.wait_for_executions()
+    assert operation["status"] == "failed"
+    assert operation["error"]["innererror"]["code"] == "AuthorizationFailed"
+    assert "us-west-2" in operation["error"]["message"]

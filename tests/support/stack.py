@@ -13,7 +13,7 @@ import boto3
 import pytest
 from docsafe import runtime
 from docsafe.local.server import Gateway, GatewayResponse
-from docsafe.local.stack import LocalStack, install_dispatcher, provision
+from docsafe.local.stack import LocalStack, install_dispatcher, invocations_in_flight, provision
 from docsafe.settings import API_VERSION
 from moto import mock_aws
 
@@ -82,7 +82,7 @@ class Harness:
                 for arn in self.stack.state_machines.values()
                 for execution in sfn.list_executions(stateMachineArn=arn)["executions"]
             ]
-            if all(e["status"] != "RUNNING" for e in executions):
+            if all(e["status"] != "RUNNING" for e in executions) and not invocations_in_flight():
                 return
             time.sleep(0.1)
         raise AssertionError("executions still running")

@@ -179,3 +179,15 @@ def test_aws_clients_are_made_in_one_place() -> None:
         and "local" not in path.parts
     ]
     assert offenders == []
+
+
+def test_model_builds_read_only_buckets_of_the_stacks_own_account() -> None:
+    statements = [
+        statement
+        for policy in TEMPLATE.resources["BuildModelFunction"]["Properties"]["Policies"]
+        for statement in policy["Statement"]
+        if statement["Resource"] == "*"
+    ]
+    (reading,) = statements
+    assert set(reading["Action"]) == {"s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"}
+    assert reading["Condition"] == {"StringEquals": {"s3:ResourceAccount": {"Ref": "AWS::AccountId"}}}

@@ -7,6 +7,7 @@ Pillow and pypdfium2 are imported here only; the API functions never import this
 from __future__ import annotations
 
 import io
+import threading
 import warnings
 from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
@@ -26,6 +27,12 @@ PDFIUM_PASSWORD_ERROR = 4  # FPDF_ERR_PASSWORD
 # Pillow's own decompression-bomb guard, at our limit: it raises before decoding.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
+# pdfium is not thread-safe, and ctypes lets go of the GIL during every call into it:
+# local mode reads several batches in threads of one process, so every use of pdfium
+# (open, pages, text, rendering, writing, close) holds this lock. Recognition, the long
+# part, runs outside it. (In Lambda one invocation has the process: never contended.)
+PDFIUM_LOCK = threading.RLock()
+
 
 @dataclass
 class Document:
@@ -38,7 +45,7 @@ class Document:
         """What is on page `page_number` (1-based): text, and with `layout` its structure."""
         try:
             if self._pdf is not None:
-                return _pdf_page_text(self._pdf[page_number - 1], engine, dpi, layout)
+                return _pdf_page_text(self._pdf, page_number, engine, dpi, layout)
             self._image.seek(page_number - 1)
             width, height = self._image.size
             if not (min(width, height) >= MIN_SIDE and max(width, height) <= MAX_SIDE):
@@ -59,12 +66,13 @@ class Document:
         """Whether a PDF page carries text of its own (born digital, or OCRed before)."""
         if self._pdf is None:
             return False
-        page = self._pdf[page_number - 1]
-        width_pt, height_pt = page.get_size()
-        try:
-            return _text_layer(page, width_pt, height_pt) is not None
-        finally:
-            page.close()
+        with PDFIUM_LOCK:
+            page = self._pdf[page_number - 1]
+            try:
+                width_pt, height_pt = page.get_size()
+                return _text_layer(page, width_pt, height_pt) is not None
+            finally:
+                page.close()
 
     def page_image(self, page_number: int) -> Image.Image:
         """Frame `page_number` of an image document, upright and in 8-bit grey or RGB."""
@@ -73,7 +81,8 @@ class Document:
 
     def close(self) -> None:
         if self._pdf is not None:
-            self._pdf.close()
+            with PDFIUM_LOCK:
+                self._pdf.close()
         if self._image is not None:
             self._image.close()
 
@@ -92,15 +101,18 @@ def open_document(source: bytes | BinaryIO) -> Document:
         raise InvalidContent("The file format is not supported.")
     if kind is Format.PDF:
         try:
-            pdf = pdfium.PdfDocument(source if isinstance(source, bytes) else file)
+            with PDFIUM_LOCK:
+                pdf = pdfium.PdfDocument(source if isinstance(source, bytes) else file)
+                count = len(pdf)
         except pdfium.PdfiumError as exc:
             if getattr(exc, "err_code", None) == PDFIUM_PASSWORD_ERROR:
                 raise PasswordProtected("The PDF is protected by a password.") from None
             raise InvalidContent("The PDF is corrupted.") from None
-        if len(pdf) == 0:
-            pdf.close()
+        if count == 0:
+            with PDFIUM_LOCK:
+                pdf.close()
             raise InvalidContent("The PDF has no pages.")
-        return Document(kind, len(pdf), _pdf=pdf)
+        return Document(kind, count, _pdf=pdf)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -132,25 +144,38 @@ def _prepared(image: Image.Image) -> Image.Image:
 LAYOUT_DPI = 150  # enough to see rules and check boxes on a text-layer page
 
 
-def _pdf_page_text(page: Any, engine: OcrEngine, dpi: int, layout: bool) -> PageText:
-    width_pt, height_pt = page.get_size()
-    text_layer = _text_layer(page, width_pt, height_pt)
+def _pdf_page_text(pdf: Any, page_number: int, engine: OcrEngine, dpi: int, layout: bool) -> PageText:
+    # pdfium's part (the text layer, rendering) under the lock; the OCR outside it.
+    with PDFIUM_LOCK:
+        page = pdf[page_number - 1]
+        try:
+            width_pt, height_pt = page.get_size()
+            text_layer = _text_layer(page, width_pt, height_pt)
+            if text_layer is not None and not layout:
+                return text_layer
+            scale = (LAYOUT_DPI if text_layer is not None else dpi) / POINTS_PER_INCH
+            if width_pt * scale * height_pt * scale > MAX_PIXELS:
+                scale = (MAX_PIXELS / (width_pt * height_pt)) ** 0.5
+            image = _render(page, scale)
+        finally:
+            page.close()
     if text_layer is not None:
-        if not layout:
-            return text_layer
         from docsafe.engines.layout import with_layout
 
-        image = page.render(scale=LAYOUT_DPI / POINTS_PER_INCH, grayscale=True).to_pil()
-        return with_layout(text_layer, image, scale=LAYOUT_DPI)
-    scale = dpi / POINTS_PER_INCH
-    if width_pt * scale * height_pt * scale > MAX_PIXELS:
-        scale = (MAX_PIXELS / (width_pt * height_pt)) ** 0.5
-    bitmap = page.render(scale=scale, grayscale=True)
-    image = bitmap.to_pil()
+        return with_layout(text_layer, image, scale=scale * POINTS_PER_INCH)
     pixels_per_inch = scale * POINTS_PER_INCH
     inches = engine.read(image, layout=layout).scaled(1.0 / pixels_per_inch, "inch")
     # Report the page's own size, not the rendered bitmap's rounding of it.
     return replace(inches, width=width_pt / POINTS_PER_INCH, height=height_pt / POINTS_PER_INCH)
+
+
+def _render(page: Any, scale: float) -> Image.Image:
+    """The page as a grey image of its own (no memory shared with pdfium's bitmap)."""
+    bitmap = page.render(scale=scale, grayscale=True)
+    try:
+        return bitmap.to_pil().copy()
+    finally:
+        bitmap.close()
 
 
 def _text_layer(page: Any, width_pt: float, height_pt: float) -> PageText | None:

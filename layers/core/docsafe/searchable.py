@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from docsafe.documents import POINTS_PER_INCH, Document
+from docsafe.documents import PDFIUM_LOCK, POINTS_PER_INCH, Document
 from docsafe.engines.base import PageText
 from docsafe.formats import Format
 
@@ -29,6 +29,12 @@ _FONT = b"Helvetica"
 
 def write_searchable_pdf(document: Document, pages: Iterable[tuple[int, PageText]], out: BinaryIO) -> None:
     """Write the PDF of `pages` (page number, what was read there) of `document` to `out`."""
+    listed = list(pages)  # read from storage before taking the lock
+    with PDFIUM_LOCK:
+        _write(document, listed, out)
+
+
+def _write(document: Document, pages: list[tuple[int, PageText]], out: BinaryIO) -> None:
     pdf = pdfium.PdfDocument.new()
     try:
         for index, (page_number, text) in enumerate(pages):

@@ -280,6 +280,19 @@ def invoke(stack: LocalStack, function: str, event: dict[str, Any]) -> Any:
     return load_handler(spec)(event, context)
 
 
+_in_flight = 0
+_in_flight_lock = threading.Lock()
+
+
+def invocations_in_flight() -> int:
+    """Lambda invocations the state machines started that have not returned yet.
+
+    A Map state whose one iteration failed ends its execution while the other
+    iterations still run (moto does not cancel them); whoever resets the local AWS
+    (a test's teardown) waits for these too."""
+    return _in_flight
+
+
 def install_dispatcher(stack: LocalStack) -> None:
     """Make moto's Lambda run our handlers when Step Functions invokes a function."""
     from moto.awslambda_simple.models import LambdaSimpleBackend
@@ -287,13 +300,19 @@ def install_dispatcher(stack: LocalStack) -> None:
     def dispatch(
         backend: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
     ) -> bytes:
+        global _in_flight
         name = function_name.split(":function:")[-1].split(":")[0]
         event = json.loads(body) if body else {}
+        with _in_flight_lock:
+            _in_flight += 1
         try:
             result = invoke(stack, name, event)
         except Exception as exc:
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}).encode()
+        finally:
+            with _in_flight_lock:
+                _in_flight -= 1
         return json.dumps(result).encode()
 
     LambdaSimpleBackend.invoke = dispatch  # type: ignore[method-assign,assignment]
