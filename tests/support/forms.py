@@ -96,3 +96,14 @@ def filled_form(values: dict[str, str], shift: tuple[int, int] = (0, 0)) -> Fill
     draw.line([(120 + dx, 620 + dy), (1500 + dx, 620 + dy)], fill=0, width=2)
     draw.text((120 + dx, 660 + dy), "Signature", font=font, fill=0)
     return FilledForm(page, values, boxes)  # type: ignore[arg-type]
+
+
+def assert_fields_are(fields: dict[str, Any], values: dict[str, str]) -> None:
+    """Every field of the form extracted with `values`, typed as fields.json says."""
+    for field, (_, _, kind) in LAYOUT.items():
+        expected: object = values[field]
+        value_key = {"string": "valueString", "date": "valueDate", "number": "valueNumber"}[kind]
+        if kind == "number":
+            expected = float(values[field])
+        assert fields[field].get(value_key) == expected, (field, fields[field])
+        assert fields[field]["confidence"] > 0.5 and fields[field]["boundingRegions"], field

@@ -26,10 +26,18 @@ class Server:
     pid: int
 
     def aws(self, service: str) -> Any:
-        """A client of the server's local AWS, in the region the server runs in."""
+        """A client of the server's local AWS, in the region the server runs in (any
+        credentials do for moto; the caller may have none)."""
         import boto3
+        from docsafe.local.server import LOCAL_REGION
 
-        return boto3.client(service, endpoint_url=self.aws_url, region_name=os.environ["AWS_REGION"])
+        return boto3.client(
+            service,
+            endpoint_url=self.aws_url,
+            region_name=os.environ.get("AWS_REGION") or LOCAL_REGION,
+            aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+            aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+        )
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:

@@ -11,7 +11,7 @@ from docsafe.custom.labels import TrainingDataInvalid, parse_fields, parse_label
 from docsafe.custom.template import TemplateModel, extract, learn, page_words, typed_value
 from docsafe.engines.tesseract import TesseractEngine
 
-from tests.support.forms import LAYOUT, fields_json, filled_form, random_values
+from tests.support.forms import LAYOUT, assert_fields_are, fields_json, filled_form, random_values
 
 
 def analyzed(image: Any) -> dict[str, Any]:
@@ -50,12 +50,8 @@ def test_an_unseen_form_gives_every_field_its_value(model: TemplateModel, shift:
     fields = document["fields"]
     # Then every field has its value, typed, with spans that index the content
     assert document["docType"] == "insurance-form"
-    assert fields["CustomerName"]["valueString"] == "Ingrid Olsen"
-    assert fields["PolicyNumber"]["valueString"] == "PX-7310"
-    assert fields["StartDate"]["valueDate"] == "2026-09-17"
-    assert fields["Premium"]["valueNumber"] == 1234.56
+    assert_fields_are(fields, values)
     for field in fields.values():
-        assert field["confidence"] > 0.5
         (span,) = field["spans"]
         assert result["content"][span["offset"] : span["offset"] + span["length"]] == field["content"]
         assert field["boundingRegions"][0]["pageNumber"] == 1

@@ -18,10 +18,10 @@ from botocore.exceptions import ClientError
 from docsafe.audit import Action
 from docsafe.contract.errors import Conflict, InvalidRequest, NotFound, operation_not_found
 from docsafe.contract.requests import AnalyzeRequest, checked_format
-from docsafe.jobs import Job, Status
+from docsafe.jobs import BUILD_KIND, Job, Status
 from docsafe.retention import Receipt, purge_job
 from docsafe.runtime import Services
-from docsafe.watchdog import execution_arn
+from docsafe.watchdog import execution_arn, start_workflow
 
 logger = Logger(service="docsafe", child=True)
 
@@ -72,11 +72,7 @@ class Operations:
         try:
             if request.upload_id is None:
                 s.objects.put(s.objects.input_ref(tenant, operation_id), job_key, request.document)
-            s.stepfunctions.start_execution(
-                stateMachineArn=s.settings.state_machine_arn,
-                name=operation_id,
-                input=json.dumps({"tenant": tenant, "operationId": operation_id}),
-            )
+            start_workflow(s, s.settings.state_machine_arn, tenant, operation_id)
         except Exception:
             s.jobs.delete(tenant, operation_id)
             s.objects.purge(tenant, operation_id)
@@ -119,8 +115,9 @@ class Operations:
         return Snapshot(job, result)
 
     def list(self, tenant: str) -> list[Job]:
-        """The tenant's operations still within retention, newest first."""
-        return self._s.jobs.list_for(tenant)
+        """The tenant's analyses still within retention, newest first (model builds have
+        their own route)."""
+        return [job for job in self._s.jobs.list_for(tenant) if job.options.get("kind") != BUILD_KIND]
 
     def _result(self, job: Job) -> RawJson:
         s = self._s
@@ -176,6 +173,8 @@ class Operations:
         job = self._s.jobs.visible(tenant, operation_id)
         if job is None or (model_id is not None and job.model_id != model_id):
             raise operation_not_found()
+        if job.options.get("kind") == BUILD_KIND:
+            raise operation_not_found()  # a model build: /documentintelligence/operations/{id}
         return job
 
 

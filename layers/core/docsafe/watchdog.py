@@ -7,6 +7,8 @@ purge's schedule runs this too; the job keeps its retention and is purged with t
 
 from __future__ import annotations
 
+import json
+
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
@@ -23,6 +25,15 @@ _DIED = {"FAILED", "TIMED_OUT", "ABORTED"}
 
 def execution_arn(state_machine_arn: str, operation_id: str) -> str:
     return state_machine_arn.replace(":stateMachine:", ":execution:") + f":{operation_id}"
+
+
+def start_workflow(services: Services, state_machine_arn: str, tenant: str, operation_id: str) -> None:
+    """Start a job's execution, named by its operation id (only ids go into its state)."""
+    services.stepfunctions.start_execution(
+        stateMachineArn=state_machine_arn,
+        name=operation_id,
+        input=json.dumps({"tenant": tenant, "operationId": operation_id}),
+    )
 
 
 def workflow_of(settings: Settings, job: Job) -> str:

@@ -5,7 +5,6 @@ after the retention period); the model it makes outlives it.
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -19,6 +18,7 @@ from docsafe.custom.models import model_exists
 from docsafe.jobs import BUILD_KIND, Job, Status
 from docsafe.runtime import Services
 from docsafe.settings import API_VERSION
+from docsafe.watchdog import start_workflow
 
 logger = Logger(service="docsafe", child=True)
 
@@ -48,11 +48,7 @@ class CustomModels:
             },
         )
         try:
-            s.stepfunctions.start_execution(
-                stateMachineArn=s.settings.build_state_machine_arn,
-                name=operation_id,
-                input=json.dumps({"tenant": tenant, "operationId": operation_id}),
-            )
+            start_workflow(s, s.settings.build_state_machine_arn, tenant, operation_id)
         except Exception:
             s.jobs.delete(tenant, operation_id)
             raise
