@@ -104,3 +104,22 @@ def test_receipt_rows_are_read_as_rows(engine: TesseractEngine) -> None:
     read = [line.text for line in engine.read(page).lines]
     for name, _qty, price in items:
         assert any(name in line and price in line for line in read), read
+
+
+def test_a_page_with_one_line_of_scanned_text_is_not_turned_into_speckle() -> None:
+    # A JPEG-compressed scan with very little ink: stretching by a fixed share of dark
+    # pixels once reached into the compression noise and the page read as nothing.
+    import pypdfium2 as pdfium
+
+    from tests.support.documents import scanned_pdf
+
+    data = scanned_pdf([text_image(["Scanned page alpha"], size=(1275, 825))], resolution=150)
+    page = pdfium.PdfDocument(data)[0].render(scale=300 / 72, grayscale=True).to_pil()
+    assert preprocess.stretch_contrast(page) is page  # dark ink: left as it is
+    assert [line.text for line in TesseractEngine().read(page).lines] == ["Scanned page alpha"]
+
+
+def test_grey_ink_on_grey_paper_is_stretched() -> None:
+    faint = text_image(["Faint grey letters"]).point(lambda v: 150 if v < 128 else 205)
+    stretched = np.asarray(preprocess.stretch_contrast(faint))
+    assert stretched.min() < 40 and stretched.max() > 240
