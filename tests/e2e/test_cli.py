@@ -74,6 +74,10 @@ def test_markdown_needs_the_layout_model_and_a_key_is_required(server: Server, t
     document.write_bytes(encode(text_image(["x"]), "PNG"))
     code, _, err = run(server, "gamma", str(document), "--format", "markdown")
     assert code == 2 and "prebuilt-layout" in err
+    code, _, err = run(server, "gamma", str(document), "--model", "no:such")
+    assert code == 2 and "custom model" in err
+    code, _, err = run(server, "gamma", str(document), "--model", "never-built")
+    assert code == 1 and "ModelNotFound" in err
     answer = CliRunner().invoke(
         app, ["analyze", "--endpoint", server.url, str(document)], env={"DOCSAFE_KEY": ""}
     )

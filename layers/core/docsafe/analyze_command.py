@@ -37,9 +37,16 @@ class Outcome:
 
 
 def render(result: dict[str, Any], output_format: str) -> str:
+    """The result as asked: the whole JSON, or its text (with a custom model's fields)."""
     if output_format == "json":
         return json.dumps(result, ensure_ascii=False, indent=2)
-    return str(result["content"])
+    text = str(result["content"])
+    for document in result.get("documents", []):
+        fields = document.get("fields", {})
+        text += f"\n\n[{document.get('docType', 'document')}]"
+        for name, field in fields.items():
+            text += f"\n{name}: {field.get('content', '')}"
+    return text
 
 
 def run_analyses(

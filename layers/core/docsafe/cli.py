@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 import typer
 
+from docsafe.contract.models import MODEL_ID
+
 app = typer.Typer(help="DocSafe: private OCR and document analysis.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys (stored only as hashes).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -80,13 +82,12 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-MODELS = ("prebuilt-read", "prebuilt-layout")
-
-
 @app.command()
 def analyze(
     files: Annotated[list[Path], typer.Argument(help="Documents to analyze (PDF, TIFF, PNG, JPEG, BMP).")],
-    model: Annotated[str, typer.Option(help="prebuilt-read or prebuilt-layout.")] = "prebuilt-read",
+    model: Annotated[
+        str, typer.Option(help="prebuilt-read, prebuilt-layout or the id of one of your custom models.")
+    ] = "prebuilt-read",
     pages: Annotated[str | None, typer.Option(help="Pages to read, e.g. 1-3,5.")] = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="text, markdown (prebuilt-layout) or the whole json.")
@@ -106,8 +107,8 @@ def analyze(
     """Analyze FILES with a progress bar each; exit 1 if any of them failed."""
     from docsafe.analyze_command import run_analyses
 
-    if model not in MODELS:
-        typer.echo(f"--model must be one of {', '.join(MODELS)}", err=True)
+    if not MODEL_ID.match(model):
+        typer.echo("--model must be prebuilt-read, prebuilt-layout or a custom model's id", err=True)
         raise typer.Exit(2)
     if output_format is OutputFormat.markdown and model != "prebuilt-layout":
         typer.echo("--format markdown needs --model prebuilt-layout", err=True)
