@@ -14,6 +14,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable, Iterator
 from functools import cache
+from typing import Any
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
@@ -91,7 +92,7 @@ class ModelBuilder:
                 f"jobs/{job_key.tenant}/{job_key.operation_id}/training/{number:05d}",
                 "training",
             )
-            self._s.objects.put(copy, job_key, self._read(bucket, source))
+            self._s.objects.put_stream(copy, job_key, self._stream(bucket, source))
             with self._s.objects.open_file(copy, job_key) as file:
                 document = open_document(file)
                 try:
@@ -133,15 +134,25 @@ class ModelBuilder:
         account = self._s.settings.account_id
         return {"ExpectedBucketOwner": account} if account else {}
 
+    def _stream(self, bucket: str, key: str) -> Iterator[bytes]:
+        """A training document, a megabyte at a time (sealed as it arrives)."""
+        answer = self._get(bucket, key)
+        limit = self._s.settings.max_upload_bytes
+        if answer["ContentLength"] > limit:
+            name = posixpath.basename(key)[:80]
+            raise TrainingDataInvalid(f"{name} is larger than {limit // 2**20} MB.")
+        return answer["Body"].iter_chunks(2**20)  # type: ignore[no-any-return]
+
     def _read(self, bucket: str, key: str) -> bytes:
+        return bytes(self._get(bucket, key)["Body"].read())
+
+    def _get(self, bucket: str, key: str) -> dict[str, Any]:
         try:
-            answer = self._s.s3.get_object(Bucket=bucket, Key=key, **self._owner())
-            return bytes(answer["Body"].read())
+            return self._s.s3.get_object(Bucket=bucket, Key=key, **self._owner())  # type: ignore[no-any-return]
         except ClientError as exc:
             if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
-                raise TrainingDataInvalid(
-                    f"The training folder has no {posixpath.basename(key)[:80]}."
-                ) from None
+                name = posixpath.basename(key)[:80]
+                raise TrainingDataInvalid(f"The training folder has no {name}.") from None
             raise _elsewhere(exc) from None
 
 
