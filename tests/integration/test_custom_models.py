@@ -224,3 +224,21 @@ def test_training_data_in_another_region_is_refused(local_stack: Harness) -> Non
     assert operation["status"] == "failed"
     assert operation["error"]["innererror"]["code"] == "AuthorizationFailed"
     assert "us-west-2" in operation["error"]["message"]
+
+
+def test_a_stack_on_the_textract_engine_builds_and_uses_models_too(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.stack import use_fake_textract
+
+    # Given a stack whose engine is Amazon Textract (answered by the stand-in)
+    fake = use_fake_textract(monkeypatch)
+    training_folder()
+    key = local_stack.new_key("acme")
+    # When it builds a model and reads a new form with it
+    assert build(local_stack, key, "textract-forms")["status"] == "succeeded"
+    location = local_stack.submit(encode(filled_form(UNSEEN).image, "PNG"), key, model="textract-forms")
+    (document,) = local_stack.wait(location, key)["analyzeResult"]["documents"]
+    # Then the fields are right, and every page went through Textract's synchronous API
+    assert_fields_are(document["fields"], UNSEEN)
+    assert [name for name, _ in fake.calls] == ["DetectDocumentText"] * 6
