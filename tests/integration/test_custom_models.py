@@ -242,3 +242,35 @@ def test_a_stack_on_the_textract_engine_builds_and_uses_models_too(
     # Then the fields are right, and every page went through Textract's synchronous API
     assert_fields_are(document["fields"], UNSEEN)
     assert [name for name, _ in fake.calls] == ["DetectDocumentText"] * 6
+
+
+def test_an_analysis_whose_model_was_deleted_meanwhile_fails_with_model_not_found(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docsafe import runtime
+    from docsafe.failures import ModelGone
+    from docsafe.local.stack import invoke
+
+    training_folder()
+    key = local_stack.new_key("acme")
+    assert build(local_stack, key, "short-lived")["status"] == "succeeded"
+    # Given an analysis submitted with the model, its workflow run here stage by stage
+    services = runtime.services()
+    monkeypatch.setattr(services.stepfunctions, "start_execution", lambda **_: {"executionArn": "held"})
+    location = local_stack.submit(encode(filled_form(UNSEEN).image, "PNG"), key, model="short-lived")
+    job = {"tenant": "acme", "operationId": location.rsplit("/", 1)[1]}
+    stack = local_stack.stack
+    invoke(stack, "PrepareFunction", job)
+    invoke(stack, "ReadPageFunction", {**job, "pages": [1]})
+    # When the model is deleted before the result is assembled
+    assert (
+        local_stack.request("DELETE", "/documentintelligence/documentModels/short-lived", key).status == 204
+    )
+    # Then assembly fails with the reason, and the client sees the job failed ModelNotFound
+    with pytest.raises(ModelGone) as failure:
+        invoke(stack, "AssembleFunction", {**job, "pages": [1]})
+    cause = json.dumps({"errorType": "ModelGone", "errorMessage": str(failure.value)})
+    invoke(stack, "MarkFailedFunction", {**job, "error": {"Error": "ModelGone", "Cause": cause}})
+    body = local_stack.request("GET", location, key).json()
+    assert body["status"] == "failed"
+    assert body["error"]["innererror"]["code"] == "ModelNotFound"
