@@ -274,3 +274,18 @@ def test_an_analysis_whose_model_was_deleted_meanwhile_fails_with_model_not_foun
     body = local_stack.request("GET", location, key).json()
     assert body["status"] == "failed"
     assert body["error"]["innererror"]["code"] == "ModelNotFound"
+
+
+def test_a_build_that_fails_after_copying_documents_keeps_none_of_them(local_stack: Harness) -> None:
+    # Given two good labelled forms, then a labels file whose document is not there
+    training_folder(count=2)
+    lost = filled_form(random_values(99)).labels("lost.png")
+    boto3.client("s3", region_name=REGION).put_object(
+        Bucket=TRAINING_BUCKET, Key="forms/zz-lost.png.labels.json", Body=json.dumps(lost)
+    )
+    # When the build reaches it
+    operation = build(local_stack, local_stack.new_key("acme"), "incomplete")
+    # Then it fails naming the missing file, and the copies already made are gone
+    assert operation["status"] == "failed", operation
+    assert "lost.png" in operation["error"]["message"]
+    assert not [o for o in local_stack.stored_objects() if o.split("/", 1)[1].startswith("jobs/")]

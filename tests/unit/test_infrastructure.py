@@ -191,3 +191,11 @@ def test_model_builds_read_only_buckets_of_the_stacks_own_account() -> None:
     (reading,) = statements
     assert set(reading["Action"]) == {"s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"}
     assert reading["Condition"] == {"StringEquals": {"s3:ResourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def test_stack_outputs_give_the_endpoint_and_the_first_admin_step() -> None:
+    outputs = TEMPLATE.raw["Outputs"]
+    endpoint = json.dumps(outputs["ApiEndpoint"]["Value"])
+    assert "https://" in endpoint and "${DomainName}" in endpoint
+    first_step = outputs["FirstStep"]["Value"]["Fn::Sub"]
+    assert first_step.startswith("docsafe keys create TENANT --table ${KeysTable} --region ${AWS::Region}")

@@ -86,13 +86,10 @@ def run_analyses(
                 progress.update(task, state="uploading")
                 analysis = client.submit(file.read_bytes(), model, options)
                 show(client.wait(analysis, show))
-                if analysis.status != "succeeded" or analysis.result is None:
-                    raise ApiError(
-                        200, analysis.error.get("code", analysis.status), analysis.error.get("message", "")
-                    )
-                pages = len(analysis.result.get("pages", []))
+                result = analysis.succeeded_result()
+                pages = len(result.get("pages", []))
                 progress.update(task, state="succeeded", total=pages, completed=pages)
-                output = render(analysis.result, output_format)
+                output = render(result, output_format)
                 if delete:
                     client.delete(analysis)
                     progress.update(task, state="succeeded, deleted")

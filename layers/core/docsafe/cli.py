@@ -70,8 +70,7 @@ def demo(
         except ApiError as error:
             typer.echo(f"analysis failed: {error}", err=True)
             raise typer.Exit(1) from None
-        assert analysis.result is not None
-        typer.echo(analysis.result["content"])
+        typer.echo(analysis.succeeded_result()["content"])
         client.delete(analysis)
         typer.echo("(result and input deleted)", err=True)
 

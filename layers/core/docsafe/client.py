@@ -41,6 +41,12 @@ class Analysis:
     result: dict[str, Any] | None = None
     error: dict[str, Any] = field(default_factory=dict)
 
+    def succeeded_result(self) -> dict[str, Any]:
+        """The analyzeResult of a finished analysis; ApiError with the job's error if it failed."""
+        if self.status != "succeeded" or self.result is None:
+            raise ApiError(200, self.error.get("code", self.status), self.error.get("message", ""))
+        return self.result
+
     @property
     def operation_id(self) -> str:
         return urlsplit(self.location).path.rsplit("/", 1)[-1]
@@ -136,10 +142,7 @@ class ApiClient:
     ) -> Analysis:
         """Submit and wait; raises ApiError if the analysis failed."""
         analysis = self.wait(self.submit(data, model, options))
-        if analysis.status != "succeeded" or analysis.result is None:
-            raise ApiError(
-                200, analysis.error.get("code", analysis.status), analysis.error.get("message", "")
-            )
+        analysis.succeeded_result()
         return analysis
 
     def delete(self, analysis: Analysis) -> None:

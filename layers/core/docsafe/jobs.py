@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -13,7 +12,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from docsafe import clock
-from docsafe.tables import all_items
+from docsafe.tables import all_items, binary, number
 
 
 class Status(StrEnum):
@@ -163,7 +162,7 @@ class JobStore:
         items = all_items(
             self._table.scan,
             FilterExpression=Attr("status").is_in([Status.NOT_STARTED.value, Status.RUNNING.value])
-            & Attr("updatedAt").lte(_num(updated_before)),
+            & Attr("updatedAt").lte(number(updated_before)),
             ConsistentRead=True,
         )
         return [_from_item(item) for item in items]
@@ -180,7 +179,7 @@ class JobStore:
         """Move `job` to `to` if its stored state allows it; extra attributes ride along."""
         allowed = ALLOWED_FROM[to]
         names = {"#status": "status", "#updatedAt": "updatedAt"}
-        values: dict[str, Any] = {":to": to.value, ":now": _num(self._clock())}
+        values: dict[str, Any] = {":to": to.value, ":now": number(self._clock())}
         sets = ["#status = :to", "#updatedAt = :now"]
         for name, value in changes.items():
             names[f"#{name}"] = name
@@ -220,7 +219,7 @@ class JobStore:
                 },
                 ExpressionAttributeValues={
                     ":one": 1,
-                    ":now": _num(self._clock()),
+                    ":now": number(self._clock()),
                     ":running": Status.RUNNING.value,
                 },
             )
@@ -244,18 +243,14 @@ class JobStore:
         return "Attributes" in answer
 
 
-def _num(value: float) -> Decimal:
-    return Decimal(str(round(value, 3)))
-
-
 def _to_item(job: Job) -> dict[str, Any]:
     item: dict[str, Any] = {
         "tenant": job.tenant,
         "operationId": job.operation_id,
         "modelId": job.model_id,
         "status": job.status.value,
-        "createdAt": _num(job.created_at),
-        "updatedAt": _num(job.updated_at),
+        "createdAt": number(job.created_at),
+        "updatedAt": number(job.updated_at),
         # Whole epoch seconds, rounded down so retention never grows; DynamoDB TTL reads
         # the same attribute as a backstop behind the purge.
         "expiresAt": int(job.expires_at),
@@ -275,7 +270,6 @@ def _from_item(item: dict[str, Any]) -> Job:
             message=str(item.get("errorMessage", "")),
             inner_code=item.get("errorInnerCode"),
         )
-    wrapped = item["wrappedKey"]
     return Job(
         tenant=item["tenant"],
         operation_id=item["operationId"],
@@ -284,7 +278,7 @@ def _from_item(item: dict[str, Any]) -> Job:
         created_at=float(item["createdAt"]),
         updated_at=float(item["updatedAt"]),
         expires_at=float(item["expiresAt"]),
-        wrapped_key=bytes(wrapped.value if hasattr(wrapped, "value") else wrapped),
+        wrapped_key=binary(item["wrappedKey"]),
         content_format=item.get("contentFormat", ""),
         page_count=int(item.get("pageCount", 0)),
         pages_read=int(item.get("pagesRead", 0)),

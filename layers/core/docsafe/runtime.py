@@ -48,7 +48,7 @@ def build_services(now: Callable[[], float] = clock.now) -> Services:
         rate_limiter=RateLimiter(dynamodb.Table(settings.limits_table), settings.rate_limit_per_minute, now),
         data_keys=data_keys,
         objects=objects,
-        models=ModelStore(dynamodb.Table(settings.models_table), objects, data_keys),
+        models=ModelStore(dynamodb.Table(settings.models_table), objects, data_keys, now),
         s3=aws.client("s3"),
         uploads=Uploads(
             aws.client("s3"), settings.documents_bucket, settings.kms_key_id, settings.max_upload_bytes

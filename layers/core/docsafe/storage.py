@@ -56,6 +56,12 @@ class SealedStore:
             f"page-{page_number}",
         )
 
+    def training_ref(self, tenant: str, operation_id: str, number: int) -> ObjectRef:
+        """A model build's sealed copy of its `number`th training document."""
+        return ObjectRef(
+            self.documents_bucket, job_prefix(tenant, operation_id) + f"training/{number:05d}", "training"
+        )
+
     def result_ref(self, tenant: str, operation_id: str) -> ObjectRef:
         return ObjectRef(self.results_bucket, job_prefix(tenant, operation_id) + "result.json", "result")
 
@@ -63,12 +69,7 @@ class SealedStore:
         return ObjectRef(self.results_bucket, job_prefix(tenant, operation_id) + "result.pdf", "result-pdf")
 
     def put(self, ref: ObjectRef, job_key: JobKey, plaintext: bytes) -> None:
-        self._s3.put_object(
-            Bucket=ref.bucket,
-            Key=ref.key,
-            Body=job_key.seal(plaintext, ref.kind),
-            ServerSideEncryption="aws:kms",
-        )
+        self.put_stream(ref, job_key, [plaintext])
 
     def put_stream(self, ref: ObjectRef, job_key: JobKey, pieces: Iterable[bytes]) -> int:
         """Seal and store `pieces` one S3 part at a time; returns the sealed size.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any
 
 
@@ -14,3 +15,13 @@ def all_items(operation: Callable[..., dict[str, Any]], **kwargs: Any) -> Iterat
         if "LastEvaluatedKey" not in page:
             return
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def number(value: float) -> Decimal:
+    """A time or measure as DynamoDB stores numbers (milliseconds are enough)."""
+    return Decimal(str(round(value, 3)))
+
+
+def binary(value: Any) -> bytes:
+    """A binary attribute's bytes (boto3's resource API wraps them in Binary)."""
+    return bytes(value.value if hasattr(value, "value") else value)

@@ -85,7 +85,7 @@ class _Token:
     span: dict[str, int]
 
 
-def _merge_spans(spans: list[dict[str, int]]) -> list[dict[str, int]]:
+def merge_spans(spans: list[dict[str, int]]) -> list[dict[str, int]]:
     """Adjacent or overlapping spans become one (a cell's words, a line's words)."""
     merged: list[dict[str, int]] = []
     for span in sorted(spans, key=lambda s: s["offset"]):
@@ -172,7 +172,7 @@ class _PageWriter:
         for line in lines:
             spans = [word_spans[i] for i in range(position, position + len(line.words)) if i in word_spans]
             position += len(line.words)
-            self._add_line(line, _merge_spans(spans))
+            self._add_line(line, merge_spans(spans))
 
     def write_marks(self) -> None:
         for mark in self.page.selection_marks:
@@ -199,7 +199,7 @@ class _PageWriter:
         return {
             "content": " ".join(t.text for t in inside),
             "boundingRegions": [self.region(box)],
-            "spans": _merge_spans([t.span for t in inside]),
+            "spans": merge_spans([t.span for t in inside]),
         }
 
 
@@ -341,7 +341,7 @@ class _Builder:
             "contentFormat": "markdown" if self.options.markdown else "text",
             "paragraphs": self.paragraphs,
             "styles": (
-                [{"isHandwritten": True, "spans": _merge_spans(self.handwritten), "confidence": 0.9}]
+                [{"isHandwritten": True, "spans": merge_spans(self.handwritten), "confidence": 0.9}]
                 if self.handwritten
                 else []
             ),

@@ -28,7 +28,6 @@ from docsafe.failures import JobGone, TooManyPages, TrainingDataElsewhere, Train
 from docsafe.jobs import Status, TransitionRejected
 from docsafe.runtime import Services
 from docsafe.sealing import JobKey
-from docsafe.storage import ObjectRef
 
 logger = Logger(service="docsafe", child=True)
 
@@ -87,11 +86,7 @@ class ModelBuilder:
                     f"A build reads at most {self._s.settings.max_training_pages} labelled pages."
                 )
             source = posixpath.join(posixpath.dirname(key), labelled.document)
-            copy = ObjectRef(
-                self._s.objects.documents_bucket,
-                f"jobs/{job_key.tenant}/{job_key.operation_id}/training/{number:05d}",
-                "training",
-            )
+            copy = self._s.objects.training_ref(job_key.tenant, job_key.operation_id, number)
             self._s.objects.put_stream(copy, job_key, self._stream(bucket, source))
             with self._s.objects.open_file(copy, job_key) as file:
                 document = open_document(file)

@@ -12,12 +12,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from docsafe.engines.base import Box
 from docsafe.failures import TrainingDataInvalid
 
 __all__ = ["FieldLabel", "LabelledDocument", "TrainingDataInvalid", "parse_fields", "parse_labels"]
 
 FIELD_TYPES = ("string", "number", "date", "integer")
-Box = tuple[float, float, float, float]  # left, top, right, bottom, normalised
 
 
 @dataclass(frozen=True)

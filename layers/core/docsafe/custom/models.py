@@ -10,20 +10,20 @@ tenant deletes them. Another tenant's model does not exist as far as any call ca
 from __future__ import annotations
 
 import json
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from docsafe import clock
 from docsafe.contract.errors import Conflict, model_not_found
 from docsafe.custom.template import TemplateModel
 from docsafe.jobs import iso
 from docsafe.sealing import KeyService
 from docsafe.storage import ObjectRef, SealedStore
-from docsafe.tables import all_items
+from docsafe.tables import all_items, binary, number
 
 KIND = "model"
 PREFIX = "models/"
@@ -68,10 +68,13 @@ def _key_context(model_id: str) -> str:
 
 
 class ModelStore:
-    def __init__(self, table: Any, objects: SealedStore, data_keys: KeyService):
+    def __init__(
+        self, table: Any, objects: SealedStore, data_keys: KeyService, now: Callable[[], float] = clock.now
+    ):
         self._table = table
         self._objects = objects
         self._keys = data_keys
+        self._clock = now
 
     def ref(self, tenant: str, model_id: str) -> ObjectRef:
         return ObjectRef(self._objects.results_bucket, f"{PREFIX}{tenant}/{model_id}/model.json", KIND)
@@ -83,7 +86,7 @@ class ModelStore:
             tenant=tenant,
             model_id=model.model_id,
             description=description,
-            created_at=time.time(),
+            created_at=self._clock(),
             fields={f.name: f.type for f in model.fields},
             wrapped_key=wrapped,
         )
@@ -93,7 +96,7 @@ class ModelStore:
                     "tenant": tenant,
                     "modelId": model.model_id,
                     "description": description,
-                    "createdAt": Decimal(str(round(record.created_at, 3))),
+                    "createdAt": number(record.created_at),
                     "fields": record.fields,
                     "wrappedKey": wrapped,
                 },
@@ -141,12 +144,11 @@ def model_exists(model_id: str) -> Conflict:
 
 
 def _record(item: dict[str, Any]) -> ModelRecord:
-    wrapped = item["wrappedKey"]
     return ModelRecord(
         tenant=item["tenant"],
         model_id=item["modelId"],
         description=str(item.get("description", "")),
         created_at=float(item["createdAt"]),
         fields={str(k): str(v) for k, v in (item.get("fields") or {}).items()},
-        wrapped_key=bytes(wrapped.value if hasattr(wrapped, "value") else wrapped),
+        wrapped_key=binary(item["wrappedKey"]),
     )

@@ -19,12 +19,14 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from docsafe.custom.labels import Box, LabelledDocument
+from docsafe.contract.result import merge_spans
+from docsafe.custom.labels import LabelledDocument
+from docsafe.engines.base import Box, center_in, union
 
 ANCHOR_WORDS = 4  # printed words kept before a value, at most
 SLACK = 0.12  # how much farther right a value may run than in any example (page widths)
@@ -88,9 +90,6 @@ class TemplateModel:
     def from_json(cls, data: dict[str, Any]) -> TemplateModel:
         return cls(data["modelId"], tuple(FieldTemplate.from_json(f) for f in data["fields"]))
 
-    def field_schema(self) -> dict[str, dict[str, str]]:
-        return {f.name: {"type": f.type} for f in self.fields}
-
 
 # ------------------------------------------------------------------ learning
 
@@ -122,10 +121,10 @@ def learn(
                 relative = [
                     _relative(box, anchor_box) for (text, anchor_box), box in anchors if text == anchor
                 ]
-                offset = _union(relative)
+                offset = union(relative)
             else:
                 anchor = None
-        templates.append(FieldTemplate(name, kind, page, _union(boxes), anchor, offset))
+        templates.append(FieldTemplate(name, kind, page, union(boxes), anchor, offset))
     return TemplateModel(model_id, tuple(templates))
 
 
@@ -144,21 +143,11 @@ def _anchor(value: Box, words: list[PageWord]) -> tuple[str | None, Box]:
         if run[0].box[0] - word.box[2] > 1.5 * height or len(run) == ANCHOR_WORDS:
             break
         run.insert(0, word)
-    return _normal(" ".join(w.text for w in run)), _union([w.box for w in run])
+    return _normal(" ".join(w.text for w in run)), union([w.box for w in run])
 
 
 def _relative(box: Box, anchor: Box) -> Box:
     return (box[0] - anchor[0], box[1] - anchor[1], box[2] - anchor[0], box[3] - anchor[1])
-
-
-def _union(boxes: Iterable[Box]) -> Box:
-    listed = list(boxes)
-    return (
-        min(b[0] for b in listed),
-        min(b[1] for b in listed),
-        max(b[2] for b in listed),
-        max(b[3] for b in listed),
-    )
 
 
 def _normal(text: str) -> str:
@@ -179,7 +168,7 @@ def extract(model: TemplateModel, pages: Sequence[dict[str, Any]], content: str)
             fields[template.name] = {"type": template.type, "confidence": 0.0}
             continue
         region, anchored = _region(template, on_page)
-        inside = [w for w in on_page if _centre_in(w.box, region)]
+        inside = [w for w in on_page if center_in(w.box, region)]
         fields[template.name] = _field(template, inside, anchored, sizes[template.page])
     confidences = [f["confidence"] for f in fields.values()]
     first = pages[0] if pages else {"pageNumber": 1, "width": 1, "height": 1}
@@ -214,13 +203,8 @@ def _find(anchor: str, words: list[PageWord]) -> Box | None:
     texts = [_normal(w.text) for w in words]
     for start in range(len(words) - len(wanted) + 1):
         if texts[start : start + len(wanted)] == wanted:
-            return _union(w.box for w in words[start : start + len(wanted)])
+            return union([w.box for w in words[start : start + len(wanted)]])
     return None
-
-
-def _centre_in(box: Box, region: Box) -> bool:
-    x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return region[0] <= x <= region[2] and region[1] <= y <= region[3]
 
 
 def _field(
@@ -235,7 +219,7 @@ def _field(
         "type": template.type,
         "content": text,
         "boundingRegions": [{"pageNumber": template.page, "polygon": polygon}],
-        "spans": _spans([w.span for w in words]),
+        "spans": merge_spans([w.span for w in words]),
         "confidence": round(reading * (ANCHORED_CONFIDENCE if anchored else UNANCHORED_CONFIDENCE), 3),
     }
     value = typed_value(template.type, text)
@@ -251,17 +235,6 @@ def _union_polygon(polygons: list[list[float]]) -> list[float]:
     ys = [y for p in polygons for y in p[1::2]]
     left, top, right, bottom = min(xs), min(ys), max(xs), max(ys)
     return [left, top, right, top, right, bottom, left, bottom]
-
-
-def _spans(spans: list[dict[str, int]]) -> list[dict[str, int]]:
-    merged: list[dict[str, int]] = []
-    for span in sorted(spans, key=lambda s: s["offset"]):
-        if merged and span["offset"] <= merged[-1]["offset"] + merged[-1]["length"] + 1:
-            end = max(merged[-1]["offset"] + merged[-1]["length"], span["offset"] + span["length"])
-            merged[-1] = {"offset": merged[-1]["offset"], "length": end - merged[-1]["offset"]}
-        else:
-            merged.append(dict(span))
-    return merged
 
 
 _MONTHS = {
