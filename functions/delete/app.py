@@ -1,6 +1,6 @@
 """DELETE an analyze operation: key, record, input, pages and result are purged at once,
 and the client gets a receipt of what was destroyed. DELETE a custom model: its key first
-(crypto-shredding), then the sealed model."""
+(crypto-shredding), then the sealed model. DELETE an upload not analyzed."""
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
@@ -39,8 +39,16 @@ def delete_operation(operation_id: str) -> Response:
     return api.json_response({"receipt": receipt.to_wire()})
 
 
+@app.delete("/v1/uploads/<upload_id>")
+def delete_upload(upload_id: str) -> Response:
+    """An upload never analyzed, removed now rather than at its expiry."""
+    services().uploads.delete(api.tenant_of(app), upload_id)
+    return Response(status_code=204, body="")
+
+
 # No powertools Tracer on the API functions: loading the X-Ray SDK costs ~150 ms of cold
 # start. Lambda's active tracing (template.yaml) still traces every invocation.
 @logger.inject_lambda_context
+@api.within_lambda_payload
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

@@ -71,5 +71,6 @@ def info() -> Response:
 # No powertools Tracer on the API functions: loading the X-Ray SDK costs ~150 ms of cold
 # start. Lambda's active tracing (template.yaml) still traces every invocation.
 @logger.inject_lambda_context
+@api.within_lambda_payload
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

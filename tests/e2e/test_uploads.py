@@ -8,6 +8,8 @@ import urllib.error
 import urllib.request
 
 import pytest
+from docsafe.client import ApiClient, post_upload
+from docsafe.limits import DIRECT_DOCUMENT_BYTES
 from docsafe.settings import API_VERSION
 from PIL import Image
 
@@ -54,15 +56,11 @@ def test_a_document_over_the_body_limit_goes_through_an_upload(server: Server) -
     # Sent as a body, API Gateway refuses it
     path = f"/documentintelligence/documentModels/prebuilt-read:analyze?api-version={API_VERSION}"
     assert call(server, "alpha", "POST", path, document, "application/octet-stream")[0] == 413
-    # An upload: a presigned PUT that must carry SSE-KMS
+    # An upload: a presigned form POST, straight to storage
     status, _, body = call(server, "alpha", "POST", "/v1/uploads", b"")
     assert status == 201
     ticket = json.loads(body)
-    put = urllib.request.Request(
-        ticket["uploadUrl"], data=document, method="PUT", headers=ticket["requiredHeaders"]
-    )
-    with urllib.request.urlopen(put, timeout=60) as answer:
-        assert answer.status == 200
+    assert post_upload(ticket, document) == 204
     # Another tenant cannot analyze it
     source = json.dumps({"uploadSource": ticket["uploadId"]}).encode()
     status, _, body = call(server, "beta", "POST", path, source)
@@ -94,12 +92,41 @@ def test_uploads_are_written_encrypted_with_kms(server: Server) -> None:
     ticket = json.loads(body)
     data = io.BytesIO()
     Image.new("L", (100, 100), 255).save(data, format="PNG")
-    put = urllib.request.Request(
-        ticket["uploadUrl"], data=data.getvalue(), method="PUT", headers=ticket["requiredHeaders"]
-    )
-    with urllib.request.urlopen(put, timeout=60):
-        pass
+    post_upload(ticket, data.getvalue())
     s3 = server.aws("s3")
     bucket = next(b["Name"] for b in s3.list_buckets()["Buckets"] if "documents" in b["Name"])
     head = s3.head_object(Bucket=bucket, Key=f"uploads/alpha/{ticket['uploadId']}")
     assert head["ServerSideEncryption"] == "aws:kms"
+
+
+def test_storage_refuses_an_upload_past_the_limit_and_a_form_reused_for_another_key(server: Server) -> None:
+    _, _, body = call(server, "alpha", "POST", "/v1/uploads", b"")
+    ticket = json.loads(body)
+    # Past the size the form allows: S3 (local mode enforces the policy as S3 does) refuses it
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        post_upload({**ticket}, b"x" * (ticket["maxBytes"] + 1))
+    assert refused.value.code == 400 and b"EntityTooLarge" in refused.value.read()
+    # The signed form cannot be pointed at another key (another tenant's prefix)
+    other = {**ticket, "formFields": {**ticket["formFields"], "key": "uploads/beta/" + ticket["uploadId"]}}
+    with pytest.raises(urllib.error.HTTPError) as moved:
+        post_upload(other, b"%PDF-1.7")
+    assert moved.value.code == 403
+
+
+def test_a_body_past_lambdas_payload_is_refused_as_aws_does_and_the_client_uploads_instead(
+    server: Server,
+) -> None:
+    # Over 4.5 MB, base64 in the event passes Lambda's 6 MB: AWS answers before DocSafe runs
+    buffer = io.BytesIO()
+    text_image(["Client chose upload"], size=(1600, 1200)).convert("RGB").save(buffer, format="TIFF")
+    document = buffer.getvalue()
+    assert 4.5 * 2**20 < len(document) < 10 * 2**20
+    path = f"/documentintelligence/documentModels/prebuilt-read:analyze?api-version={API_VERSION}"
+    status, _, body = call(server, "alpha", "POST", path, document, "application/octet-stream")
+    assert status == 413 and json.loads(body) == {"message": "Request Too Long"}
+    # DocSafe's own client sends such a document through an upload by itself
+    assert len(document) > DIRECT_DOCUMENT_BYTES
+    client = ApiClient(server.url, server.keys["gamma"])
+    analysis = client.submit(document)
+    assert client.wait(analysis).status == "succeeded"
+    assert {"client", "chose", "upload"} <= words_of(analysis.succeeded_result()["content"])

@@ -44,6 +44,53 @@ def test_buckets_are_kms_encrypted_private_expiring_and_tls_only(bucket: str) ->
     # Any put that names another encryption is refused; parts of a multipart upload name
     # none (they inherit the upload's), so the condition must allow the header's absence.
     assert {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}} in conditions
+    # Only the stack's own key: a put naming another is refused, and so is "aws:kms"
+    # without a key id (S3 would use the AWS-managed aws/s3 key, not the bucket default).
+    assert {
+        "StringNotEqualsIfExists": {
+            "s3:x-amz-server-side-encryption-aws-kms-key-id": {"Fn::GetAtt": ["DataKey", "Arn"]}
+        }
+    } in conditions
+    assert {
+        "StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
+        "Null": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "true"},
+    } in conditions
+
+
+CRYPTO_ACTIONS = {"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant", "kms:ReEncryptFrom"}
+
+
+def _grants(statement: dict, action: str) -> bool:
+    listed = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+    return any(re.fullmatch(pattern.replace("*", ".*"), action) for pattern in listed)
+
+
+def test_the_key_policy_lets_no_one_use_the_key_outside_the_stacks_storage_and_tenant_bound_data_keys() -> (
+    None
+):
+    (key,) = TEMPLATE.of_type("AWS::KMS::Key").values()
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        used = {action for action in CRYPTO_ACTIONS if _grants(statement, action)}
+        if not used:
+            continue
+        condition = statement.get("Condition", {})
+        via_service = condition.get("StringEquals", {}).get("kms:ViaService")
+        bound = condition.get("Null", {})
+        # Either only through S3/DynamoDB in this region, or a data key with a tenant and
+        # an operation in its encryption context.
+        assert via_service or bound == {
+            "kms:EncryptionContext:tenant": "false",
+            "kms:EncryptionContext:operation": "false",
+        }, statement["Sid"]
+        if via_service:
+            assert {json.dumps(v) for v in via_service} == {
+                json.dumps({"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}),
+                json.dumps({"Fn::Sub": "dynamodb.${AWS::Region}.amazonaws.com"}),
+            }
+        else:
+            assert used <= {"kms:GenerateDataKey", "kms:Decrypt"}
 
 
 def test_functions_that_delete_a_job_can_also_abort_its_unfinished_uploads() -> None:

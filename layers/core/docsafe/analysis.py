@@ -7,6 +7,7 @@ deleted and an expired job all raise the same OperationNotFound.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import uuid
 from dataclasses import dataclass
@@ -70,8 +71,10 @@ class Operations:
             options=request.options,
         )
         try:
-            if request.upload_id is None:
+            if request.upload is None:
                 s.objects.put(s.objects.input_ref(tenant, operation_id), job_key, request.document)
+            else:
+                s.uploads.claim(tenant, request.upload, operation_id)
             start_workflow(s, s.settings.state_machine_arn, tenant, operation_id)
         except Exception:
             s.jobs.delete(tenant, operation_id)
@@ -94,9 +97,11 @@ class Operations:
         return job
 
     def upload_request(self, tenant: str, upload_id: str, options: dict[str, str]) -> AnalyzeRequest:
-        """An analyze request for a document the tenant uploaded (checked, not yet read)."""
-        head, size = self._s.uploads.first_bytes(tenant, upload_id)
-        return AnalyzeRequest(b"", checked_format(head), {**options, "upload": upload_id}, upload_id, size)
+        """An analyze request for a document the tenant uploaded (checked, not yet read;
+        submitting it claims the upload)."""
+        upload = self._s.uploads.check(tenant, upload_id)
+        taken = {"upload": upload_id, "uploadEtag": upload.etag, "uploadSize": str(upload.size)}
+        return AnalyzeRequest(b"", checked_format(upload.head), {**options, **taken}, upload)
 
     def snapshot(
         self,
@@ -128,6 +133,10 @@ class Operations:
         """Purge the job now: its key first (crypto-shredding), then every object."""
         job = self._visible(tenant, operation_id, model_id)
         receipt = purge_job(self._s, tenant, operation_id, Action.DELETED)
+        if upload_id := job.options.get("upload"):
+            # Not yet taken into the job (or taken: then the key is already gone).
+            removed = self._s.uploads.remove_document(tenant, upload_id)
+            receipt = dataclasses.replace(receipt, objects=(*receipt.objects, removed))
         if not job.status.finished:
             # The stages find the job gone and stop on their own; this only saves work.
             self._stop_execution(operation_id)

@@ -4,16 +4,26 @@ caller's tenant, the request body and the response shapes of the wire contract."
 from __future__ import annotations
 
 import base64
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from docsafe.analysis import RawJson, Snapshot
-from docsafe.contract.errors import Conflict, DocSafeError, InvalidArgument, NotFound, Unauthorized
+from docsafe.contract.errors import (
+    Conflict,
+    DocSafeError,
+    InvalidArgument,
+    NotFound,
+    ResponseTooLarge,
+    Unauthorized,
+)
 from docsafe.contract.textract_blocks import result_to_blocks
 from docsafe.jobs import Job, Status, iso
+from docsafe.limits import LAMBDA_PAYLOAD_BYTES
 from docsafe.retention import Receipt
 from docsafe.settings import API_VERSION
 
@@ -43,6 +53,35 @@ def create_app() -> APIGatewayHttpResolver:
         return error_response(DocSafeError("An unexpected error occurred."))
 
     return app
+
+
+def within_lambda_payload(handler: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict]:
+    """Answer a response too large for Lambda's 6 MB with an error in the API's shape.
+
+    Lambda would refuse to return it, and API Gateway would answer its own 500 on every
+    poll; a client that asks for gzip (the official clients do) gets results ~10 times
+    larger through the same limit."""
+
+    @functools.wraps(handler)
+    def guarded(event: dict, context: Any) -> dict:
+        response = handler(event, context)
+        size = len(json.dumps(response))
+        if size <= LAMBDA_PAYLOAD_BYTES:
+            return response
+        logger.info("response too large", size_bytes=size)
+        error = ResponseTooLarge(
+            f"The response is {size / 1e6:.1f} MB, more than one response can carry "
+            f"({LAMBDA_PAYLOAD_BYTES / 1e6:.1f} MB, AWS Lambda's limit). Send Accept-Encoding: gzip, "
+            "or analyze fewer pages at a time with the pages option.",
+        )
+        return {
+            "statusCode": error.status,
+            "headers": {"Content-Type": JSON},
+            "body": json.dumps(error.to_body()),
+            "isBase64Encoded": False,
+        }
+
+    return guarded
 
 
 def error_response(error: DocSafeError) -> Response:

@@ -13,7 +13,26 @@ from docsafe.settings import get_settings
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=60)
 # Textract's per-region TPS quotas throttle bursts of pages: back off harder, and let the
 # state machine's retry take over when even that is not enough.
-_CONFIGS = {"textract": Config(retries={"mode": "adaptive", "max_attempts": 8}, read_timeout=120)}
+# S3 refuses presigned requests for SSE-KMS objects unless they are SigV4 and name the
+# bucket's own region; botocore's default presigns SigV2 on the global endpoint (issue 12).
+_S3_CONFIG = _CONFIG.merge(
+    Config(
+        signature_version="s3v4",
+        s3={"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"},
+    )
+)
+# Local mode's S3 (moto) has no virtual hosts: bucket names go in the path there.
+_LOCAL_S3_CONFIG = _S3_CONFIG.merge(Config(s3={"addressing_style": "path"}))
+_CONFIGS = {
+    "textract": Config(retries={"mode": "adaptive", "max_attempts": 8}, read_timeout=120),
+    "s3": _S3_CONFIG,
+}
+
+
+def config_for(service: str, endpoint_url: str | None) -> Config:
+    if service == "s3" and endpoint_url:
+        return _LOCAL_S3_CONFIG
+    return _CONFIGS.get(service, _CONFIG)
 
 
 @cache
@@ -24,7 +43,7 @@ def client(service: str) -> Any:
         service,
         region_name=settings.region,
         endpoint_url=settings.aws_endpoint_url,
-        config=_CONFIGS.get(service, _CONFIG),
+        config=config_for(service, settings.aws_endpoint_url),
     )
 
 

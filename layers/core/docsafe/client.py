@@ -8,18 +8,23 @@ works against DocSafe too (see README).
 
 from __future__ import annotations
 
+import gzip
 import json
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from docsafe.limits import DIRECT_DOCUMENT_BYTES
 from docsafe.settings import API_VERSION
 
-BODY_LIMIT = 10 * 1024 * 1024  # API Gateway's; larger documents go through an upload
+# Larger documents go through an upload: a body reaches the function inside Lambda's 6 MB
+# event, base64-encoded.
+BODY_LIMIT = DIRECT_DOCUMENT_BYTES
 
 
 class ApiError(Exception):
@@ -68,11 +73,16 @@ class ApiClient:
     ) -> tuple[int, dict[str, str], bytes]:
         request = urllib.request.Request(url, data=body, method=method)
         request.add_header("Ocp-Apim-Subscription-Key", self.key)
+        # A result is compressed to fit Lambda's 6 MB response (text compresses ~10:1).
+        request.add_header("Accept-Encoding", "gzip")
         if body is not None:
             request.add_header("Content-Type", content_type)
         try:
             with urllib.request.urlopen(request, timeout=120) as answer:
-                return answer.status, dict(answer.headers.items()), answer.read()
+                raw = answer.read()
+                if answer.headers.get("Content-Encoding", "").lower() == "gzip":
+                    raw = gzip.decompress(raw)
+                return answer.status, dict(answer.headers.items()), raw
         except urllib.error.HTTPError as error:
             raise _api_error(error) from None
         except urllib.error.URLError as error:
@@ -95,12 +105,7 @@ class ApiClient:
         """Put `data` through DocSafe's presigned upload; returns the upload id."""
         _, _, raw = self._request("POST", f"{self.endpoint}/v1/uploads", b"{}", "application/json")
         ticket = json.loads(raw)
-        request = urllib.request.Request(ticket["uploadUrl"], data=data, method="PUT")
-        for name, value in ticket["requiredHeaders"].items():
-            request.add_header(name, value)
-        # The URL's own signature authorises the PUT; the API key never goes to storage.
-        with urllib.request.urlopen(request, timeout=600):
-            pass
+        post_upload(ticket, data)
         return str(ticket["uploadId"])
 
     def poll(self, analysis: Analysis) -> float:
@@ -156,3 +161,28 @@ def _api_error(error: urllib.error.HTTPError) -> ApiError:
         return ApiError(error.code, inner.get("code") or detail.get("code", ""), detail.get("message", ""))
     except (ValueError, KeyError, TypeError, AttributeError):
         return ApiError(error.code, "", str(error.reason))
+
+
+def post_upload(ticket: dict[str, Any], data: bytes, timeout: float = 600) -> int:
+    """POST `data` to an upload ticket's URL as the HTML form S3 expects: the ticket's
+    fields, then the document as the part named "file". Returns S3's status.
+
+    The form's own signed policy authorises it; the API key never goes to storage."""
+    boundary = "docsafe-" + uuid.uuid4().hex
+    head = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in ticket["formFields"].items()
+    )
+    head += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="document"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    body = head + data + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(
+        ticket["uploadUrl"],
+        data=body,
+        method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        return int(answer.status)

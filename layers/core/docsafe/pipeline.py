@@ -42,6 +42,7 @@ from docsafe.runtime import Services, services
 from docsafe.sealing import JobKey
 from docsafe.settings import get_settings
 from docsafe.storage import ObjectRef
+from docsafe.uploads import UploadChanged
 
 logger = Logger(service="docsafe", child=True)
 
@@ -247,18 +248,25 @@ class Pipeline:
     def _take_upload(self, job: Job, job_key: JobKey, upload_id: str) -> None:
         """Seal the uploaded document as the job's input and delete the upload.
 
-        Idempotent for retries: once the input exists the upload is already gone."""
+        Only the object analyze checked is read (its ETag), and no more of it than the
+        size checked. Idempotent for retries: once the input exists the upload is gone."""
         uploads, objects = self._s.uploads, self._s.objects
         input_ref = objects.input_ref(job.tenant, job.operation_id)
+        etag, size = job.options.get("uploadEtag", ""), int(job.options.get("uploadSize", "0"))
         try:
-            pieces = uploads.pieces(job.tenant, upload_id)
+            pieces = uploads.pieces(job.tenant, upload_id, etag, size)
+            # Sealed as it streams in: a 500 MB upload is held one S3 part at a time.
+            self._put_live(input_ref, job_key, pieces)
+        except UploadChanged:
+            uploads.remove_document(job.tenant, upload_id)
+            raise InvalidContent(
+                "The upload was changed after the analysis was requested; upload the document again."
+            ) from None
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "NoSuchKey" or not objects.exists(input_ref):
                 raise InvalidContent("The upload is no longer there.") from None
             return
-        # Sealed as it streams in: a 500 MB upload is held one S3 part at a time.
-        self._put_live(input_ref, job_key, pieces)
-        uploads.delete(job.tenant, upload_id)
+        uploads.remove_document(job.tenant, upload_id)
 
     def _transition(self, job: Job, to: Status, **changes: Any) -> None:
         try:

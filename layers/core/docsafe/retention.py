@@ -49,7 +49,9 @@ class Receipt:
             "destroyed": {
                 "dataKey": self.record,
                 "jobRecord": self.record,
-                "input": "input" in names,
+                # An upload not yet taken into the job is its input too.
+                "input": "input" in names
+                or any(key.split("/", 1)[-1].startswith(UPLOADS_PREFIX) for key in self.objects),
                 "pages": sum(1 for key in self.objects if "/pages/" in key),
                 "result": "result.json" in names,
                 "objects": len(self.objects),

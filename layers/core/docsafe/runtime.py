@@ -39,7 +39,9 @@ def build_services(now: Callable[[], float] = clock.now) -> Services:
     settings = get_settings()
     dynamodb = aws.resource("dynamodb")
     data_keys = KeyService(aws.client("kms"), settings.kms_key_id)
-    objects = SealedStore(aws.client("s3"), settings.documents_bucket, settings.results_bucket)
+    objects = SealedStore(
+        aws.client("s3"), settings.documents_bucket, settings.results_bucket, settings.kms_key_id
+    )
     return Services(
         settings=settings,
         jobs=JobStore(dynamodb.Table(settings.jobs_table), now),
@@ -51,7 +53,12 @@ def build_services(now: Callable[[], float] = clock.now) -> Services:
         models=ModelStore(dynamodb.Table(settings.models_table), objects, data_keys, now),
         s3=aws.client("s3"),
         uploads=Uploads(
-            aws.client("s3"), settings.documents_bucket, settings.kms_key_id, settings.max_upload_bytes
+            aws.client("s3"),
+            dynamodb.Table(settings.uploads_table),
+            settings.documents_bucket,
+            settings.max_upload_bytes,
+            min(settings.upload_ttl_seconds, settings.retention_seconds),
+            now,
         ),
         stepfunctions=aws.client("stepfunctions"),
         clock=now,

@@ -26,6 +26,7 @@ class Settings:
     keys_table: str = "docsafe-keys"
     audit_table: str = "docsafe-audit"
     limits_table: str = "docsafe-limits"
+    uploads_table: str = "docsafe-uploads"
     rate_limit_per_minute: int = 600  # analyze requests per tenant; 0 for no limit
     documents_bucket: str = "docsafe-documents"
     results_bucket: str = "docsafe-results"

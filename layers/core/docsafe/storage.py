@@ -40,10 +40,14 @@ def job_of(key: str) -> tuple[str, str] | None:
 
 
 class SealedStore:
-    def __init__(self, s3: Any, documents_bucket: str, results_bucket: str):
+    def __init__(self, s3: Any, documents_bucket: str, results_bucket: str, kms_key_id: str):
         self._s3 = s3
         self.documents_bucket = documents_bucket
         self.results_bucket = results_bucket
+        # Named on every put: S3 encrypts a put that says "aws:kms" but names no key with
+        # the AWS-managed aws/s3 key, not the bucket's default; the bucket policies refuse
+        # such a put, and one that names any other key.
+        self._encryption = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id}
 
     # Where each artefact of a job lives.
     def input_ref(self, tenant: str, operation_id: str) -> ObjectRef:
@@ -79,11 +83,11 @@ class SealedStore:
         first = next(parts)
         following = next(parts, None)
         if following is None:
-            self._s3.put_object(Bucket=ref.bucket, Key=ref.key, Body=first, ServerSideEncryption="aws:kms")
+            self._s3.put_object(Bucket=ref.bucket, Key=ref.key, Body=first, **self._encryption)
             return len(first)
-        upload_id = self._s3.create_multipart_upload(
-            Bucket=ref.bucket, Key=ref.key, ServerSideEncryption="aws:kms"
-        )["UploadId"]
+        upload_id = self._s3.create_multipart_upload(Bucket=ref.bucket, Key=ref.key, **self._encryption)[
+            "UploadId"
+        ]
         try:
             done, size = [], 0
             for number, part in enumerate(chain((first, following), parts), start=1):

@@ -80,6 +80,14 @@ class TooManyRequests(DocSafeError):
         return {"Retry-After": str(self.retry_after)}
 
 
+class ResponseTooLarge(DocSafeError):
+    """An answer larger than AWS Lambda can return (6 MB)."""
+
+    status = 413
+    code = "InvalidRequest"
+    inner_code = "ResponseTooLarge"
+
+
 class Conflict(DocSafeError):
     status = 409
     code = "Conflict"

@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from docsafe.contract.errors import InvalidArgument, InvalidRequest, UnsupportedMediaType
 from docsafe.contract.models import MODEL_ID
@@ -15,6 +16,9 @@ from docsafe.contract.result import LAYOUT_MODELS, STRING_INDEX_TYPES, ResultOpt
 from docsafe.formats import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, Format, image_dimensions, sniff
 from docsafe.languages import supported as language_supported
 from docsafe.settings import API_VERSION
+
+if TYPE_CHECKING:
+    from docsafe.uploads import UploadedDocument
 
 # ASCII only: \s and \d would also take Unicode spaces and digits that int() refuses.
 _PAGES = re.compile(r"^ *[0-9]+ *(- *[0-9]+ *)?(, *[0-9]+ *(- *[0-9]+ *)?)*$")
@@ -27,12 +31,11 @@ class AnalyzeRequest:
     document: bytes  # empty when the document waits in an upload
     format: Format
     options: dict[str, str] = field(default_factory=dict)
-    upload_id: str | None = None
-    upload_size: int = 0
+    upload: UploadedDocument | None = None
 
     @property
     def size(self) -> int:
-        return self.upload_size or len(self.document)
+        return self.upload.size if self.upload else len(self.document)
 
 
 def require_api_version(query: Mapping[str, str]) -> None:

@@ -22,11 +22,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from docsafe.limits import API_GATEWAY_BODY_BYTES, API_GATEWAY_TIMEOUT_SECONDS, LAMBDA_PAYLOAD_BYTES
 from docsafe.local.events import authorizer_event, http_api_event
 from docsafe.local.stack import ACCOUNT_ID, LocalStack, install_dispatcher, invoke, provision
 from docsafe.local.template import HttpRoute
 
-API_GATEWAY_BODY_LIMIT = 10 * 1024 * 1024
+# What API Gateway (HTTP API) itself answers when a limit is met: its own bodies, not the
+# API's error shape. The function never runs for the first two.
+BODY_TOO_LARGE = (413, b'{"message":"Request Entity Too Large"}')
+EVENT_TOO_LARGE = (413, b'{"message":"Request Too Long"}')  # Lambda refused the event
+FUNCTION_FAILED = (500, b'{"message":"Internal Server Error"}')  # e.g. a response over 6 MB
+TIMED_OUT = (503, b'{"message":"Service Unavailable"}')  # the 30 s integration timeout
 LOCAL_PURGE_SECONDS = 5
 _ROUTER_LOCK = threading.Lock()
 # Settings that name the stack's own resources: always the local stack's.
@@ -35,6 +41,7 @@ _STACK_RESOURCES = {
     "DOCSAFE_KEYS_TABLE",
     "DOCSAFE_AUDIT_TABLE",
     "DOCSAFE_LIMITS_TABLE",
+    "DOCSAFE_UPLOADS_TABLE",
     "DOCSAFE_DOCUMENTS_BUCKET",
     "DOCSAFE_RESULTS_BUCKET",
     "DOCSAFE_KMS_KEY_ID",
@@ -219,6 +226,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _aws_answer(answer: tuple[int, bytes]) -> GatewayResponse:
+    return GatewayResponse(answer[0], {"Content-Type": "application/json"}, answer[1])
+
+
 @dataclass(frozen=True)
 class GatewayResponse:
     status: int
@@ -233,8 +244,11 @@ class Gateway:
     """What API Gateway does with a request: pick the route, ask the authorizer, call the
     function with a payload 2.0 event, turn its answer into an HTTP response."""
 
-    def __init__(self, stack: LocalStack, scheme: str = "http"):
+    def __init__(
+        self, stack: LocalStack, scheme: str = "http", timeout_seconds: float = API_GATEWAY_TIMEOUT_SECONDS
+    ):
         self.stack = stack
+        self.timeout_seconds = timeout_seconds
         self.scheme = scheme  # what API Gateway reports in X-Forwarded-Proto
         self.routes = routes_of(stack)
 
@@ -248,8 +262,8 @@ class Gateway:
         body: bytes = b"",
     ) -> GatewayResponse:
         json_type = {"Content-Type": "application/json"}
-        if len(body) > API_GATEWAY_BODY_LIMIT:
-            return GatewayResponse(413, json_type, b'{"message":"Request Entity Too Large"}')
+        if len(body) > API_GATEWAY_BODY_BYTES:
+            return _aws_answer(BODY_TOO_LARGE)
         method = method.upper()
         match = next(
             (r for r in self.routes if r.route.method == method and r.route.pattern().match(path)), None
@@ -273,17 +287,42 @@ class Gateway:
         if not decision.get("isAuthorized"):
             return GatewayResponse(403, json_type, b'{"message":"Forbidden"}')
         event["requestContext"]["authorizer"] = {"lambda": decision.get("context", {})}
-        # Powertools keeps the current event on its router class, one per process: right
-        # for Lambda (one request per instance), wrong for threads. API handlers take
-        # milliseconds, so they take turns; the pipeline's stages still run side by side.
-        with _ROUTER_LOCK:
-            response = invoke(self.stack, match.function, event)
+        if len(json.dumps(event)) > LAMBDA_PAYLOAD_BYTES:
+            return _aws_answer(EVENT_TOO_LARGE)
+        response = self._invoke_in_time(match.function, event)
+        if response is None:
+            return _aws_answer(TIMED_OUT)
+        if len(json.dumps(response)) > LAMBDA_PAYLOAD_BYTES:
+            return _aws_answer(FUNCTION_FAILED)
         payload = response.get("body") or ""
         raw = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
         answer_headers = dict(response.get("headers") or {})
         for name, values in (response.get("multiValueHeaders") or {}).items():
             answer_headers[name] = ", ".join(values)
         return GatewayResponse(int(response.get("statusCode", 200)), answer_headers, raw)
+
+    def _invoke_in_time(self, function: str, event: dict[str, Any]) -> Any:
+        """The function's answer, or None once API Gateway would have stopped waiting
+        (the function goes on, as it does in Lambda)."""
+        answer: list[Any] = []
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            # Powertools keeps the current event on its router class, one per process:
+            # right for Lambda (one request per instance), wrong for threads. API handlers
+            # take milliseconds, so they take turns; the stages still run side by side.
+            try:
+                with _ROUTER_LOCK:
+                    answer.append(invoke(self.stack, function, event))
+            except BaseException as exc:
+                failure.append(exc)
+
+        worker = threading.Thread(target=run, name=f"docsafe-{function}", daemon=True)
+        worker.start()
+        worker.join(self.timeout_seconds)
+        if failure:
+            raise failure[0]
+        return answer[0] if answer else None
 
 
 def _front_end(stack: LocalStack) -> type[BaseHTTPRequestHandler]:

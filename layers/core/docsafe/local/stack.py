@@ -294,8 +294,13 @@ def invocations_in_flight() -> int:
 
 
 def install_dispatcher(stack: LocalStack) -> None:
-    """Make moto's Lambda run our handlers when Step Functions invokes a function."""
+    """Make moto's Lambda run our handlers when Step Functions invokes a function, and
+    moto refuse what AWS refuses (docsafe.local.aws_limits)."""
     from moto.awslambda_simple.models import LambdaSimpleBackend
+
+    from docsafe.local.aws_limits import enforce_post_policies, state_payload_refusal
+
+    enforce_post_policies()
 
     def dispatch(
         backend: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
@@ -313,6 +318,10 @@ def install_dispatcher(stack: LocalStack) -> None:
         finally:
             with _in_flight_lock:
                 _in_flight -= 1
-        return json.dumps(result).encode()
+        payload = json.dumps(result).encode()
+        if refusal := state_payload_refusal(payload):
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps(refusal).encode()
+        return payload
 
     LambdaSimpleBackend.invoke = dispatch  # type: ignore[method-assign,assignment]

@@ -1,0 +1,20 @@
+"""The AWS limits a request meets on its way in and out, as AWS enforces them.
+
+Local mode enforces the same figures (docsafe.local.server), so that tests see what AWS
+would answer; the client picks the way a document travels by them.
+"""
+
+from __future__ import annotations
+
+# Lambda's synchronous invocation payload, each way: the API Gateway event (a binary body
+# in it base64-encoded, 4 bytes for 3) and the function's response.
+LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024
+# API Gateway's request body (HTTP API and REST API alike) and integration timeout.
+API_GATEWAY_BODY_BYTES = 10 * 1024 * 1024
+API_GATEWAY_TIMEOUT_SECONDS = 30
+# Step Functions' state input and output.
+STATE_PAYLOAD_BYTES = 256 * 1024
+
+# The largest document a client sends as the request body: base64 in a 6 MB event, with
+# room for the headers and the rest of the event. Larger ones go through an upload.
+DIRECT_DOCUMENT_BYTES = 4 * 1024 * 1024
