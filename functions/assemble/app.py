@@ -12,6 +12,6 @@ tracer = Tracer(service="docsafe")
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     ref = JobRef.from_event(event)
-    with stage_errors("assemble"):
+    with stage_errors("assemble", ref):
         default_pipeline().assemble(ref, [int(page) for page in event["pages"]])
     return ref.to_event()

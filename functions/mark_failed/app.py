@@ -13,6 +13,6 @@ tracer = Tracer(service="docsafe")
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     ref = JobRef.from_event(event)
     error = event.get("error") or {}
-    with stage_errors("mark_failed"):
+    with stage_errors("mark_failed", ref):
         default_pipeline().mark_failed(ref, str(error.get("Error", "")), error.get("Cause"))
     return ref.to_event()

@@ -13,6 +13,6 @@ tracer = Tracer(service="docsafe")
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     ref = JobRef.from_event(event)
-    with stage_errors("prepare"):
+    with stage_errors("prepare", ref):
         pages = default_pipeline().prepare(ref)
     return {**ref.to_event(), "pages": pages, "batches": batches(pages, get_settings().page_concurrency)}

@@ -12,6 +12,6 @@ tracer = Tracer(service="docsafe")
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     ref = JobRef.from_event(event)
-    with stage_errors("read_page"):
+    with stage_errors("read_page", ref):
         default_pipeline().read_pages(ref, [int(page) for page in event["pages"]])
     return {}

@@ -10,11 +10,15 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from azure.ai.documentintelligence import DocumentIntelligenceAdministrationClient, DocumentIntelligenceClient
 from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import ResourceNotFoundError
+from docsafe.local.stack import STACK_NAME
 
 from tests.e2e.conftest import Server
 from tests.support.documents import encode
@@ -37,6 +41,27 @@ def test_azure_clients_build_a_model_and_extract_fields_with_it(server: Server) 
         s3.put_object(
             Bucket=bucket, Key=f"set/f{seed}.png.labels.json", Body=json.dumps(form.labels(f"f{seed}.png"))
         )
+    # which the operator allowed the tenant to train from (the `docsafe tenants` command)
+    allowed = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "docsafe"),
+            "tenants",
+            "allow-training",
+            "alpha",
+            f"s3://{bucket}/set/",
+            "--table",
+            f"{STACK_NAME}-tenantstable",
+            "--endpoint-url",
+            server.aws_url,
+            "--region",
+            os.environ["AWS_REGION"],
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert allowed.returncode == 0, allowed.stderr
     admin = DocumentIntelligenceAdministrationClient(server.url, AzureKeyCredential(server.keys["alpha"]))
 
     # When the administration client builds a template model from them

@@ -25,8 +25,10 @@ UNSEEN = {
 }
 
 
-def training_folder(prefix: str = "forms/", count: int = 5) -> None:
-    """The tenant's bucket with `count` labelled forms and fields.json under `prefix`."""
+def training_folder(prefix: str = "forms/", count: int = 5, tenant: str = "acme") -> None:
+    """The tenant's bucket with `count` labelled forms and fields.json under `prefix`, which
+    the operator allowed the tenant to train from."""
+    allow_training(tenant, TRAINING_BUCKET)
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket=TRAINING_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_object(Bucket=TRAINING_BUCKET, Key=prefix + "fields.json", Body=json.dumps(fields_json()))
@@ -37,6 +39,13 @@ def training_folder(prefix: str = "forms/", count: int = 5) -> None:
         s3.put_object(
             Bucket=TRAINING_BUCKET, Key=f"{prefix}form-{seed}.png.labels.json", Body=json.dumps(labels)
         )
+
+
+def allow_training(tenant: str, bucket: str, prefix: str = "") -> None:
+    from docsafe import runtime
+    from docsafe.tenants import TrainingSource
+
+    runtime.services().tenants.allow_training(tenant, TrainingSource(bucket, prefix))
 
 
 def request_build(stack: Harness, key: str, body: dict[str, Any]) -> GatewayResponse:
@@ -217,13 +226,16 @@ def test_models_outlive_the_retention_purge_but_a_model_without_its_key_is_swept
 
 
 def test_training_data_in_another_region_is_refused(local_stack: Harness) -> None:
+    from docsafe.failures import TRAINING_SOURCE_REFUSED
+
+    allow_training("acme", "acme-far-away")
     s3 = boto3.client("s3", region_name="us-west-2")
     s3.create_bucket(Bucket="acme-far-away", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
     s3.put_object(Bucket="acme-far-away", Key="fields.json", Body=json.dumps(fields_json()))
     operation = build(local_stack, local_stack.new_key("acme"), "far", prefix="", bucket="acme-far-away")
     assert operation["status"] == "failed"
     assert operation["error"]["innererror"]["code"] == "AuthorizationFailed"
-    assert "us-west-2" in operation["error"]["message"]
+    assert operation["error"]["message"] == TRAINING_SOURCE_REFUSED
 
 
 def test_a_stack_on_the_textract_engine_builds_and_uses_models_too(

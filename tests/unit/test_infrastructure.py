@@ -100,6 +100,7 @@ def test_functions_that_delete_a_job_can_also_abort_its_unfinished_uploads() -> 
         actions: set[str] = set()
         for policy in function["Properties"].get("Policies", []):
             for statement in policy.get("Statement", []):
+                statement = statement.get("Fn::If", [None, statement])[1]  # a conditional one
                 listed = statement["Action"]
                 actions |= set(listed if isinstance(listed, list) else [listed])
         if "s3:ListBucket" in actions:
@@ -228,16 +229,23 @@ def test_aws_clients_are_made_in_one_place() -> None:
     assert offenders == []
 
 
-def test_model_builds_read_only_buckets_of_the_stacks_own_account() -> None:
-    statements = [
-        statement
-        for policy in TEMPLATE.resources["BuildModelFunction"]["Properties"]["Policies"]
-        for statement in policy["Statement"]
-        if statement["Resource"] == "*"
-    ]
-    (reading,) = statements
-    assert set(reading["Action"]) == {"s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"}
-    assert reading["Condition"] == {"StringEquals": {"s3:ResourceAccount": {"Ref": "AWS::AccountId"}}}
+def test_model_builds_read_only_the_operators_training_buckets_of_the_stacks_own_account() -> None:
+    statements = TEMPLATE.resources["BuildModelFunction"]["Properties"]["Policies"][0]["Statement"]
+    # No statement of the build function reaches every bucket
+    assert all(s.get("Resource") != "*" for s in statements if "Fn::If" not in s)
+    training = [s["Fn::If"][1] for s in statements if "Fn::If" in s]
+    assert {json.dumps(s["Action"]) for s in training} == {
+        json.dumps(["s3:ListBucket", "s3:GetBucketLocation"]),
+        json.dumps("s3:GetObject"),
+    }
+    for statement in training:
+        assert "TrainingBuckets" in json.dumps(statement["Resource"])
+        assert statement["Condition"] == {"StringEquals": {"s3:ResourceAccount": {"Ref": "AWS::AccountId"}}}
+    # Without training buckets, there is no statement at all
+    assert all(
+        s["Fn::If"][0] == "HasTrainingBuckets" and s["Fn::If"][2] == {"Ref": "AWS::NoValue"}
+        for s in [s for s in statements if "Fn::If" in s]
+    )
 
 
 def test_stack_outputs_give_the_endpoint_and_the_first_admin_step() -> None:

@@ -18,6 +18,8 @@ from docsafe.contract.models import MODEL_ID
 app = typer.Typer(help="DocSafe: private OCR and document analysis.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys (stored only as hashes).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+tenants_app = typer.Typer(help="What the operator allows each tenant.", no_args_is_help=True)
+app.add_typer(tenants_app, name="tenants")
 
 DEFAULT_SAMPLE = Path(__file__).resolve().parents[3] / "samples" / "letter.png"
 
@@ -124,19 +126,27 @@ def analyze(
     raise typer.Exit(1 if failed else 0)
 
 
-def _key_store(table: str | None, region: str | None, endpoint_url: str | None) -> Any:
+def _services(table_setting: str, table: str | None, region: str | None, endpoint_url: str | None) -> Any:
     from docsafe import runtime
     from docsafe.settings import get_settings
 
     if table:
-        os.environ["DOCSAFE_KEYS_TABLE"] = table
+        os.environ[table_setting] = table
     if region:
         os.environ["AWS_REGION"] = region
     if endpoint_url:
         os.environ["AWS_ENDPOINT_URL"] = endpoint_url
     runtime.reset()
     get_settings()
-    return runtime.services().api_keys
+    return runtime.services()
+
+
+def _key_store(table: str | None, region: str | None, endpoint_url: str | None) -> Any:
+    return _services("DOCSAFE_KEYS_TABLE", table, region, endpoint_url).api_keys
+
+
+def _tenant_policies(table: str | None, region: str | None, endpoint_url: str | None) -> Any:
+    return _services("DOCSAFE_TENANTS_TABLE", table, region, endpoint_url).tenants
 
 
 TableOption = Annotated[str | None, typer.Option(help="Keys table (the stack output KeysTableName).")]
@@ -180,6 +190,64 @@ def keys_revoke(
         typer.echo(f"no key with id {key_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"revoked {key_id}")
+
+
+TenantsTableOption = Annotated[
+    str | None, typer.Option(help="Tenants table (the stack output TenantsTableName).")
+]
+
+
+def _training_source(uri: str) -> Any:
+    from docsafe.tenants import TrainingSource
+
+    try:
+        return TrainingSource.parse(uri)
+    except ValueError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+
+
+@tenants_app.command("allow-training")
+def tenants_allow_training(
+    tenant: str,
+    source: Annotated[str, typer.Argument(help="s3://BUCKET/FOLDER/ the tenant may train models from.")],
+    table: TenantsTableOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+) -> None:
+    """Let TENANT build custom models from SOURCE (the bucket must also be in the stack's
+    TrainingBuckets parameter, which lets the build function read it)."""
+    try:
+        _tenant_policies(table, region, endpoint_url).allow_training(tenant, _training_source(source))
+    except ValueError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{tenant} may train from {_training_source(source)}")
+
+
+@tenants_app.command("deny-training")
+def tenants_deny_training(
+    tenant: str,
+    source: str,
+    table: TenantsTableOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+) -> None:
+    """Withdraw SOURCE from TENANT (builds not yet reading it stop)."""
+    _tenant_policies(table, region, endpoint_url).revoke_training(tenant, _training_source(source))
+    typer.echo(f"{tenant} may no longer train from {_training_source(source)}")
+
+
+@tenants_app.command("show")
+def tenants_show(
+    tenant: str,
+    table: TenantsTableOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+) -> None:
+    """The training sources TENANT may use."""
+    for source in _tenant_policies(table, region, endpoint_url).training_sources(tenant):
+        typer.echo(str(source))
 
 
 def main() -> None:

@@ -59,10 +59,20 @@ class TrainingDataInvalid(JobFailure):
 
 
 class TrainingDataElsewhere(JobFailure):
-    """The training bucket cannot be read here: another account or region, or no access."""
+    """The training source cannot be read: not allowed for the tenant, another account or
+    region, no such bucket, no access. One text for all (no existence oracle)."""
 
     code = "Forbidden"
     inner_code = "AuthorizationFailed"
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(TRAINING_SOURCE_REFUSED)
+
+
+TRAINING_SOURCE_REFUSED = (
+    "The training source is not accessible: a build reads only a bucket and folder that "
+    "DocSafe's operator allowed for your key, in the stack's account and region."
+)
 
 
 class ModelGone(JobFailure):

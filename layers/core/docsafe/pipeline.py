@@ -11,7 +11,7 @@ import json
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -94,12 +94,25 @@ class StageFailed(Exception):
     """
 
 
+RECORDED = "The job's error is in its record."
+
+
 @contextmanager
-def stage_errors(stage: str) -> Iterator[None]:
-    """Classify what a stage raises: retryable, a document failure, or a crash."""
+def stage_errors(stage: str, ref: JobRef | None = None) -> Iterator[None]:
+    """Classify what a stage raises: retryable, a document failure, or a crash.
+
+    A document failure's message may name what the tenant sent (a file or field of its
+    training folder): it goes into the job's record, which the tenant reads and which
+    expires with the job, and the stage fails with a fixed text, for Step Functions keeps
+    a failed task's message in its history for 90 days."""
     try:
         yield
-    except (JobFailure, JobGone, TransientError):
+    except JobFailure as failure:
+        if ref is not None:
+            record_failure(ref, failure)
+            raise type(failure)(RECORDED) from None
+        raise
+    except (JobGone, TransientError):
         raise
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
@@ -118,6 +131,16 @@ def stage_errors(stage: str) -> Iterator[None]:
             frames=traceback.format_tb(exc.__traceback__, limit=-8),
         )
         raise StageFailed(f"{type(exc).__name__} in {stage}") from None
+
+
+def record_failure(ref: JobRef, failure: JobFailure) -> None:
+    """Fail the job with the failure's own error (a job already ended keeps its state)."""
+    jobs = services().jobs
+    job = jobs.get(ref.tenant, ref.operation_id)
+    if job is None:
+        return
+    with suppress(TransitionRejected):
+        jobs.fail(job, failure.job_error())
 
 
 class Pipeline:

@@ -16,6 +16,7 @@ from docsafe.ratelimit import RateLimiter
 from docsafe.sealing import KeyService
 from docsafe.settings import Settings, get_settings
 from docsafe.storage import SealedStore
+from docsafe.tenants import TenantPolicies
 from docsafe.uploads import Uploads
 
 
@@ -30,6 +31,7 @@ class Services:
     data_keys: KeyService
     objects: SealedStore
     models: ModelStore
+    tenants: TenantPolicies
     s3: Any  # for reading a tenant's own training bucket
     stepfunctions: Any
     clock: Callable[[], float]
@@ -51,6 +53,7 @@ def build_services(now: Callable[[], float] = clock.now) -> Services:
         data_keys=data_keys,
         objects=objects,
         models=ModelStore(dynamodb.Table(settings.models_table), objects, data_keys, now),
+        tenants=TenantPolicies(dynamodb.Table(settings.tenants_table)),
         s3=aws.client("s3"),
         uploads=Uploads(
             aws.client("s3"),

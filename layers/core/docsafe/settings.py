@@ -27,6 +27,7 @@ class Settings:
     audit_table: str = "docsafe-audit"
     limits_table: str = "docsafe-limits"
     uploads_table: str = "docsafe-uploads"
+    tenants_table: str = "docsafe-tenants"  # what the operator allows each tenant
     rate_limit_per_minute: int = 600  # analyze requests per tenant; 0 for no limit
     documents_bucket: str = "docsafe-documents"
     results_bucket: str = "docsafe-results"

@@ -56,6 +56,11 @@ class Unauthorized(DocSafeError):
         )
 
 
+class Forbidden(DocSafeError):
+    status = 403
+    code = "Forbidden"
+
+
 class NotFound(DocSafeError):
     status = 404
     code = "NotFound"

@@ -16,6 +16,7 @@ from docsafe.contract.result import LAYOUT_MODELS, STRING_INDEX_TYPES, ResultOpt
 from docsafe.formats import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, Format, image_dimensions, sniff
 from docsafe.languages import supported as language_supported
 from docsafe.settings import API_VERSION
+from docsafe.tenants import folder, is_plain_prefix
 
 if TYPE_CHECKING:
     from docsafe.uploads import UploadedDocument
@@ -304,5 +305,11 @@ def parse_build_request(body: bytes) -> BuildRequest:
         or len(prefix) > 512
     ):
         raise InvalidArgument("s3Source needs a bucket name and an optional prefix.", target="s3Source")
+    if not is_plain_prefix(prefix):
+        raise InvalidArgument(
+            "s3Source's prefix is a folder: no leading '/', no '.', '..' or empty segments.",
+            target="s3Source",
+        )
     description = data.get("description", "")
-    return BuildRequest(model_id, str(description)[:4096] if description else "", bucket, prefix)
+    # A folder, so that `a` never reads `ab/`: listing goes by plain key prefix.
+    return BuildRequest(model_id, str(description)[:4096] if description else "", bucket, folder(prefix))

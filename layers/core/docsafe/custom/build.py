@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from docsafe.contract.result import build_analyze_result
 from docsafe.custom.labels import LabelledDocument, parse_fields, parse_labels
+from docsafe.custom.operations import may_train_from
 from docsafe.custom.template import PageWord, learn, page_words
 from docsafe.documents import open_document
 from docsafe.engines.base import OcrEngine
@@ -51,6 +52,9 @@ class ModelBuilder:
             raise JobGone("build deleted while it ran") from None
         try:
             bucket, prefix = job.options["bucket"], job.options.get("prefix", "")
+            # Again here: the operator may have withdrawn the folder since the request.
+            if not may_train_from(s, tenant, bucket, prefix):
+                raise TrainingDataElsewhere()
             self._check_bucket(bucket)
             fields = parse_fields(self._read(bucket, posixpath.join(prefix, "fields.json")))
             examples = list(self._examples(job_key, bucket, prefix, fields))
@@ -120,10 +124,7 @@ class ModelBuilder:
         except ClientError as exc:
             raise _elsewhere(exc) from None
         if (region or "us-east-1") != self._s.settings.region:
-            raise TrainingDataElsewhere(
-                f"The training bucket is in {region}; DocSafe reads training data only in "
-                f"{self._s.settings.region}, where it runs."
-            )
+            raise TrainingDataElsewhere()
 
     def _owner(self) -> dict[str, str]:
         account = self._s.settings.account_id
@@ -152,11 +153,8 @@ class ModelBuilder:
 
 
 def _elsewhere(exc: ClientError) -> TrainingDataElsewhere:
-    code = exc.response.get("Error", {}).get("Code", "")
-    return TrainingDataElsewhere(
-        f"The training bucket cannot be read ({code}): it must be one of this account's buckets "
-        "in the stack's region, readable by DocSafe's build function."
-    )
+    logger.info("training source unreadable", aws_error=exc.response.get("Error", {}).get("Code", ""))
+    return TrainingDataElsewhere()
 
 
 @cache

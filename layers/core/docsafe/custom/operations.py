@@ -11,10 +11,11 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from docsafe.audit import Action
-from docsafe.contract.errors import model_not_found, operation_not_found
+from docsafe.contract.errors import Forbidden, model_not_found, operation_not_found
 from docsafe.contract.models import MODEL_LIMIT, PREBUILT_MODELS, check_model_id, model_info
 from docsafe.contract.requests import BuildRequest
 from docsafe.custom.models import model_exists
+from docsafe.failures import TRAINING_SOURCE_REFUSED
 from docsafe.jobs import BUILD_KIND, Job, Status
 from docsafe.runtime import Services
 from docsafe.settings import API_VERSION
@@ -29,6 +30,8 @@ class CustomModels:
 
     def build(self, tenant: str, request: BuildRequest) -> Job:
         s = self._s
+        if not may_train_from(s, tenant, request.bucket, request.prefix):
+            raise Forbidden(TRAINING_SOURCE_REFUSED, inner_code="AuthorizationFailed", target="s3Source")
         if s.models.get(tenant, request.model_id) is not None:
             raise model_exists(request.model_id)
         operation_id = str(uuid.uuid4())
@@ -107,6 +110,12 @@ class CustomModels:
             raise model_not_found(model_id)
         self._s.audit.record(tenant, model_id, Action.DELETED, {"kind": "model"})
         logger.info("model deleted", tenant=tenant)
+
+
+def may_train_from(services: Services, tenant: str, bucket: str, prefix: str) -> bool:
+    """Inside a folder the operator allowed this tenant, and never the stack's own buckets."""
+    own = {services.settings.documents_bucket, services.settings.results_bucket}
+    return bucket not in own and services.tenants.may_train_from(tenant, bucket, prefix)
 
 
 def _is_uuid(value: str) -> bool:
