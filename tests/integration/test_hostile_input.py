@@ -53,3 +53,23 @@ def test_too_many_pages_and_pages_out_of_range_fail_with_their_codes(
     assert failed["error"]["innererror"]["code"] == "TooManyPages"
     out_of_range = local_stack.wait(local_stack.submit(three, key, query="pages=7-9"), key)
     assert out_of_range["error"]["innererror"]["code"] == "InvalidParameter"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (ANALYZE, b"[" * 3000),
+        (ANALYZE, b'{"base64Source": ' + b"[" * 3000),
+        (ANALYZE, b'{"uploadSource": ' + b"[" * 3000),
+        ("/documentintelligence/documentModels:build", b"[" * 3000),
+    ],
+)
+def test_json_nested_past_the_parsers_depth_is_a_400_not_a_crash(
+    local_stack: Harness, path: str, body: bytes
+) -> None:
+    answer = local_stack.request(
+        "POST", path, local_stack.new_key("acme"), body=body, content_type="application/json"
+    )
+    assert answer.status == 400, answer.body
+    assert answer.json()["error"]["code"] == "InvalidRequest"
+    assert local_stack.job_records() == []

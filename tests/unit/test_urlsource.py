@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -17,7 +18,8 @@ class FakeResponse:
         return self._headers.get(name)
 
     def read(self, amount: int) -> bytes:
-        return self._body[:amount]
+        piece, self._body = self._body[:amount], self._body[amount:]
+        return piece
 
 
 class FakeConnection:
@@ -62,6 +64,11 @@ def connect_to(response: FakeResponse, seen: list[Any]):  # type: ignore[no-unty
         "::ffff:127.0.0.1",
         "224.0.0.1",
         "240.0.0.1",
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 of the metadata service
+        "2002:c0a8:0101::1",  # 6to4 of 192.168.1.1
+        "64:ff9b::a9fe:a9fe",  # NAT64 of the metadata service
+        "2001:0:4136:e378:8000:63bf:f5ff:fffe",  # Teredo to 10.0.0.1
     ],
 )
 def test_non_public_addresses_are_refused(address: str) -> None:
@@ -119,3 +126,55 @@ def test_redirects_errors_and_oversized_bodies_are_refused(response: FakeRespons
     with pytest.raises(DocSafeError) as refused:
         fetch("https://docs.example/a.pdf", 1000, resolver=public, connect=connect_to(response, []))
     assert refused.value.inner_code == inner
+
+
+def test_only_the_https_port_is_accepted() -> None:
+    # Any other port would turn the fetch into a probe of what listens on a public host
+    with pytest.raises(DocSafeError) as refused:
+        fetch(
+            "https://docs.example:8443/a.pdf",
+            1000,
+            resolver=public,
+            connect=connect_to(FakeResponse(200, b"x"), []),
+        )
+    assert refused.value.inner_code == "InvalidUrlSource" and "443" in refused.value.message
+
+
+def test_a_failed_fetch_says_the_same_whatever_went_wrong() -> None:
+    class Failing(FakeConnection):
+        def __init__(self, error: Exception) -> None:
+            super().__init__(FakeResponse(200, b""), [])
+            self.error = error
+
+        def request(self, method: str, path: str, headers: dict[str, str]) -> None:
+            raise self.error  # as HTTPSConnection does when it connects
+
+    def failing(error: Exception):  # type: ignore[no-untyped-def]
+        return lambda host, address, port, timeout: Failing(error)
+
+    messages = set()
+    for error in (ConnectionRefusedError(), TimeoutError(), OSError("reset")):
+        with pytest.raises(DocSafeError) as refused:
+            fetch("https://docs.example/a.pdf", 1000, resolver=public, connect=failing(error))
+        messages.add(refused.value.message)
+    assert messages == {"urlSource could not be fetched."}
+
+
+class DrippingResponse(FakeResponse):
+    def read(self, amount: int) -> bytes:
+        time.sleep(0.02)
+        return b"x"
+
+
+def test_a_server_that_drips_its_body_is_given_up_at_the_deadline() -> None:
+    started = time.monotonic()
+    with pytest.raises(DocSafeError) as refused:
+        fetch(
+            "https://docs.example/a.pdf",
+            10_000,
+            resolver=public,
+            connect=connect_to(DrippingResponse(200, b""), []),
+            deadline=0.2,
+        )
+    assert refused.value.inner_code == "InvalidUrlSource"
+    assert time.monotonic() - started < 2

@@ -14,6 +14,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +23,12 @@ from docsafe.contract.errors import InvalidArgument, InvalidRequest
 
 Resolver = Callable[[str, int], list[str]]
 ConnectionFactory = Callable[[str, str, int, float], Any]
-TIMEOUT_SECONDS = 10.0
+TIMEOUT_SECONDS = 10.0  # to connect, and for each read
+# The whole fetch, however slowly a server drips its bytes: the request that triggers it
+# has API Gateway's 30 seconds in all.
+DEADLINE_SECONDS = 20.0
+READ_BYTES = 64 * 1024
+HTTPS_PORT = 443
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -59,9 +65,17 @@ def _refused(reason: str) -> InvalidArgument:
 
 def public_address(address: str) -> bool:
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # Addresses that carry an IPv4 address reach that address: judge it instead.
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            ip = embedded
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local)
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 def fetch(
@@ -69,6 +83,7 @@ def fetch(
     max_bytes: int,
     resolver: Resolver = resolve,
     connect: ConnectionFactory = _connect,
+    deadline: float = DEADLINE_SECONDS,
 ) -> bytes:
     """The document at `url`, or a 400 that says why it was not fetched."""
     if not isinstance(url, str) or len(url) > 2048:
@@ -82,9 +97,12 @@ def fetch(
     if not host:
         raise _refused("it names no host")
     try:
-        port = parts.port or 443
+        port = parts.port or HTTPS_PORT
     except ValueError:
         raise _refused("its port is not a number") from None
+    if port != HTTPS_PORT:
+        # Any other port would make the fetch a probe of what listens where.
+        raise _refused("only the https port 443 is accepted")
     addresses = resolver(host, port)
     if not addresses or not all(public_address(address) for address in addresses):
         raise _refused("it points at a loopback, private, link-local or metadata address")
@@ -100,16 +118,26 @@ def fetch(
         declared = response.getheader("Content-Length")
         if declared and declared.isdigit() and int(declared) > max_bytes:
             raise _too_large(max_bytes)
-        body = response.read(max_bytes + 1)
-        if len(body) > max_bytes:
-            raise _too_large(max_bytes)
-        return bytes(body)
-    except (OSError, http.client.HTTPException) as exc:
-        raise InvalidRequest(
-            f"urlSource could not be fetched ({type(exc).__name__}).", inner_code="InvalidUrlSource"
-        ) from None
+        return _read_within(response, max_bytes, time.monotonic() + deadline)
+    except (OSError, http.client.HTTPException):
+        # One text whatever went wrong: the kind of failure would tell what is there.
+        raise InvalidRequest("urlSource could not be fetched.", inner_code="InvalidUrlSource") from None
     finally:
         connection.close()
+
+
+def _read_within(response: Any, max_bytes: int, until: float) -> bytes:
+    body = bytearray()
+    while chunk := response.read(READ_BYTES):
+        body += chunk
+        if len(body) > max_bytes:
+            raise _too_large(max_bytes)
+        if time.monotonic() > until:
+            raise InvalidRequest(
+                f"urlSource did not send the document within {DEADLINE_SECONDS:g} seconds.",
+                inner_code="InvalidUrlSource",
+            )
+    return bytes(body)
 
 
 def _too_large(max_bytes: int) -> InvalidRequest:

@@ -201,7 +201,7 @@ def upload_source(body: bytes, content_type: str | None) -> str | None:
         return None
     try:
         request = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     if not isinstance(request, dict) or "uploadSource" not in request:
         return None
@@ -216,7 +216,8 @@ def upload_source(body: bytes, content_type: str | None) -> str | None:
 def _document_from_json(body: bytes, max_bytes: int, fetch_url: Callable[[str, int], bytes] | None) -> bytes:
     try:
         request = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: nesting deeper than the parser goes ("[" * 3000) is no document.
         raise InvalidRequest("The request body is not valid JSON.", inner_code="InvalidRequest") from None
     if not isinstance(request, dict):
         raise InvalidRequest("The request body must be a JSON object.", inner_code="InvalidRequest")
@@ -271,7 +272,7 @@ _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 def parse_build_request(body: bytes) -> BuildRequest:
     try:
         data = json.loads(body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         raise InvalidRequest("The body must be JSON.", inner_code="InvalidContent") from None
     if not isinstance(data, dict):
         raise InvalidRequest("The body must be a JSON object.", inner_code="InvalidContent")
