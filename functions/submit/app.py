@@ -28,7 +28,6 @@ def analyze(model_id: str) -> Response:
     query = api.query(app)
     require_api_version(query)
     CustomModels(services()).info(tenant, model_id)  # 404 ModelNotFound, also for another tenant's
-    services().rate_limiter.admit(tenant)
     settings = services().settings
     content_type, body = api.header(app, "content-type"), api.body_bytes(app)
     options = parse_options(query, model_id, settings.ocr_engine, settings.installed_languages)
@@ -48,7 +47,6 @@ def analyze(model_id: str) -> Response:
 def build_model() -> Response:
     tenant = api.tenant_of(app)
     require_api_version(api.query(app))
-    services().rate_limiter.admit(tenant)
     job = CustomModels(services()).build(tenant, parse_build_request(api.body_bytes(app)))
     location = api.build_operation_url(api.base_url(app), job.operation_id)
     headers = {"Operation-Location": location, "Retry-After": str(services().settings.poll_after_seconds)}

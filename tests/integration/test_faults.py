@@ -135,3 +135,28 @@ def test_rate_limit_answers_429_with_retry_after_for_that_tenant_only(
     )
     for answer in answers[:2]:
         local_stack.wait(location_of(answer), busy)
+
+
+def test_reads_and_uploads_are_rate_limited_per_tenant_too(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCSAFE_RATE_LIMIT_PER_MINUTE", "2")
+    monkeypatch.setenv("DOCSAFE_READ_RATE_LIMIT_PER_MINUTE", "3")
+    runtime.reset()
+    busy, quiet = local_stack.new_key("busy"), local_stack.new_key("quiet")
+    # Reads (each one a KMS decrypt and an audit write when it returns a result) have
+    # their own allowance
+    reads = [local_stack.request("GET", "/v1/operations", busy, query="").status for _ in range(4)]
+    assert reads == [200, 200, 200, 429]
+    # Uploads count with the work a tenant starts
+    uploads = [
+        local_stack.request("POST", "/v1/uploads", busy, query="", content_type="application/json").status
+        for _ in range(3)
+    ]
+    assert uploads == [201, 201, 429]
+    # Another tenant is not slowed down by it
+    assert local_stack.request("GET", "/v1/operations", quiet, query="").status == 200
+    assert (
+        local_stack.request("POST", "/v1/uploads", quiet, query="", content_type="application/json").status
+        == 201
+    )

@@ -254,3 +254,22 @@ def test_stack_outputs_give_the_endpoint_and_the_first_admin_step() -> None:
     assert "https://" in endpoint and "${DomainName}" in endpoint
     first_step = outputs["FirstStep"]["Value"]["Fn::Sub"]
     assert first_step.startswith("docsafe keys create TENANT --table ${KeysTable} --region ${AWS::Region}")
+
+
+def test_every_api_function_can_count_requests_against_its_tenants_allowance() -> None:
+    for name in ("SubmitFunction", "StatusFunction", "ResultFunction", "DeleteFunction"):
+        statements = TEMPLATE.resources[name]["Properties"]["Policies"][0]["Statement"]
+        assert any(
+            s.get("Action") == "dynamodb:UpdateItem"
+            and s.get("Resource") == {"Fn::GetAtt": ["LimitsTable", "Arn"]}
+            for s in statements
+        ), name
+
+
+def test_the_api_itself_is_throttled_before_any_function_runs() -> None:
+    (api,) = TEMPLATE.of_type("AWS::Serverless::HttpApi").values()
+    settings = api["Properties"]["DefaultRouteSettings"]
+    assert settings == {
+        "ThrottlingRateLimit": {"Ref": "ApiRequestsPerSecond"},
+        "ThrottlingBurstLimit": {"Ref": "ApiBurst"},
+    }

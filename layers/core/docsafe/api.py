@@ -11,6 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from docsafe.analysis import RawJson, Snapshot
 from docsafe.contract.errors import (
@@ -35,6 +36,7 @@ JSON = "application/json"
 def create_app() -> APIGatewayHttpResolver:
     """A resolver whose every error leaves in the Azure error shape."""
     app = APIGatewayHttpResolver()
+    app.use(middlewares=[_rate_limited])
 
     @app.exception_handler(DocSafeError)
     def domain_error(error: DocSafeError) -> Response:
@@ -53,6 +55,18 @@ def create_app() -> APIGatewayHttpResolver:
         return error_response(DocSafeError("An unexpected error occurred."))
 
     return app
+
+
+def _rate_limited(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    """Every request with a tenant counts against its allowance: work it starts (POST) and
+    reads or deletes apart. Requests without one are refused by the route (401)."""
+    if tenant := _authorized_tenant(app):
+        from docsafe.ratelimit import Kind
+        from docsafe.runtime import services
+
+        kind = Kind.SUBMIT if app.current_event.http_method == "POST" else Kind.READ
+        services().rate_limiter.admit(tenant, kind)
+    return next_middleware(app)
 
 
 def within_lambda_payload(handler: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict]:
@@ -111,11 +125,16 @@ def dumps(body: Any) -> str:
 
 def tenant_of(app: APIGatewayHttpResolver) -> str:
     """The tenant the authorizer found for this request's key; 401 without one."""
-    authorizer = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
-    tenant = (authorizer.get("lambda") or {}).get("tenant")
+    tenant = _authorized_tenant(app)
     if not tenant:
         raise Unauthorized()
-    return str(tenant)
+    return tenant
+
+
+def _authorized_tenant(app: APIGatewayHttpResolver) -> str | None:
+    authorizer = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
+    tenant = (authorizer.get("lambda") or {}).get("tenant")
+    return str(tenant) if tenant else None
 
 
 def query(app: APIGatewayHttpResolver) -> dict[str, str]:

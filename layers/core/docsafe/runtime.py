@@ -49,7 +49,12 @@ def build_services(now: Callable[[], float] = clock.now) -> Services:
         jobs=JobStore(dynamodb.Table(settings.jobs_table), now),
         api_keys=KeyStore(dynamodb.Table(settings.keys_table), now),
         audit=AuditLog(dynamodb.Table(settings.audit_table), settings.audit_retention_days, now),
-        rate_limiter=RateLimiter(dynamodb.Table(settings.limits_table), settings.rate_limit_per_minute, now),
+        rate_limiter=RateLimiter(
+            dynamodb.Table(settings.limits_table),
+            settings.rate_limit_per_minute,
+            settings.read_rate_limit_per_minute,
+            now,
+        ),
         data_keys=data_keys,
         objects=objects,
         models=ModelStore(dynamodb.Table(settings.models_table), objects, data_keys, now),

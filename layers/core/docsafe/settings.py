@@ -22,13 +22,15 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     region: str = "us-east-1"
+    stack_name: str = "docsafe"  # the one dimension of the service's own metrics
     jobs_table: str = "docsafe-jobs"
     keys_table: str = "docsafe-keys"
     audit_table: str = "docsafe-audit"
     limits_table: str = "docsafe-limits"
     uploads_table: str = "docsafe-uploads"
     tenants_table: str = "docsafe-tenants"  # what the operator allows each tenant
-    rate_limit_per_minute: int = 600  # analyze requests per tenant; 0 for no limit
+    rate_limit_per_minute: int = 600  # analyze, build and upload requests per tenant; 0 for no limit
+    read_rate_limit_per_minute: int = 6000  # every other request with a key (polls among them)
     documents_bucket: str = "docsafe-documents"
     results_bucket: str = "docsafe-results"
     kms_key_id: str = "alias/docsafe"
