@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run serve test lint browser unit integration e2e clean bench-accuracy bench-speed bench-memory bench-profile
+.PHONY: install run serve test lint browser unit integration e2e smoke build-check clean bench-accuracy bench-speed bench-memory bench-profile
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,12 @@ lint: $(STAMP) $(SAM_STAMP)
 	$(BIN)/cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1} $(SAM_VENV)/bin/sam validate --lint --template template.yaml
 
-test: lint browser
+## Every layer installs for Lambda (python3.12 x86_64 wheels from the pins) and every function
+## fits 250 MB unzipped with its layers; installs are cached in .aws-build/.
+build-check: $(STAMP)
+	$(BIN)/python infra/scripts/check_builds.py
+
+test: lint browser build-check
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 ## Headless Chromium and its driver from Debian, for the viewer's browser test.
@@ -56,6 +61,12 @@ integration: $(STAMP)
 
 e2e: $(STAMP)
 	$(BIN)/pytest tests/e2e
+
+## Smoke-test a deployed stack with the Azure client, leaving nothing behind (docs/deploy.md):
+## make smoke STACK=name [REGION=eu-west-1].
+smoke: $(STAMP)
+	@test -n "$(STACK)" || { echo "make smoke needs STACK=<the stack's name> (REGION= if not your default)" >&2; exit 2; }
+	$(BIN)/python infra/scripts/smoke.py --stack "$(STACK)" $(if $(REGION),--region "$(REGION)")
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .ruff_cache .aws-sam

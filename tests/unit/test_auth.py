@@ -43,3 +43,13 @@ def test_either_header_carries_the_key() -> None:
     assert key_from_headers({"Ocp-Apim-Subscription-Key": "a"}) == "a"
     assert key_from_headers({"x-api-key": " b "}) == "b"
     assert key_from_headers({}) is None
+
+
+def test_a_deleted_key_leaves_no_item_and_works_no_more(keys: KeyStore) -> None:
+    key, _ = keys.create("acme")
+    other, _ = keys.create("other")
+    assert keys.delete(key) is True
+    assert keys.tenant_for(key) is None
+    assert [item["tenant"] for item in keys._table.scan()["Items"]] == ["other"]
+    assert keys.tenant_for(other) == "other"
+    assert keys.delete(key) is False

@@ -112,3 +112,13 @@ class KeyStore:
                 ExpressionAttributeValues={":yes": True},
             )
         return bool(items)
+
+    def delete(self, key: str) -> bool:
+        """Remove `key`'s item altogether; whether there was one.
+
+        Takes the plaintext key, not its id: the hash is the table's key, so this is one
+        DeleteItem (no Scan permission needed) for a caller who still holds the key, such as
+        the smoke test removing its throwaway keys.
+        """
+        answer = self._table.delete_item(Key={"keyHash": hash_key(key)}, ReturnValues="ALL_OLD")
+        return "Attributes" in answer

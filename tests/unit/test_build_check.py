@@ -1,0 +1,294 @@
+"""The build check's logic (infra/scripts/check_builds.py), without pip or the network:
+what it reads from template.yaml, the size rule, the install cache and the exit status."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from docsafe.local.template import REPO_ROOT, load_template
+
+
+def _load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("check_builds", REPO_ROOT / "infra/scripts/check_builds.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["check_builds"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+cb = _load()
+MB = 1024 * 1024
+TEMPLATE = load_template()
+OCR_FUNCTIONS = {"PrepareFunction", "ReadPageFunction", "AssembleFunction", "MarkFailedFunction"}
+
+
+def _plan(raw: dict[str, Any], root: Path = REPO_ROOT) -> Any:
+    return cb.plan_builds(raw, root)
+
+
+def _function(props: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"Type": "AWS::Serverless::Function", "Properties": props, **extra}
+
+
+def _mini(
+    tmp_path: Path, functions: dict[str, Any], globals_: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A small template over a folder of its own: one layer (L) and the given functions."""
+    (tmp_path / "layer").mkdir(exist_ok=True)
+    (tmp_path / "layer" / "requirements.txt").write_text("example==1.0\n")
+    (tmp_path / "code").mkdir(exist_ok=True)
+    (tmp_path / "code" / "app.py").write_text("x = 1\n")
+    layer = {
+        "Type": "AWS::Serverless::LayerVersion",
+        "Properties": {"ContentUri": "layer", "CompatibleRuntimes": ["python3.12"]},
+        "Metadata": {"BuildMethod": "python3.12"},
+    }
+    return {
+        "Globals": {"Function": {"Runtime": "python3.12", "Architectures": ["x86_64"], **(globals_ or {})}},
+        "Resources": {"L": layer, **functions},
+    }
+
+
+# ---------------------------------------------------------------- what it reads from template.yaml
+
+
+def test_every_function_and_layer_of_the_template_is_planned() -> None:
+    plan = _plan(TEMPLATE.raw)
+    assert {f.logical_id for f in plan.functions} == set(TEMPLATE.of_type("AWS::Serverless::Function"))
+    assert (
+        set(plan.layers)
+        == set(TEMPLATE.of_type("AWS::Serverless::LayerVersion"))
+        == {"CoreLayer", "OcrLayer"}
+    )
+    assert set(plan.code) == set(TEMPLATE.of_type("AWS::Serverless::Function"))
+    for function in plan.functions:
+        assert function.problems == (), function
+        assert function.code == function.logical_id
+
+
+def test_each_function_gets_the_globals_layer_then_its_own() -> None:
+    layers = {f.logical_id: f.layers for f in _plan(TEMPLATE.raw).functions}
+    for name in OCR_FUNCTIONS | {"BuildModelFunction"}:
+        assert layers[name] == ("CoreLayer", "OcrLayer"), name
+    for name in ("AuthorizerFunction", "SubmitFunction", "StatusFunction", "PurgeFunction"):
+        assert layers[name] == ("CoreLayer",), name
+
+
+def test_layers_are_built_as_sam_lays_out_a_python_layer_for_the_runtime() -> None:
+    plan = _plan(TEMPLATE.raw)
+    core, ocr = plan.layers["CoreLayer"], plan.layers["OcrLayer"]
+    assert core.source == REPO_ROOT / "layers/core" and ocr.source == REPO_ROOT / "layers/ocr"
+    assert core.requirements == REPO_ROOT / "layers/core/requirements.txt"
+    assert core.prefix == ocr.prefix == "python"  # Lambda mounts it at /opt/python
+    assert core.target == cb.Target("3.12", "x86_64")
+    assert plan.code["PrepareFunction"].source == REPO_ROOT / "functions/prepare"
+
+
+def test_pip_installs_wheels_for_lambda_only(tmp_path: Path) -> None:
+    layer = _plan(TEMPLATE.raw).layers["OcrLayer"]
+    command = cb.pip_command(layer, tmp_path / "out", tmp_path / "cache")
+    assert command[command.index("--target") + 1] == str(tmp_path / "out" / "python")
+    assert command[command.index("--python-version") + 1] == "3.12"
+    assert command[command.index("--implementation") + 1] == "cp"
+    assert "--only-binary=:all:" in command
+    assert command[command.index("-r") + 1] == str(REPO_ROOT / "layers/ocr/requirements.txt")
+    platforms = [command[i + 1] for i, arg in enumerate(command) if arg == "--platform"]
+    assert platforms[0] == "manylinux2014_x86_64"  # preferred, as sam prefers it
+    assert "manylinux_2_28_x86_64" in platforms  # python3.12 runs on glibc 2.34
+
+
+def test_platforms_follow_the_runtime_and_architecture() -> None:
+    assert "manylinux_2_34_x86_64" in cb.Target("3.13", "x86_64").platforms()
+    assert cb.Target("3.11", "x86_64").platforms() == ("manylinux2014_x86_64", "manylinux_2_17_x86_64")
+    assert all("aarch64" in tag for tag in cb.Target("3.12", "arm64").platforms())
+
+
+def test_image_functions_are_refused_not_passed(tmp_path: Path) -> None:
+    raw = _mini(
+        tmp_path,
+        {
+            "Img": _function(
+                {"PackageType": "Image"}, Metadata={"DockerContext": ".", "Dockerfile": "Dockerfile"}
+            )
+        },
+    )
+    (img,) = _plan(raw, tmp_path).functions
+    assert img.problems and "image functions not checked" in img.problems[0]
+    verdict = cb.judge(img, {}, {})
+    assert not verdict.ok and verdict.size is None
+
+
+def test_layers_it_cannot_measure_or_that_do_not_match_the_function_fail(tmp_path: Path) -> None:
+    raw = _mini(
+        tmp_path,
+        {
+            "Arn": _function({"CodeUri": "code", "Layers": ["arn:aws:lambda:eu-west-1:123:layer:x:1"]}),
+            "Arm": _function({"CodeUri": "code", "Architectures": ["arm64"], "Layers": [{"Ref": "L"}]}),
+            "Py13": _function({"CodeUri": "code", "Runtime": "python3.13", "Layers": [{"Ref": "L"}]}),
+            "Node": _function({"CodeUri": "code", "Runtime": "nodejs22.x"}),
+            "Fine": _function({"CodeUri": "code", "Layers": [{"Ref": "L"}]}),
+        },
+    )
+    problems = {f.logical_id: " ".join(f.problems) for f in _plan(raw, tmp_path).functions}
+    assert "not built by this template" in problems["Arn"]
+    assert "arm64" in problems["Arm"]
+    assert "python3.13" in problems["Py13"] and "CompatibleRuntimes" in problems["Py13"]
+    assert "not checked" in problems["Node"]
+    assert problems["Fine"] == ""
+
+
+# ---------------------------------------------------------------- the size rule
+
+
+def _ocr_function() -> Any:
+    return next(f for f in _plan(TEMPLATE.raw).functions if f.logical_id == "PrepareFunction")
+
+
+def test_a_function_under_the_limit_passes_with_its_total() -> None:
+    sizes = {"PrepareFunction": 1 * MB, "CoreLayer": 40 * MB, "OcrLayer": 150 * MB}
+    verdict = cb.judge(_ocr_function(), sizes, {})
+    assert verdict.ok and verdict.size == 191 * MB and verdict.limit == 262_144_000
+
+
+def test_a_function_over_the_limit_fails_naming_itself() -> None:
+    sizes = {"PrepareFunction": 1 * MB, "CoreLayer": 40 * MB, "OcrLayer": 210 * MB}
+    verdict = cb.judge(_ocr_function(), sizes, {})
+    assert not verdict.ok and verdict.size == 251 * MB
+    assert "PrepareFunction" in verdict.problems[0] and "250 MB" in verdict.problems[0]
+
+
+def test_the_limit_counts_every_layer_and_is_exclusive() -> None:
+    # Each part alone is far under the limit; only their sum is not.
+    sizes = {"PrepareFunction": 10, "CoreLayer": 125 * MB, "OcrLayer": 125 * MB - 10}
+    assert not cb.judge(_ocr_function(), sizes, {}).ok  # Lambda: "must be smaller than"
+    assert cb.judge(_ocr_function(), {**sizes, "PrepareFunction": 9}, {}).ok
+
+
+def test_a_layer_that_did_not_build_fails_every_function_using_it() -> None:
+    failures = {"OcrLayer": "layers/ocr/requirements.txt does not install for python3.12 x86_64"}
+    verdict = cb.judge(_ocr_function(), {"PrepareFunction": 1, "CoreLayer": 1}, failures)
+    assert not verdict.ok and verdict.size is None
+    assert "OcrLayer did not build" in verdict.problems[0]
+
+
+def test_more_than_five_layers_fail() -> None:
+    plan = cb.FunctionPlan("F", "F", tuple(f"L{i}" for i in range(6)))
+    sizes = {"F": 1, **{f"L{i}": 1 for i in range(6)}}
+    assert not cb.judge(plan, sizes, {}).ok
+
+
+def test_packages_two_layers_both_ship_are_named() -> None:
+    contents = {"A": [("botocore", "1.0", 5), ("numpy", "2.0", 9)], "B": [("botocore", "1.1", 5)]}
+    (note,) = cb.shared(("A", "B"), contents)
+    assert "botocore" in note and "DIFFERENT" in note
+    assert cb.shared(("A",), contents) == []
+
+
+# ---------------------------------------------------------------- measuring and the cache
+
+
+def test_sizes_are_file_bytes_without_what_sam_leaves_out(tmp_path: Path) -> None:
+    (tmp_path / "pkg" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "pkg" / "mod.py").write_bytes(b"x" * 1000)
+    (tmp_path / "pkg" / "__pycache__" / "mod.cpython-312.pyc").write_bytes(b"x" * 500)
+    (tmp_path / "thing.egg-info").mkdir()
+    (tmp_path / "thing.egg-info" / "PKG-INFO").write_bytes(b"x" * 300)
+    assert cb.tree_size(tmp_path) == 1800
+    assert cb.tree_size(tmp_path, cb.SAM_EXCLUDES) == 1000
+
+
+class FakePip:
+    """Stands in for `pip install`: writes one file where --target points, or fails."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.calls = 0
+        self.fail = fail
+
+    def __call__(self, command: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
+        self.calls += 1
+        if self.fail:
+            message = "ERROR: Could not find a version that satisfies the requirement example==1.0"
+            return subprocess.CompletedProcess(command, 1, "", message)
+        target = Path(command[command.index("--target") + 1])
+        target.mkdir(parents=True)
+        (target / "example.py").write_bytes(b"x" * 4000)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+
+def test_an_unchanged_requirements_file_is_not_installed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layer = _plan(_mini(tmp_path, {}), tmp_path).layers["L"]
+    pip = FakePip()
+    monkeypatch.setattr(cb.subprocess, "run", pip)
+    cache = tmp_path / "cache"
+    assert cb.install(layer, cache, refresh=False)[1] is True
+    tree, installed = cb.install(layer, cache, refresh=False)
+    assert installed is False and pip.calls == 1
+    assert cb.tree_size(tree) == 4000 and (tree / "python" / "example.py").is_file()
+    cb.install(layer, cache, refresh=True)
+    assert pip.calls == 2
+    (tmp_path / "layer" / "requirements.txt").write_text("example==1.1\n")
+    assert cb.install(layer, cache, refresh=False)[1] is True and pip.calls == 3
+
+
+def test_a_failed_install_raises_pips_message_and_is_not_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layer = _plan(_mini(tmp_path, {}), tmp_path).layers["L"]
+    monkeypatch.setattr(cb.subprocess, "run", FakePip(fail=True))
+    with pytest.raises(RuntimeError, match=r"example==1\.0"):
+        cb.install(layer, tmp_path / "cache", refresh=False)
+    assert not list((tmp_path / "cache").glob("*/stamp"))
+
+
+# ---------------------------------------------------------------- the exit status
+
+
+def _write_template(tmp_path: Path) -> Path:
+    _mini(tmp_path, {})
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        "Globals:\n  Function:\n    Runtime: python3.12\n    Layers: [!Ref L]\n"
+        "Resources:\n"
+        "  L:\n    Type: AWS::Serverless::LayerVersion\n"
+        "    Properties: {ContentUri: layer}\n    Metadata: {BuildMethod: python3.12}\n"
+        "  F:\n    Type: AWS::Serverless::Function\n    Properties: {CodeUri: code, Handler: app.h}\n"
+    )
+    return path
+
+
+@pytest.mark.parametrize(("layer_mb", "status"), [(100, 0), (300, 1)])
+def test_the_script_exits_non_zero_naming_the_function_over_the_limit(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    layer_mb: int,
+    status: int,
+) -> None:
+    def fake_measure(bundle: Any, cache: Path, refresh: bool) -> tuple[int, list[Any], bool]:
+        return (layer_mb * MB if bundle.logical_id == "L" else 100), [], False
+
+    monkeypatch.setattr(cb, "measure", fake_measure)
+    assert cb.run(_write_template(tmp_path), tmp_path / "cache", refresh=False) == status
+    out, err = capsys.readouterr()
+    assert f"{layer_mb}.0" in out
+    assert ("F: code + layers" in err) == bool(status)
+
+
+def test_the_script_fails_when_a_layer_does_not_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(cb.subprocess, "run", FakePip(fail=True))
+    assert cb.run(_write_template(tmp_path), tmp_path / "cache", refresh=False) == 1
+    out, err = capsys.readouterr()
+    assert "FAIL L: layer/requirements.txt has no Lambda wheels" in out
+    assert "Could not find a version that satisfies the requirement example==1.0" in out
+    assert "F: L did not build" in err
