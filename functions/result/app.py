@@ -35,7 +35,7 @@ def searchable_pdf(model_id: str, result_id: str) -> Response:
 @app.get("/viewer")
 def viewer() -> Response:
     # A static page (the key is typed into it): no key needed to load it.
-    html, headers = viewer_page()
+    html, headers = viewer_page(services().uploads.form_origin())
     return Response(status_code=200, content_type="text/html; charset=utf-8", body=html, headers=headers)
 
 

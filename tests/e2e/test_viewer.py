@@ -94,5 +94,40 @@ def test_the_viewer_page_allows_only_its_own_script_and_this_origin(server: Serv
     with urllib.request.urlopen(server.url + "/viewer") as answer:
         policy = answer.headers["Content-Security-Policy"]
         assert answer.headers["Content-Type"].startswith("text/html")
-    assert "default-src 'none'" in policy and "connect-src 'self'" in policy
-    assert "unsafe-inline" not in policy and "script-src 'sha256-" in policy
+    assert (
+        "default-src 'none'" in policy and "unsafe-inline" not in policy and "script-src 'sha256-" in policy
+    )
+    # This origin, and the upload bucket's for documents too large for a body: no other
+    (connect,) = [d for d in policy.split("; ") if d.startswith("connect-src")]
+    assert connect.split() == ["connect-src", "'self'", server.aws_url]
+
+
+def test_the_viewer_sends_a_document_too_large_for_a_body_through_an_upload(
+    server: Server, browser: webdriver.Chrome, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    from tests.support.documents import text_image
+
+    # Given an uncompressed TIFF over the direct body limit
+    document = tmp_path / "large.tiff"
+    text_image(["Uploaded through the viewer"], size=(1600, 1200)).convert("RGB").save(
+        document, format="TIFF"
+    )
+    assert document.stat().st_size > 4.5 * 2**20
+    assert Image.open(document).size == (1600, 1200)
+    browser.get(server.url + "/viewer")
+    browser.find_element(By.ID, "key").send_keys(server.keys["delta"])
+    browser.find_element(By.ID, "file").send_keys(str(document))
+    browser.find_element(By.ID, "analyze").click()
+    WebDriverWait(browser, 120).until(
+        lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-state")
+    )
+    # Then it was analyzed (a direct body that size would have been refused before DocSafe ran)
+    body = browser.find_element(By.TAG_NAME, "body")
+    assert body.get_attribute("data-state") == "shown", browser.find_element(By.ID, "status").text
+    assert "Uploaded through the viewer" in browser.find_element(By.ID, "text").text
+    browser.find_element(By.ID, "delete").click()
+    WebDriverWait(browser, 30).until(
+        lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-state") == "deleted"
+    )

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
 
@@ -111,6 +112,13 @@ class Uploads:
             ExpiresIn=URL_SECONDS,
         )
         return UploadTicket(upload_id, post["url"], dict(post["fields"]), self.max_bytes, now + URL_SECONDS)
+
+    def form_origin(self) -> str:
+        """Where upload forms are posted (scheme and host), for a page's security policy.
+        Presigning is local: no call to S3."""
+        url = self._s3.generate_presigned_post(Bucket=self._bucket, Key=PREFIX, ExpiresIn=60)["url"]
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     def check(self, tenant: str, upload_id: str, count: int = 1024) -> UploadedDocument:
         """The upload's first bytes (to tell its format), size and ETag; 404 if the

@@ -2,8 +2,10 @@
 
 It runs in the browser against the API of the origin that served it, so it needs no
 CORS and the key goes nowhere else. Its script and style are inline; the Content
-Security Policy allows exactly those (by hash) and connections to this origin only, so
-nothing injected into the page could run or send the key elsewhere.
+Security Policy allows exactly those (by hash) and connections to this origin and, for
+documents too large for a request body, to the upload bucket's origin (which gets only
+the presigned form, never the key), so nothing injected into the page could run or send
+the key elsewhere.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ def _hash(source: str) -> str:
 
 
 @cache
-def viewer_page() -> tuple[str, dict[str, str]]:
-    """The page and the headers to serve it with."""
+def viewer_page(storage_origin: str) -> tuple[str, dict[str, str]]:
+    """The page and the headers to serve it with; `storage_origin` takes the uploads."""
     html = Path(__file__).with_name("viewer.html").read_text(encoding="utf-8")
     scripts = re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
     styles = re.findall(r"<style>(.*?)</style>", html, re.DOTALL)
@@ -31,7 +33,7 @@ def viewer_page() -> tuple[str, dict[str, str]]:
             "script-src " + " ".join(_hash(s) for s in scripts),
             "style-src " + " ".join(_hash(s) for s in styles),
             "img-src blob:",
-            "connect-src 'self'",
+            f"connect-src 'self' {storage_origin}",
             "base-uri 'none'",
             "form-action 'none'",
             "frame-ancestors 'none'",
