@@ -6,7 +6,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api
-from docsafe.analysis import Operations
+from docsafe.analysis import ByteRange, Operations
 from docsafe.contract.openapi import load_openapi
 from docsafe.contract.requests import require_api_version
 from docsafe.runtime import services
@@ -20,6 +20,10 @@ app = api.create_app()
 def result(operation_id: str) -> Response:
     tenant = api.tenant_of(app)
     result_format = api.result_format(api.query(app))
+    if (wanted := api.header(app, "range")) and result_format == api.RESULT_FORMATS[0]:
+        # A result too large for one response, read a part at a time.
+        part = Operations(services()).result_part(tenant, operation_id, ByteRange.parse(wanted))
+        return api.partial_response(*part)
     snapshot = Operations(services()).snapshot(tenant, operation_id)
     return api.json_response(api.result_body(snapshot, result_format))
 

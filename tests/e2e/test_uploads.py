@@ -130,3 +130,17 @@ def test_a_body_past_lambdas_payload_is_refused_as_aws_does_and_the_client_uploa
     analysis = client.submit(document)
     assert client.wait(analysis).status == "succeeded"
     assert {"client", "chose", "upload"} <= words_of(analysis.succeeded_result()["content"])
+
+
+def test_the_client_reads_a_result_in_parts_over_http(server: Server) -> None:
+    client = ApiClient(server.url, server.keys["gamma"])
+    analysis = client.analyze(encode_png(text_image(["Parts over the wire"])))
+    parts = client.result_in_parts(analysis.operation_id)
+    assert json.loads(parts) == analysis.succeeded_result()
+    client.delete(analysis)
+
+
+def encode_png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

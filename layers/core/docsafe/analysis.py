@@ -17,7 +17,13 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from docsafe.audit import Action
-from docsafe.contract.errors import Conflict, InvalidRequest, NotFound, operation_not_found
+from docsafe.contract.errors import (
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    RangeNotSatisfiable,
+    operation_not_found,
+)
 from docsafe.contract.requests import AnalyzeRequest, checked_format
 from docsafe.jobs import BUILD_KIND, Job, Status
 from docsafe.retention import Receipt, purge_job
@@ -28,6 +34,34 @@ logger = Logger(service="docsafe", child=True)
 
 # Lambda answers at most 6 MB, and a PDF goes out base64-encoded (4 bytes for 3).
 MAX_PDF_RESPONSE_BYTES = 4 * 1024 * 1024
+# One part of a result read by range: JSON text, well inside Lambda's 6 MB.
+RESULT_PART_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ByteRange:
+    """`Range: bytes=FIRST-[LAST]` of one part, at most RESULT_PART_BYTES long."""
+
+    first: int
+    last: int | None = None
+
+    @classmethod
+    def parse(cls, header: str) -> ByteRange:
+        unit, _, spec = header.partition("=")
+        first, dash, last = spec.strip().partition("-")
+        if unit.strip() != "bytes" or not dash or not first.isdigit() or not (last.isdigit() or last == ""):
+            raise RangeNotSatisfiable("Range must be one part, bytes=FIRST-LAST or bytes=FIRST-.")
+        wanted = cls(int(first), int(last) if last else None)
+        if wanted.last is not None and wanted.last < wanted.first:
+            raise RangeNotSatisfiable("Range must end after it starts.")
+        return wanted
+
+    def within(self, size: int) -> tuple[int, int]:
+        """The part's first and last offsets in an object of `size` bytes."""
+        if self.first >= size:
+            raise RangeNotSatisfiable(f"The result is {size} bytes long.")
+        last = min(size - 1, self.first + RESULT_PART_BYTES - 1, self.last if self.last is not None else size)
+        return self.first, last
 
 
 @dataclass(frozen=True)
@@ -150,6 +184,27 @@ class Operations:
         arn = execution_arn(s.settings.state_machine_arn, operation_id)
         with contextlib.suppress(ClientError):  # already finished, or never started
             s.stepfunctions.stop_execution(executionArn=arn, cause="deleted by the client")
+
+    def result_part(self, tenant: str, operation_id: str, wanted: ByteRange) -> tuple[bytes, int, int]:
+        """Bytes of the analyzeResult's JSON text: a result larger than one response can
+        carry is read in parts (HTTP Range). Returns (bytes, first offset, total size).
+
+        Read from the sealed object a chunk at a time: the result is never held whole."""
+        job = self._visible(tenant, operation_id, None)
+        if job.status is not Status.SUCCEEDED:
+            raise Conflict(
+                f"The operation has no result: its status is {job.status.value}.",
+                inner_code="OperationNotComplete",
+            )
+        s = self._s
+        job_key = s.data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
+        with s.objects.open_file(s.objects.result_ref(job.tenant, job.operation_id), job_key) as file:
+            first, last = wanted.within(file.size)
+            file.seek(first)
+            data = file.read(last - first + 1)
+            total = file.size
+        s.audit.record(tenant, operation_id, Action.READ)
+        return data, first, total
 
     def searchable_pdf(self, tenant: str, operation_id: str, model_id: str | None = None) -> bytes:
         """The searchable PDF of an analysis submitted with output=pdf."""

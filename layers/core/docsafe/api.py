@@ -85,8 +85,9 @@ def within_lambda_payload(handler: Callable[[dict, Any], dict]) -> Callable[[dic
         logger.info("response too large", size_bytes=size)
         error = ResponseTooLarge(
             f"The response is {size / 1e6:.1f} MB, more than one response can carry "
-            f"({LAMBDA_PAYLOAD_BYTES / 1e6:.1f} MB, AWS Lambda's limit). Send Accept-Encoding: gzip, "
-            "or analyze fewer pages at a time with the pages option.",
+            f"({LAMBDA_PAYLOAD_BYTES / 1e6:.1f} MB, AWS Lambda's limit). Send Accept-Encoding: gzip, or "
+            "read the result in parts: GET /v1/operations/{id}/result with Range: bytes=0-, then from "
+            "where each part ends (Content-Range).",
         )
         return {
             "statusCode": error.status,
@@ -96,6 +97,22 @@ def within_lambda_payload(handler: Callable[[dict, Any], dict]) -> Callable[[dic
         }
 
     return guarded
+
+
+def partial_response(data: bytes, first: int, total: int) -> Response:
+    """206 with one part of a larger body; not compressed, so that the range means the
+    bytes of the JSON text itself. A part is at most 4 MB: base64 in Lambda's 6 MB."""
+    return Response(
+        status_code=206,
+        # A range of the JSON text is no JSON document of its own.
+        content_type="application/octet-stream",
+        body=data,  # bytes: a part may end inside a character (it goes out base64-encoded)
+        headers={
+            "Content-Range": f"bytes {first}-{first + len(data) - 1}/{total}",
+            "Accept-Ranges": "bytes",
+        },
+        compress=False,
+    )
 
 
 def error_response(error: DocSafeError) -> Response:

@@ -93,6 +93,12 @@ class ResponseTooLarge(DocSafeError):
     inner_code = "ResponseTooLarge"
 
 
+class RangeNotSatisfiable(DocSafeError):
+    status = 416
+    code = "InvalidRequest"
+    inner_code = "InvalidRange"
+
+
 class Conflict(DocSafeError):
     status = 409
     code = "Conflict"
