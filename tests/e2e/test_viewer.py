@@ -12,6 +12,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.e2e.conftest import Server
@@ -38,25 +39,40 @@ def browser() -> Iterator[webdriver.Chrome]:
         driver.quit()
 
 
+def analyze_in_viewer(
+    browser: webdriver.Chrome, server: Server, document: Path, model: str | None = None
+) -> WebElement:
+    """Enter the key, pick the model and the file, analyze; the page's body once it settled."""
+    browser.get(server.url + "/viewer")
+    browser.find_element(By.ID, "key").send_keys(server.keys["delta"])
+    if model:
+        Select(browser.find_element(By.ID, "model")).select_by_value(model)
+    browser.find_element(By.ID, "file").send_keys(str(document))
+    browser.find_element(By.ID, "analyze").click()
+    WebDriverWait(browser, 120).until(
+        lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-state")
+    )
+    return browser.find_element(By.TAG_NAME, "body")
+
+
+def delete_in_viewer(browser: webdriver.Chrome) -> None:
+    browser.find_element(By.ID, "delete").click()
+    WebDriverWait(browser, 30).until(
+        lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-state") == "deleted"
+    )
+
+
 def test_the_viewer_draws_words_lines_and_tables_and_deletes(
     server: Server, browser: webdriver.Chrome, tmp_path: Path
 ) -> None:
     # Given a filled form as a PNG file, and the viewer of the local service
     document = tmp_path / "form.png"
     document.write_bytes(encode(form_image(), "PNG"))
-    browser.get(server.url + "/viewer")
 
     # When the user enters the key, picks the layout model and the file, and analyzes
-    browser.find_element(By.ID, "key").send_keys(server.keys["delta"])
-    Select(browser.find_element(By.ID, "model")).select_by_value("prebuilt-layout")
-    browser.find_element(By.ID, "file").send_keys(str(document))
-    browser.find_element(By.ID, "analyze").click()
-    WebDriverWait(browser, 120).until(
-        lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-state")
-    )
+    body = analyze_in_viewer(browser, server, document, "prebuilt-layout")
 
     # Then the page shows the image with a box per word, per line, the table and its cells
-    body = browser.find_element(By.TAG_NAME, "body")
     assert body.get_attribute("data-state") == "shown", browser.find_element(By.ID, "status").text
     words = browser.find_elements(By.CSS_SELECTOR, "svg polygon.word")
     assert len(words) == int(body.get_attribute("data-words")) >= 20
@@ -77,10 +93,7 @@ def test_the_viewer_draws_words_lines_and_tables_and_deletes(
     browser.save_screenshot(str(SCREENSHOTS / "viewer.png"))
 
     # When the user deletes the result
-    browser.find_element(By.ID, "delete").click()
-    WebDriverWait(browser, 30).until(
-        lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-state") == "deleted"
-    )
+    delete_in_viewer(browser)
 
     # Then the service has nothing left of it
     request = urllib.request.Request(
@@ -116,18 +129,8 @@ def test_the_viewer_sends_a_document_too_large_for_a_body_through_an_upload(
     )
     assert document.stat().st_size > 4.5 * 2**20
     assert Image.open(document).size == (1600, 1200)
-    browser.get(server.url + "/viewer")
-    browser.find_element(By.ID, "key").send_keys(server.keys["delta"])
-    browser.find_element(By.ID, "file").send_keys(str(document))
-    browser.find_element(By.ID, "analyze").click()
-    WebDriverWait(browser, 120).until(
-        lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-state")
-    )
+    body = analyze_in_viewer(browser, server, document)
     # Then it was analyzed (a direct body that size would have been refused before DocSafe ran)
-    body = browser.find_element(By.TAG_NAME, "body")
     assert body.get_attribute("data-state") == "shown", browser.find_element(By.ID, "status").text
     assert "Uploaded through the viewer" in browser.find_element(By.ID, "text").text
-    browser.find_element(By.ID, "delete").click()
-    WebDriverWait(browser, 30).until(
-        lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-state") == "deleted"
-    )
+    delete_in_viewer(browser)
