@@ -1,19 +1,18 @@
 """Scheduled (EventBridge): purge every job at the end of its retention and any stray
-object, and mark failed the jobs whose workflow died."""
+object, mark failed the jobs whose workflow died, and publish the run's figures."""
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from docsafe.retention import purge_expired
+from docsafe.housekeeping import METRICS_NAMESPACE, scheduled_run
 from docsafe.runtime import services
-from docsafe.watchdog import recover_stuck
 
 logger = Logger(service="docsafe")
 tracer = Tracer(service="docsafe")
+metrics = Metrics(namespace=METRICS_NAMESPACE, service="docsafe")
 
 
 @logger.inject_lambda_context
+@metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    recovered = recover_stuck(services())
-    report = purge_expired(services())
-    return {"expiredJobs": report.jobs, "orphanObjects": report.orphans, "recoveredJobs": recovered}
+    return scheduled_run(services(), context.get_remaining_time_in_millis, metrics).to_wire()

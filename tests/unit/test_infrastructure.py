@@ -273,3 +273,11 @@ def test_the_api_itself_is_throttled_before_any_function_runs() -> None:
         "ThrottlingRateLimit": {"Ref": "ApiRequestsPerSecond"},
         "ThrottlingBurstLimit": {"Ref": "ApiBurst"},
     }
+
+
+def test_page_readers_can_be_given_a_concurrency_reservation_off_by_default() -> None:
+    assert TEMPLATE.raw["Parameters"]["ReadingConcurrencyLimit"]["Default"] == 0
+    reserved = TEMPLATE.resources["ReadPageFunction"]["Properties"]["ReservedConcurrentExecutions"]
+    assert reserved == {
+        "Fn::If": ["LimitsReading", {"Ref": "ReadingConcurrencyLimit"}, {"Ref": "AWS::NoValue"}]
+    }

@@ -10,7 +10,14 @@ from botocore.config import Config
 
 from docsafe.settings import get_settings
 
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=60)
+# Connections per client: the purge's threads share one client each (botocore's default
+# of 10 would make the others open and drop connections on every call).
+_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 4},
+    connect_timeout=5,
+    read_timeout=60,
+    max_pool_connections=32,
+)
 # Textract's per-region TPS quotas throttle bursts of pages: back off harder, and let the
 # state machine's retry take over when even that is not enough.
 # S3 refuses presigned requests for SSE-KMS objects unless they are SigV4 and name the

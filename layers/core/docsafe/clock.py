@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 _source: Callable[[], float] = time.time
 
@@ -22,3 +23,29 @@ def using(source: Callable[[], float]) -> Iterator[None]:
         yield
     finally:
         _source = previous
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When a run must stop starting work: the time its caller has left (a Lambda
+    function's remaining time) less a margin to finish what is in flight and report.
+
+    Real time, not the service clock above: tests move that one to expire jobs."""
+
+    millis_left: Callable[[], int]
+    margin_seconds: float = 0.0
+
+    @classmethod
+    def after(cls, seconds: float, margin_seconds: float = 0.0) -> Deadline:
+        end = time.monotonic() + seconds
+        return cls(lambda: int((end - time.monotonic()) * 1000), margin_seconds)
+
+    @classmethod
+    def never(cls) -> Deadline:
+        return cls(lambda: 2**62)
+
+    def seconds_left(self) -> float:
+        return self.millis_left() / 1000 - self.margin_seconds
+
+    def passed(self) -> bool:
+        return self.seconds_left() <= 0

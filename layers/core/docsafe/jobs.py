@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from docsafe import clock
-from docsafe.tables import all_items, binary, number
+from docsafe.tables import all_items, binary, number, thread_copy
 
 
 class Status(StrEnum):
@@ -42,6 +43,22 @@ BUILD_KIND = "documentModelBuild"
 
 class TransitionRejected(Exception):
     """The job is gone (deleted, expired) or not in a state that allows the change."""
+
+
+class UnreadKeys(Exception):
+    """DynamoDB kept leaving keys of a batch read unprocessed (throttled)."""
+
+
+BATCH_GET_LIMIT = 100
+UNPROCESSED_ATTEMPTS = 6
+
+
+class Expiring(NamedTuple):
+    """A job whose retention ends soon; sorts by when it ends."""
+
+    expires_at: int
+    tenant: str
+    operation_id: str
 
 
 @dataclass(frozen=True)
@@ -147,15 +164,18 @@ class JobStore:
         jobs = [job for job in map(_from_item, items) if not job.expired(now)]
         return sorted(jobs, key=lambda job: job.created_at, reverse=True)
 
-    def expiring(self, before: float) -> list[tuple[str, str]]:
-        """(tenant, operation id) of every job whose retention ends before `before`."""
+    def expiring(self, before: float, segment: int = 0, segments: int = 1) -> list[Expiring]:
+        """Every job whose retention ends before `before`, the earliest end first; with
+        `segments` > 1, only those of one segment of a parallel scan."""
+        parallel = {"Segment": segment, "TotalSegments": segments} if segments > 1 else {}
         items = all_items(
             self._table.scan,
             FilterExpression=Attr("expiresAt").lte(int(before)),
-            ProjectionExpression="tenant, operationId",
+            ProjectionExpression="tenant, operationId, expiresAt",
             ConsistentRead=True,
+            **parallel,
         )
-        return [(item["tenant"], item["operationId"]) for item in items]
+        return sorted(Expiring(int(i["expiresAt"]), i["tenant"], i["operationId"]) for i in items)
 
     def unfinished(self, updated_before: float) -> list[Job]:
         """Jobs still notStarted or running that have not changed since `updated_before`."""
@@ -174,6 +194,33 @@ class JobStore:
             ConsistentRead=True,
         )
         return "Item" in answer
+
+    def existing(self, jobs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of these (tenant, operation id) still have a record: consistent reads of
+        the keys alone, a hundred jobs a call (BatchGetItem's limit)."""
+        wanted = sorted(set(jobs))
+        client, name = self._table.meta.client, self._table.name
+        found: set[tuple[str, str]] = set()
+        for start in range(0, len(wanted), BATCH_GET_LIMIT):
+            keys = [{"tenant": t, "operationId": o} for t, o in wanted[start : start + BATCH_GET_LIMIT]]
+            request: dict[str, Any] = {
+                name: {"Keys": keys, "ProjectionExpression": "tenant, operationId", "ConsistentRead": True}
+            }
+            for attempt in range(UNPROCESSED_ATTEMPTS):
+                if attempt:  # what DynamoDB left unread (throttled) is asked again, after a pause
+                    time.sleep(min(1.0, 0.05 * 2**attempt))
+                answer = client.batch_get_item(RequestItems=request)
+                found.update((i["tenant"], i["operationId"]) for i in answer["Responses"].get(name, []))
+                request = answer.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+            else:
+                raise UnreadKeys(f"{len(request[name]['Keys'])} job keys left unread")
+        return found
+
+    def for_thread(self) -> JobStore:
+        """This store for another thread: a table object of its own, the same client."""
+        return JobStore(thread_copy(self._table), self._clock)
 
     def transition(self, job: Job, to: Status, **changes: Any) -> None:
         """Move `job` to `to` if its stored state allows it; extra attributes ride along."""

@@ -26,11 +26,27 @@ class ObjectRef:
     kind: str  # bound into the AES-GCM associated data
 
 
+JOBS_PREFIX = "jobs/"
 JOB_KEY = re.compile(r"^jobs/(?P<tenant>[^/]+)/(?P<operation>[^/]+)/")
+# S3's DeleteObjects takes at most this many keys a call.
+DELETE_LIMIT = 1000
+
+
+class DeleteFailed(Exception):
+    """S3 refused to delete some of the keys of a batch."""
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """A multipart upload never completed (nor aborted): S3 keeps its parts until it is."""
+
+    bucket: str
+    key: str
+    upload_id: str
 
 
 def job_prefix(tenant: str, operation_id: str) -> str:
-    return f"jobs/{tenant}/{operation_id}/"
+    return f"{JOBS_PREFIX}{tenant}/{operation_id}/"
 
 
 def job_of(key: str) -> tuple[str, str] | None:
@@ -133,9 +149,10 @@ class SealedStore:
         in progress; returns the keys removed."""
         removed: list[str] = []
         prefix = job_prefix(tenant, operation_id)
-        for bucket in (self.documents_bucket, self.results_bucket):
-            for upload in self._s3.list_multipart_uploads(Bucket=bucket, Prefix=prefix).get("Uploads", []):
-                self._s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+        for bucket in self.buckets:
+            for upload in self._open_uploads(bucket, prefix):
+                self.abort(upload)
+        for bucket in self.buckets:
             paginator = self._s3.get_paginator("list_objects_v2")
             for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
                 keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
@@ -144,13 +161,63 @@ class SealedStore:
                     removed.extend(f"{bucket}/{key['Key']}" for key in keys)
         return removed
 
-    def all_objects(self) -> Iterator[tuple[str, str, float]]:
-        """(bucket, key, last-modified epoch) of every object in both buckets."""
-        for bucket in (self.documents_bucket, self.results_bucket):
-            paginator = self._s3.get_paginator("list_objects_v2")
-            for page in paginator.paginate(Bucket=bucket):
-                for item in page.get("Contents", []):
-                    yield bucket, item["Key"], item["LastModified"].timestamp()
+    @property
+    def buckets(self) -> tuple[str, str]:
+        return (self.documents_bucket, self.results_bucket)
+
+    def keys_of(self, tenant: str, operation_id: str) -> list[tuple[str, str]]:
+        """(bucket, key) of every object of the job, in both buckets."""
+        prefix = job_prefix(tenant, operation_id)
+        return [(bucket, key) for bucket in self.buckets for key, _, _ in self.listing(bucket, prefix)]
+
+    def unfinished_uploads(self) -> dict[tuple[str, str], list[Unfinished]]:
+        """The multipart uploads still open under `jobs/` in both buckets, by job."""
+        found: dict[tuple[str, str], list[Unfinished]] = {}
+        for bucket in self.buckets:
+            for upload in self._open_uploads(bucket, JOBS_PREFIX):
+                job = job_of(upload.key)
+                if job is not None:
+                    found.setdefault(job, []).append(upload)
+        return found
+
+    def abort(self, upload: Unfinished) -> None:
+        self._s3.abort_multipart_upload(Bucket=upload.bucket, Key=upload.key, UploadId=upload.upload_id)
+
+    def _open_uploads(self, bucket: str, prefix: str) -> Iterator[Unfinished]:
+        for page in self._s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=prefix):
+            for upload in page.get("Uploads", []):
+                yield Unfinished(bucket, upload["Key"], upload["UploadId"])
+
+    def listing(self, bucket: str, prefix: str, after: str | None = None) -> Iterator[tuple[str, str, float]]:
+        """(key, bucket, last-modified epoch) of each object under `prefix`, in key order,
+        starting after the key `after`; pages are fetched as the caller goes on."""
+        start = {"StartAfter": after} if after else {}
+        for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix, **start):
+            for item in page.get("Contents", []):
+                yield item["Key"], bucket, item["LastModified"].timestamp()
+
+    def folders(self, bucket: str, prefix: str) -> tuple[list[str], list[str]]:
+        """The keys directly under `prefix`, and the folders one level below it."""
+        keys: list[str] = []
+        folders: list[str] = []
+        for page in self._s3.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=prefix, Delimiter="/"
+        ):
+            keys += [item["Key"] for item in page.get("Contents", [])]
+            folders += [common["Prefix"] for common in page.get("CommonPrefixes", [])]
+        return keys, folders
+
+    def delete_keys(self, bucket: str, keys: list[str]) -> int:
+        """Delete `keys` of `bucket`, a thousand a call; returns how many were deleted.
+        Raises DeleteFailed (after the whole list) if S3 refused any."""
+        refused = 0
+        for start in range(0, len(keys), DELETE_LIMIT):
+            batch = [{"Key": key} for key in keys[start : start + DELETE_LIMIT]]
+            answer = self._s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+            refused += len(answer.get("Errors", []))
+        if refused:
+            raise DeleteFailed(f"S3 refused to delete {refused} of {len(keys)} objects")
+        return len(keys)
 
     def delete(self, bucket: str, key: str) -> None:
         self._s3.delete_object(Bucket=bucket, Key=key)

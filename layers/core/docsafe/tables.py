@@ -25,3 +25,10 @@ def number(value: float) -> Decimal:
 def binary(value: Any) -> bytes:
     """A binary attribute's bytes (boto3's resource API wraps them in Binary)."""
     return bytes(value.value if hasattr(value, "value") else value)
+
+
+def thread_copy(table: Any) -> Any:
+    """`table` as a resource object of its own over the same client, for another thread:
+    boto3 clients are thread-safe, resource objects are not (they carry metadata of their
+    own that threads must not share)."""
+    return type(table)(table.name, client=table.meta.client)

@@ -12,6 +12,7 @@ import json
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
+from docsafe.clock import Deadline
 from docsafe.jobs import BUILD_KIND, Job, JobError, TransitionRejected
 from docsafe.runtime import Services
 from docsafe.settings import Settings
@@ -45,11 +46,15 @@ def workflow_of(settings: Settings, job: Job) -> str:
     )
 
 
-def recover_stuck(services: Services) -> int:
-    """Mark failed every unfinished job whose execution is over or missing; returns how many."""
+def recover_stuck(services: Services, deadline: Deadline | None = None) -> int:
+    """Mark failed every unfinished job whose execution is over or missing, as far as
+    `deadline` allows (the next run looks again); returns how many."""
     now = services.clock()
     recovered = 0
     for job in services.jobs.unfinished(updated_before=now - GRACE_SECONDS):
+        if deadline is not None and deadline.passed():
+            logger.warning("watchdog stopped at the deadline", recovered=recovered)
+            break
         error = _lost(services, job)
         if error is None:
             continue

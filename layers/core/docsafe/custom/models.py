@@ -9,6 +9,7 @@ tenant deletes them. Another tenant's model does not exist as far as any call ca
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from docsafe.custom.template import TemplateModel
 from docsafe.jobs import iso
 from docsafe.sealing import KeyService
 from docsafe.storage import ObjectRef, SealedStore
-from docsafe.tables import all_items, binary, number
+from docsafe.tables import all_items, binary, number, thread_copy
 
 KIND = "model"
 PREFIX = "models/"
@@ -126,6 +127,12 @@ class ModelStore:
         return TemplateModel.from_json(
             json.loads(self._objects.get(self.ref(record.tenant, record.model_id), job_key))
         )
+
+    def for_thread(self) -> ModelStore:
+        """This store for another thread: a table object of its own, the same client."""
+        twin = copy.copy(self)
+        twin._table = thread_copy(self._table)
+        return twin
 
     def list_for(self, tenant: str) -> list[ModelRecord]:
         items = all_items(self._table.query, KeyConditionExpression=Key("tenant").eq(tenant))

@@ -140,6 +140,9 @@ class LocalService:
             "AWS_REGION": LOCAL_REGION,
             "AWS_DEFAULT_REGION": LOCAL_REGION,
             "POWERTOOLS_TRACE_DISABLED": "true",
+            # The purge's metrics (EMF) would print on the console every few seconds;
+            # POWERTOOLS_METRICS_DISABLED=false shows them.
+            "POWERTOOLS_METRICS_DISABLED": "true",
         }.items():
             os.environ.setdefault(name, value)
         # moto's Step Functions engine calls Lambda on the moto server at MOTO_PORT.
