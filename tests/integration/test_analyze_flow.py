@@ -229,3 +229,12 @@ def test_a_page_is_not_counted_for_a_job_that_is_gone(local_stack: Harness) -> N
     jobs.delete(job.tenant, job.operation_id)
     assert not jobs.count_page_read(job)  # deleted: the record is not brought back
     assert jobs.get(job.tenant, job.operation_id) is None
+
+
+def test_a_finished_analysis_keeps_its_result_and_not_its_pages(local_stack: Harness) -> None:
+    key = local_stack.new_key("acme")
+    location = local_stack.submit(text_pdf([["One"], ["Two"], ["Three"]]), key)
+    assert local_stack.wait(location, key)["status"] == "succeeded"
+    stored = local_stack.stored_objects()
+    assert not [o for o in stored if "/pages/" in o]
+    assert [o for o in stored if o.endswith("/result.json")] and [o for o in stored if o.endswith("/input")]

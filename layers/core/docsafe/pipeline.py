@@ -41,7 +41,7 @@ from docsafe.languages import tesseract_code
 from docsafe.runtime import Services, services
 from docsafe.sealing import JobKey
 from docsafe.settings import get_settings
-from docsafe.storage import ObjectRef
+from docsafe.storage import DeleteFailed, ObjectRef
 from docsafe.uploads import UploadChanged
 
 logger = Logger(service="docsafe", child=True)
@@ -225,7 +225,18 @@ class Pipeline:
             # Deleted (or expired and purged) while we assembled: take back what we wrote.
             objects.purge(ref.tenant, ref.operation_id)
             raise JobGone("job deleted during assembly") from None
+        self._drop_pages(ref, pages)
         logger.info("analysis succeeded", operation_id=ref.operation_id, pages=len(pages))
+
+    def _drop_pages(self, ref: JobRef, pages: list[int]) -> None:
+        """The pages live on in the result: delete them now rather than leave them to the
+        purge (only once the job succeeded: a retry of assembly would read them again)."""
+        objects = self._s.objects
+        keys = [objects.page_ref(ref.tenant, ref.operation_id, number).key for number in pages]
+        try:
+            objects.delete_keys(objects.documents_bucket, keys)
+        except (ClientError, DeleteFailed):
+            logger.info("pages left to the purge", operation_id=ref.operation_id)
 
     def _custom_documents(self, job: Job) -> DocumentsOf | None:
         """For a custom model, what makes `documents[]` from the analyzed pages."""
