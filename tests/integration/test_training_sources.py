@@ -115,3 +115,26 @@ def test_a_failed_build_names_its_files_to_its_tenant_but_not_in_step_functions_
     assert "quarterly-secret-merger" not in history
     for field in ("CustomerName", "PolicyNumber"):
         assert field not in history
+
+
+@pytest.mark.parametrize("document", ["../globex/secret.png", "/globex/secret.png", "./../globex/secret.png"])
+def test_a_labels_file_cannot_point_outside_its_folder(local_stack: Harness, document: str) -> None:
+    # Given acme's allowed folder, and globex's document beside it in the same bucket
+    training_folder(prefix="acme/", count=1)
+    policies = runtime.services().tenants
+    policies.revoke_training("acme", TrainingSource(TRAINING_BUCKET, ""))
+    policies.allow_training("acme", TrainingSource(TRAINING_BUCKET, "acme/"))
+    s3 = boto3.client("s3", region_name=REGION)
+    form = filled_form(random_values(3))
+    from tests.support.documents import encode
+
+    s3.put_object(Bucket=TRAINING_BUCKET, Key="globex/secret.png", Body=encode(form.image, "PNG"))
+    # When a labels file in acme's folder names that document by a path
+    s3.put_object(
+        Bucket=TRAINING_BUCKET, Key="acme/zz.png.labels.json", Body=json.dumps(form.labels(document))
+    )
+    operation = build(local_stack, local_stack.new_key("acme"), "escape", prefix="acme/")
+    # Then the build fails without reading it
+    assert operation["status"] == "failed"
+    assert operation["error"]["innererror"]["code"] == "TrainingContentMissing"
+    assert "by a path" in operation["error"]["message"]

@@ -29,6 +29,7 @@ from docsafe.failures import JobGone, TooManyPages, TrainingDataElsewhere, Train
 from docsafe.jobs import Status, TransitionRejected
 from docsafe.runtime import Services
 from docsafe.sealing import JobKey
+from docsafe.tenants import is_plain_prefix
 
 logger = Logger(service="docsafe", child=True)
 
@@ -88,6 +89,12 @@ class ModelBuilder:
             if pages_read > self._s.settings.max_training_pages:
                 raise TooManyPages(
                     f"A build reads at most {self._s.settings.max_training_pages} labelled pages."
+                )
+            if not labelled.document or not is_plain_prefix(labelled.document):
+                # "../other/x.png" or "/x.png" would read outside the allowed folder.
+                raise TrainingDataInvalid(
+                    f"{posixpath.basename(key)[:80]} names its document by a path: give the "
+                    "document's name in the same folder."
                 )
             source = posixpath.join(posixpath.dirname(key), labelled.document)
             copy = self._s.objects.training_ref(job_key.tenant, job_key.operation_id, number)
