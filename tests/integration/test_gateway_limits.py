@@ -4,6 +4,7 @@ test sees what the deployed stack would answer."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -55,3 +56,18 @@ def test_a_body_over_10_mb_never_reaches_a_function(local_stack: Harness) -> Non
     )
     assert answer.status == 413 and json.loads(answer.body) == {"message": "Request Entity Too Large"}
     assert local_stack.job_records() == []
+
+
+def test_waiting_for_another_request_does_not_count_against_the_30_seconds(local_stack: Harness) -> None:
+    # Local mode runs API handlers one at a time (Lambda would start another instance):
+    # the time spent queued behind a slow request is not the function's own
+    gateway = Gateway(local_stack.stack, scheme="https", timeout_seconds=0.5)
+    key = local_stack.new_key("acme")
+    held = threading.Thread(
+        target=lambda: (server._ROUTER_LOCK.acquire(), time.sleep(0.8), server._ROUTER_LOCK.release())
+    )
+    held.start()
+    time.sleep(0.05)
+    answer = gateway.handle("GET", "/v1/operations", headers={"Ocp-Apim-Subscription-Key": key})
+    held.join()
+    assert answer.status == 200, answer.body

@@ -55,7 +55,9 @@ def test_a_result_too_large_for_one_response_is_read_in_parts(
     assert read_part(local_stack, operation_id, other, 0)[0] == 404
 
 
-@pytest.mark.parametrize("header", ["bytes=5-2", "items=0-1", "bytes=-5", "bytes=a-", "bytes=0-1,4-5"])
+@pytest.mark.parametrize(
+    "header", ["bytes=5-2", "items=0-1", "bytes=-5", "bytes=a-", "bytes=0-1,4-5", "bytes=²-", "bytes=0-١"]
+)
 def test_a_malformed_range_is_a_416(local_stack: Harness, header: str) -> None:
     key = local_stack.new_key("acme")
     location = local_stack.submit(text_pdf([["Ranged words"]]), key)

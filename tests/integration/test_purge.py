@@ -254,3 +254,92 @@ def test_the_scheduled_run_publishes_its_figures_and_nothing_of_any_tenant(
     text = json.dumps(emf)
     assert "acme" not in text and operation_id not in text and "jobs/" not in text
     assert answer == {"expiredJobs": 1, "orphanObjects": 0, "recoveredJobs": 0}
+
+
+def test_a_phase_that_fails_does_not_hold_back_the_expired_jobs(
+    local_stack: Harness, fake_clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docsafe.storage import DeleteFailed, SealedStore
+
+    # Given an expired job and a stale upload that S3 keeps refusing to delete
+    operation_id = new_job(local_stack)
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.put_object(Bucket=local_stack.settings.documents_bucket, Key=f"uploads/acme/{uuid.uuid4()}", Body=b"x")
+    original = SealedStore.delete_keys
+
+    def refusing(self: SealedStore, bucket: str, keys: list[str]) -> int:
+        if any(key.startswith("uploads/") for key in keys):
+            raise DeleteFailed("S3 refused to delete 1 of 1 objects")
+        return original(self, bucket, keys)
+
+    monkeypatch.setattr(SealedStore, "delete_keys", refusing)
+    fake_clock.now += local_stack.settings.retention_seconds
+    # When the purge runs, the failure is reported
+    with pytest.raises(retention.PurgeIncomplete):
+        purge_expired(runtime.services())
+    # But the expired job went all the same, with its receipt
+    assert operation_id not in {r["operationId"]["S"] for r in local_stack.job_records()}
+    assert [e.action for e in runtime.services().audit.entries("acme", operation_id)] == [Action.EXPIRED]
+
+
+def test_receipts_are_written_for_destroyed_records_even_when_their_objects_fail(
+    local_stack: Harness, fake_clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docsafe.storage import SealedStore
+
+    # Given an expired job whose objects S3 fails to delete (a throttled listing, say)
+    operation_id = new_job(local_stack, objects=("input", "result.json"))
+
+    def failing(self: SealedStore, tenant: str, operation_id: str) -> list[tuple[str, str]]:
+        raise RuntimeError("listing failed")
+
+    monkeypatch.setattr(SealedStore, "keys_of", failing)
+    fake_clock.now += local_stack.settings.retention_seconds
+    with pytest.raises(retention.PurgeIncomplete):
+        purge_expired(runtime.services())
+    # Then its key is destroyed and the audit trail says so; the sweep takes the objects later
+    assert local_stack.job_records() == []
+    (entry,) = runtime.services().audit.entries("acme", operation_id)
+    assert entry.action is Action.EXPIRED and entry.details["record"] is True
+    monkeypatch.undo()
+    fake_clock.now += retention.ORPHAN_GRACE_SECONDS
+    purge_expired(runtime.services())
+    assert local_stack.stored_objects() == []
+
+
+def test_an_aborted_upload_between_listing_and_abort_is_no_failure(
+    local_stack: Harness, fake_clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docsafe.storage import SealedStore
+
+    operation_id = new_job(local_stack)
+    s3 = boto3.client("s3", region_name=REGION)
+    bucket, key = local_stack.settings.results_bucket, f"jobs/acme/{operation_id}/result.pdf"
+    s3.create_multipart_upload(Bucket=bucket, Key=key)
+    original = SealedStore.unfinished_uploads
+
+    def listed_then_gone(self: SealedStore) -> Any:
+        found = original(self)
+        for upload in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
+            s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+        return found
+
+    monkeypatch.setattr(SealedStore, "unfinished_uploads", listed_then_gone)
+    fake_clock.now += local_stack.settings.retention_seconds
+    assert purge_expired(runtime.services()).jobs == 1
+    assert local_stack.job_records() == [] and local_stack.stored_objects() == []
+
+
+def test_objects_of_a_job_made_under_a_longer_retention_stay_while_its_record_does(
+    local_stack: Harness, fake_clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a live job made under 24 hours, then the stack's retention lowered to 12
+    operation_id = new_job(local_stack, objects=("input", "result.json"))
+    monkeypatch.setenv("DOCSAFE_RETENTION_SECONDS", str(12 * 3600))
+    runtime.reset()
+    fake_clock.now += 13 * 3600
+    # When the purge runs, past the new retention but within the job's own
+    purge_expired(runtime.services())
+    # Then the job and its objects are still there: it expires when its record says
+    assert {r["operationId"]["S"] for r in local_stack.job_records()} == {operation_id}
+    assert len(local_stack.stored_objects()) == 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import time
 from urllib.parse import urlsplit
 
 import boto3
@@ -193,3 +194,47 @@ def test_an_upload_grown_past_the_checked_size_is_refused_while_streaming(local_
     # The same ETag, but told a smaller size than S3 streams: reading stops there
     with pytest.raises(UploadChanged):
         list(uploads.pieces("acme", ticket["uploadId"], checked.etag, checked.size - 1))
+
+
+def test_an_upload_whose_analysis_could_not_start_can_be_analyzed_again(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = local_stack.new_key("acme")
+    ticket = new_upload(local_stack, key)
+    put_upload(local_stack, ticket, png(text_image(["Second try words"])))
+    stepfunctions = runtime.services().stepfunctions
+    real_start = stepfunctions.start_execution
+    calls = []
+
+    def failing_once(**kwargs: object) -> object:
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise RuntimeError("StartExecution throttled")
+        return real_start(**kwargs)
+
+    monkeypatch.setattr(stepfunctions, "start_execution", failing_once)
+    # The first attempt fails before any workflow ran (the client sees a server error)
+    assert analyze_upload(local_stack, key, ticket["uploadId"]).status == 500
+    # The retry is not told the upload was already used: it is analyzed
+    retry = analyze_upload(local_stack, key, ticket["uploadId"])
+    assert retry.status == 202, retry.body
+    body = local_stack.wait(urlsplit(retry.headers["Operation-Location"]).path, key)
+    assert {"second", "try", "words"} <= words_of(body["analyzeResult"]["content"])
+
+
+def test_an_upload_close_to_its_expiry_is_not_claimed(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docsafe import clock
+
+    key = local_stack.new_key("acme")
+    ticket = new_upload(local_stack, key)
+    put_upload(local_stack, ticket, png(text_image(["Late words"])))
+    settings = runtime.services().settings
+    # Within two purge intervals of its end, the purge may take it before the pipeline reads it
+    late = time.time() + settings.upload_ttl_seconds - settings.purge_interval_seconds
+    with clock.using(lambda: late):
+        runtime.reset()
+        answer = analyze_upload(local_stack, key, ticket["uploadId"])
+    runtime.reset()
+    assert answer.status == 404 and answer.json()["error"]["innererror"]["code"] == "UploadNotFound"

@@ -31,6 +31,10 @@ def test_s3_refuses_a_post_past_its_size_range_an_expired_policy_and_another_key
     expired = post_policy_refusal(form(conditions, expires_in=-5, key="uploads/acme/1"), 10, time.time())
     assert expired is not None and "expired" in expired[2]
     assert post_policy_refusal({"key": "uploads/acme/1"}, 10, time.time()) is not None  # no policy
+    # A field the policy does not name is refused, as S3 does (but for its own few)
+    extra = post_policy_refusal({**good, "x-amz-server-side-encryption": "AES256"}, 10, time.time())
+    assert extra is not None and extra[0] == 403 and "Extra input fields" in extra[2]
+    assert post_policy_refusal({**good, "x-amz-signature": "s", "x-ignore-me": "1"}, 10, time.time()) is None
 
 
 def test_step_functions_refuses_a_state_over_256_kb() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,9 @@ MAX_PDF_RESPONSE_BYTES = 4 * 1024 * 1024
 RESULT_PART_BYTES = 4 * 1024 * 1024
 
 
+_RANGE = re.compile(r"bytes=([0-9]{1,15})-([0-9]{0,15})")
+
+
 @dataclass(frozen=True)
 class ByteRange:
     """`Range: bytes=FIRST-[LAST]` of one part, at most RESULT_PART_BYTES long."""
@@ -47,10 +51,11 @@ class ByteRange:
 
     @classmethod
     def parse(cls, header: str) -> ByteRange:
-        unit, _, spec = header.partition("=")
-        first, dash, last = spec.strip().partition("-")
-        if unit.strip() != "bytes" or not dash or not first.isdigit() or not (last.isdigit() or last == ""):
+        # ASCII digits only: str.isdigit() takes superscripts that int() refuses.
+        match = _RANGE.fullmatch(header.strip())
+        if match is None:
             raise RangeNotSatisfiable("Range must be one part, bytes=FIRST-LAST or bytes=FIRST-.")
+        first, last = match.groups()
         wanted = cls(int(first), int(last) if last else None)
         if wanted.last is not None and wanted.last < wanted.first:
             raise RangeNotSatisfiable("Range must end after it starts.")
@@ -113,6 +118,10 @@ class Operations:
         except Exception:
             s.jobs.delete(tenant, operation_id)
             s.objects.purge(tenant, operation_id)
+            if request.upload is not None:
+                # A retry may analyze the upload: nothing read it (a lost race leaves the
+                # winner's claim alone).
+                s.uploads.release(tenant, request.upload, operation_id)
             raise
         s.audit.record(
             tenant,

@@ -56,10 +56,7 @@ def scheduled_run(
     recovered = 0
     with Purge(services, deadline, workers) as purge:
         try:
-            purge.uploads()
-            purge.expired()
-            recovered = recover_stuck(services, deadline)
-            purge.strays()
+            recovered = purge.run_phases(lambda: recover_stuck(services, deadline))
         finally:
             report = purge.report(recovered)
             record_metrics(metrics, report, services.settings.stack_name)

@@ -35,6 +35,7 @@ from docsafe.custom.models import PREFIX as MODELS_PREFIX
 from docsafe.custom.models import model_of
 from docsafe.jobs import BATCH_GET_LIMIT, Expiring, iso
 from docsafe.runtime import Services
+from docsafe.settings import MAX_RETENTION_SECONDS
 from docsafe.storage import DELETE_LIMIT, JOBS_PREFIX, Unfinished, job_of
 from docsafe.uploads import PREFIX as UPLOADS_PREFIX
 
@@ -112,26 +113,57 @@ def purge_jobs(
     caller) and objects (one delete for a thousand keys), then the receipts (one write
     for 25): about three calls a job instead of eight."""
     records = [services.jobs.delete(tenant, operation_id) for tenant, operation_id in jobs]
-    for job in jobs:
-        for upload in unfinished.get(job, []):
-            services.objects.abort(upload)
-    found = {job: services.objects.keys_of(*job) for job in jobs}
-    by_bucket: defaultdict[str, list[str]] = defaultdict(list)
-    for keys in found.values():
-        for bucket, key in keys:
-            by_bucket[bucket].append(key)
-    for bucket, keys in by_bucket.items():
-        services.objects.delete_keys(bucket, keys)
-    entries = services.audit.record_many(
-        [
-            (tenant, operation_id, reason, {"objects": len(found[(tenant, operation_id)]), "record": record})
-            for (tenant, operation_id), record in zip(jobs, records, strict=True)
-        ]
-    )
+    found: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    try:
+        for job in jobs:
+            for upload in unfinished.get(job, []):
+                _abort(services, upload)
+        found = {job: services.objects.keys_of(*job) for job in jobs}
+        by_bucket: defaultdict[str, list[str]] = defaultdict(list)
+        for keys in found.values():
+            for bucket, key in keys:
+                by_bucket[bucket].append(key)
+        for bucket, keys in by_bucket.items():
+            services.objects.delete_keys(bucket, keys)
+    except Exception:
+        # The keys are destroyed already (the records went first): their receipts are
+        # owed whatever happened to the objects, which the sweep takes later.
+        _receipts(services, jobs, records, reason, found)
+        raise
+    entries = _receipts(services, jobs, records, reason, found)
     return [
         Receipt(entry.entry_id, job[1], reason, entry.at, record, tuple(f"{b}/{k}" for b, k in found[job]))
         for job, record, entry in zip(jobs, records, entries, strict=True)
     ]
+
+
+def _receipts(
+    services: Services,
+    jobs: list[tuple[str, str]],
+    records: list[bool],
+    reason: Action,
+    found: dict[tuple[str, str], list[tuple[str, str]]],
+) -> list[Any]:
+    return services.audit.record_many(  # type: ignore[no-any-return]
+        [
+            (
+                tenant,
+                operation_id,
+                reason,
+                {"objects": len(found.get((tenant, operation_id), [])), "record": record},
+            )
+            for (tenant, operation_id), record in zip(jobs, records, strict=True)
+        ]
+    )
+
+
+def _abort(services: Services, upload: Unfinished) -> None:
+    """Abort an open multipart upload; one that finished or was aborted meanwhile is done."""
+    try:
+        services.objects.abort(upload)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "NoSuchUpload":
+            raise
 
 
 @dataclass(frozen=True)
@@ -158,9 +190,7 @@ def purge_expired(
     """Remove every job that would pass its retention before the next run, and any
     object left without a job, as far as `deadline` allows."""
     with Purge(services, deadline, workers) as purge:
-        purge.uploads()
-        purge.expired()
-        purge.strays()
+        purge.run_phases()
     purge.raise_failures()
     return purge.report()
 
@@ -215,6 +245,27 @@ class Purge:
                 seconds=round(report.seconds, 3),
             )
         return report
+
+    def run_phases(self, recover: Callable[[], int] | None = None) -> int:
+        """Every phase in the order of what matters: uploads past their time and expired
+        jobs (the retention promise), then `recover` (the watchdog, if given), then the
+        sweep of stray objects. A phase that fails is counted and the next still runs: a
+        fault in one (an object S3 will not delete) must not hold back the others.
+        Returns what `recover` recovered."""
+        self.attempt(self.uploads)
+        self.attempt(self.expired)
+        recovered = (self.attempt(recover) if recover else None) or 0
+        self.attempt(self.strays)
+        return recovered
+
+    def attempt(self, phase: Callable[[], R]) -> R | None:
+        """Run one phase; a failure is counted (by error name) instead of ending the run."""
+        try:
+            return phase()
+        except Exception as exc:
+            self._tally.failures[_error_name(exc)] += 1
+            logger.error("purge phase failed", error_type=_error_name(exc))
+            return None
 
     def raise_failures(self) -> None:
         failures = self._tally.failures
@@ -432,8 +483,9 @@ class _Sweeper:
         self.removed = 0
 
     def add(self, bucket: str, key: str, modified: float, owner: Owner | None) -> None:
-        retention = self._s.settings.retention_seconds
-        if owner is None or (owner[0] == "job" and modified + retention <= self._horizon):
+        # Age alone condemns a job's object only past the longest retention there is: one
+        # made under a longer retention than today's lives until its own record expires.
+        if owner is None or (owner[0] == "job" and modified + MAX_RETENTION_SECONDS <= self._horizon):
             self._doom(bucket, key)  # no one's, or past any job's retention
         elif modified + ORPHAN_GRACE_SECONDS <= self._now:
             self._waiting.setdefault(owner, []).append((bucket, key))

@@ -67,6 +67,7 @@ def build_services(now: Callable[[], float] = clock.now) -> Services:
             settings.max_upload_bytes,
             min(settings.upload_ttl_seconds, settings.retention_seconds),
             now,
+            claim_margin_seconds=2 * settings.purge_interval_seconds,
         ),
         stepfunctions=aws.client("stepfunctions"),
         clock=now,

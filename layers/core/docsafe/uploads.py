@@ -84,6 +84,7 @@ class Uploads:
         max_bytes: int,
         ttl_seconds: int,
         now: Callable[[], float] = clock.now,
+        claim_margin_seconds: int = 0,
     ):
         self._s3 = s3
         self._table = table
@@ -91,6 +92,9 @@ class Uploads:
         self.max_bytes = max_bytes
         self._ttl = ttl_seconds
         self._clock = now
+        # The purge removes an upload up to one of its intervals before its time: one
+        # claimed later than that could lose its bytes before the pipeline reads them.
+        self._claim_margin = claim_margin_seconds
 
     def create(self, tenant: str) -> UploadTicket:
         upload_id = str(uuid.uuid4())
@@ -153,20 +157,34 @@ class Uploads:
             self._table.update_item(
                 Key={"tenant": tenant, "uploadId": upload.upload_id},
                 UpdateExpression="SET #state = :taken, operationId = :operation, etag = :etag",
-                ConditionExpression="#state = :issued AND expiresAt > :now",
+                ConditionExpression="#state = :issued AND expiresAt > :latest",
                 ExpressionAttributeNames={"#state": "state"},
                 ExpressionAttributeValues={
                     ":taken": TAKEN,
                     ":issued": ISSUED,
                     ":operation": operation_id,
                     ":etag": upload.etag,
-                    ":now": int(self._clock()),
+                    ":latest": int(self._clock() + self._claim_margin),
                 },
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 raise _already_used() from None
             raise
+
+    def release(self, tenant: str, upload: UploadedDocument, operation_id: str) -> None:
+        """Give back a claim whose analysis never started (only `operation_id`'s own)."""
+        try:
+            self._table.update_item(
+                Key={"tenant": tenant, "uploadId": upload.upload_id},
+                UpdateExpression="SET #state = :issued REMOVE operationId, etag",
+                ConditionExpression="#state = :taken AND operationId = :operation",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":issued": ISSUED, ":taken": TAKEN, ":operation": operation_id},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def pieces(self, tenant: str, upload_id: str, etag: str, size: int) -> Iterator[bytes]:
         """The upload's bytes, a megabyte at a time, only while it is the object analyze
@@ -197,7 +215,7 @@ class Uploads:
 
     def _issued(self, tenant: str, upload_id: str) -> None:
         record = self._record(tenant, upload_id) if _is_uuid(upload_id) else None
-        if record is None or int(record["expiresAt"]) <= self._clock():
+        if record is None or int(record["expiresAt"]) <= self._clock() + self._claim_margin:
             raise _not_found()
         if record.get("state") != ISSUED:
             raise _already_used()

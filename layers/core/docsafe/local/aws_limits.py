@@ -41,6 +41,20 @@ def post_policy_refusal(
     if expires <= now:
         return _s3_error(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
     lowered = {name.lower(): value for name, value in form.items()}
+    named = {"bucket"}
+    for condition in policy.get("conditions", []):
+        if isinstance(condition, dict):
+            named |= {name.lower() for name in condition}
+        elif condition[0] in ("eq", "starts-with"):
+            named.add(condition[1].lstrip("$").lower())
+    # Every field must be named by the policy, but for these (S3's own rule).
+    unnamed = set(lowered) - named - {"x-amz-signature", "file", "policy"}
+    if any(not name.startswith("x-ignore-") for name in unnamed):
+        return _s3_error(
+            403,
+            "AccessDenied",
+            "Invalid according to Policy: Extra input fields: " + ", ".join(sorted(unnamed)),
+        )
     for condition in policy.get("conditions", []):
         if isinstance(condition, dict):
             ((name, wanted),) = condition.items()
@@ -82,7 +96,8 @@ def enforce_post_policies() -> None:
 
     def checked(self: Any, request: Any, bucket_name: str) -> Any:
         if "key" in self.querystring and not self.querystring.get("delete"):
-            form = {name: values[0] for name, values in self.querystring.items()}
+            # The posted form's own fields (moto's querystring also holds its routing).
+            form = {name: str(value) for name, value in self.form_data.items() if name != "file"}
             body = self.body if isinstance(self.body, bytes | bytearray) else str(self.body).encode()
             refusal = post_policy_refusal(form, len(body), time.time())
             if refusal is not None:

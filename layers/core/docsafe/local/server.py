@@ -311,6 +311,7 @@ class Gateway:
         (the function goes on, as it does in Lambda)."""
         answer: list[Any] = []
         failure: list[BaseException] = []
+        started = threading.Event()
 
         def run() -> None:
             # Powertools keeps the current event on its router class, one per process:
@@ -318,12 +319,18 @@ class Gateway:
             # take milliseconds, so they take turns; the stages still run side by side.
             try:
                 with _ROUTER_LOCK:
+                    started.set()
                     answer.append(invoke(self.stack, function, event))
             except BaseException as exc:
                 failure.append(exc)
+            finally:
+                started.set()
 
         worker = threading.Thread(target=run, name=f"docsafe-{function}", daemon=True)
         worker.start()
+        # The clock starts when the function does: waiting for the lock is local mode's
+        # own queue (Lambda would run another instance), not the function's time.
+        started.wait()
         worker.join(self.timeout_seconds)
         if failure:
             raise failure[0]
