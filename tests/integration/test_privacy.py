@@ -5,40 +5,24 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from docsafe import clock, runtime
+from docsafe import runtime
 from docsafe.audit import Action, fingerprint
 from docsafe.cli import app as cli
 from docsafe.local.stack import invoke
 from docsafe.sealing import SealError
 from typer.testing import CliRunner
 
+from tests.support.clock import Clock
 from tests.support.documents import multipage_tiff, text_image, text_pdf
 from tests.support.stack import REGION, Harness
 
 SECRET_WORDS = ["Zanzibar", "Quixotic", "Marmalade"]
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def fake_clock() -> Iterator[Clock]:
-    fake = Clock()
-    with clock.using(fake):
-        yield fake
 
 
 def finished_job(stack: Harness, key: str, lines: list[str] | None = None) -> tuple[str, str]:

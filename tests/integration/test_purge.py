@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from docsafe import aws, clock, retention, runtime
+from docsafe import aws, retention, runtime
 from docsafe.audit import Action
 from docsafe.clock import Deadline
 from docsafe.housekeeping import METRIC_NAMES, METRICS_NAMESPACE
@@ -21,22 +19,8 @@ from docsafe.jobs import JobStore
 from docsafe.local.stack import invoke
 from docsafe.retention import purge_expired
 
+from tests.support.clock import Clock
 from tests.support.stack import REGION, Harness
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def fake_clock() -> Iterator[Clock]:
-    fake = Clock()
-    with clock.using(fake):
-        yield fake
 
 
 def new_job(stack: Harness, tenant: str = "acme", objects: tuple[str, ...] = ("input",)) -> str:

@@ -1,22 +1,15 @@
 import pytest
 from docsafe.jobs import JobError, JobStore, Status, TransitionRejected
 
+from tests.support.clock import Clock
 from tests.support.stack import table_from_template
-
-
-class Clock:
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
 def store(aws: None) -> tuple[JobStore, Clock]:
     # The table as template.yaml declares it.
     table = table_from_template("JobsTable")
-    clock = Clock()
+    clock = Clock(1_000_000.0)
     return JobStore(table, clock), clock
 
 
