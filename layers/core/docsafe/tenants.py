@@ -12,11 +12,11 @@ exist.
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
 from typing import Any
 
 from docsafe.auth import validate_tenant
+from docsafe.contract.requests import folder, is_plain_prefix
 
 
 @dataclass(frozen=True, order=True)
@@ -39,19 +39,6 @@ class TrainingSource:
 
     def __str__(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"
-
-
-def is_plain_prefix(prefix: str) -> bool:
-    """A key prefix without tricks: no leading '/', no '.', '..' or empty segments."""
-    if not prefix:
-        return True
-    segments = prefix.rstrip("/").split("/")
-    return not prefix.startswith("/") and all(s not in ("", ".", "..") for s in segments)
-
-
-def folder(prefix: str) -> str:
-    """`a/b` and `a/b/` alike as the folder `a/b/` ("" stays the whole bucket)."""
-    return posixpath.join(prefix, "") if prefix else ""
 
 
 class TenantPolicies:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import posixpath
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +17,6 @@ from docsafe.contract.result import LAYOUT_MODELS, STRING_INDEX_TYPES, ResultOpt
 from docsafe.formats import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, Format, image_dimensions, sniff
 from docsafe.languages import supported as language_supported
 from docsafe.settings import API_VERSION
-from docsafe.tenants import folder, is_plain_prefix
 
 if TYPE_CHECKING:
     from docsafe.uploads import UploadedDocument
@@ -264,6 +264,19 @@ class BuildRequest:
     description: str
     bucket: str
     prefix: str
+
+
+def is_plain_prefix(prefix: str) -> bool:
+    """A key prefix without tricks: no leading '/', no '.', '..' or empty segments."""
+    if not prefix:
+        return True
+    segments = prefix.rstrip("/").split("/")
+    return not prefix.startswith("/") and all(s not in ("", ".", "..") for s in segments)
+
+
+def folder(prefix: str) -> str:
+    """`a/b` and `a/b/` alike as the folder `a/b/` ("" stays the whole bucket)."""
+    return posixpath.join(prefix, "") if prefix else ""
 
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")

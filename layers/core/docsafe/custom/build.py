@@ -19,6 +19,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
+from docsafe.contract.requests import is_plain_prefix
 from docsafe.contract.result import build_analyze_result
 from docsafe.custom.labels import LabelledDocument, parse_fields, parse_labels
 from docsafe.custom.operations import may_train_from
@@ -29,7 +30,6 @@ from docsafe.failures import JobGone, TooManyPages, TrainingDataElsewhere, Train
 from docsafe.jobs import Status, TransitionRejected
 from docsafe.runtime import Services
 from docsafe.sealing import JobKey
-from docsafe.tenants import is_plain_prefix
 
 logger = Logger(service="docsafe", child=True)
 
