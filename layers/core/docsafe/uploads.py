@@ -153,38 +153,45 @@ class Uploads:
 
     def claim(self, tenant: str, upload: UploadedDocument, operation_id: str) -> None:
         """Mark the upload taken by `operation_id`; 409 if another analyze took it first."""
-        try:
-            self._table.update_item(
-                Key={"tenant": tenant, "uploadId": upload.upload_id},
-                UpdateExpression="SET #state = :taken, operationId = :operation, etag = :etag",
-                ConditionExpression="#state = :issued AND expiresAt > :latest",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={
-                    ":taken": TAKEN,
-                    ":issued": ISSUED,
-                    ":operation": operation_id,
-                    ":etag": upload.etag,
-                    ":latest": int(self._clock() + self._claim_margin),
-                },
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise _already_used() from None
-            raise
+        claimed = self._move(
+            tenant,
+            upload.upload_id,
+            "SET #state = :taken, operationId = :operation, etag = :etag",
+            "#state = :issued AND expiresAt > :latest",
+            {
+                ":operation": operation_id,
+                ":etag": upload.etag,
+                ":latest": int(self._clock() + self._claim_margin),
+            },
+        )
+        if not claimed:
+            raise _already_used()
 
     def release(self, tenant: str, upload: UploadedDocument, operation_id: str) -> None:
         """Give back a claim whose analysis never started (only `operation_id`'s own)."""
+        self._move(
+            tenant,
+            upload.upload_id,
+            "SET #state = :issued REMOVE operationId, etag",
+            "#state = :taken AND operationId = :operation",
+            {":operation": operation_id},
+        )
+
+    def _move(self, tenant: str, upload_id: str, update: str, condition: str, values: dict[str, Any]) -> bool:
+        """One conditional change of the record's state; False if its condition failed."""
         try:
             self._table.update_item(
-                Key={"tenant": tenant, "uploadId": upload.upload_id},
-                UpdateExpression="SET #state = :issued REMOVE operationId, etag",
-                ConditionExpression="#state = :taken AND operationId = :operation",
+                Key={"tenant": tenant, "uploadId": upload_id},
+                UpdateExpression=update,
+                ConditionExpression=condition,
                 ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={":issued": ISSUED, ":taken": TAKEN, ":operation": operation_id},
+                ExpressionAttributeValues={":issued": ISSUED, ":taken": TAKEN, **values},
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def pieces(self, tenant: str, upload_id: str, etag: str, size: int) -> Iterator[bytes]:
         """The upload's bytes, a megabyte at a time, only while it is the object analyze
