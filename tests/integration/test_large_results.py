@@ -3,7 +3,6 @@ shape, and the native route serves it in parts (HTTP Range) that add up to the w
 
 from __future__ import annotations
 
-import base64
 import json
 
 import pytest
@@ -74,4 +73,4 @@ def test_a_malformed_range_is_a_416(local_stack: Harness, header: str) -> None:
 def test_parts_are_sent_as_bytes_so_a_split_character_survives() -> None:
     response = api.partial_response("é".encode()[:1], 0, 2)
     assert response.status_code == 206 and response.body == b"\xc3"
-    assert base64.b64encode(response.body)  # powertools sends bytes base64-encoded
+    assert response.content_type == "application/octet-stream"  # not run through the JSON serializer

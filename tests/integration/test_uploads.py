@@ -40,6 +40,14 @@ def put_upload(harness: Harness, ticket: dict, data: bytes) -> None:
     )
 
 
+def uploaded(harness: Harness, tenant: str, words: list[str]) -> tuple[str, dict]:
+    """A key of `tenant` and an upload of a page with `words`, posted but not analyzed."""
+    key = harness.new_key(tenant)
+    ticket = new_upload(harness, key)
+    put_upload(harness, ticket, png(text_image(words)))
+    return key, ticket
+
+
 def analyze_upload(harness: Harness, key: str, upload_id: str) -> object:
     return harness.request(
         "POST",
@@ -94,9 +102,7 @@ def test_sealed_objects_name_the_stack_key_on_every_put(local_stack: Harness) ->
 
 def test_an_upload_replaced_after_analyze_checked_it_is_not_read(local_stack: Harness) -> None:
     # Given an upload checked by analyze
-    key = local_stack.new_key("acme")
-    ticket = new_upload(local_stack, key)
-    put_upload(local_stack, ticket, png(text_image(["Original harmless words"])))
+    key, ticket = uploaded(local_stack, "acme", ["Original harmless words"])
     operations = runtime.services()
     from docsafe.analysis import Operations
 
@@ -114,9 +120,7 @@ def test_an_upload_replaced_after_analyze_checked_it_is_not_read(local_stack: Ha
 
 
 def test_an_upload_is_analyzed_once(local_stack: Harness) -> None:
-    key = local_stack.new_key("acme")
-    ticket = new_upload(local_stack, key)
-    put_upload(local_stack, ticket, png(text_image(["Analyzed once"])))
+    key, ticket = uploaded(local_stack, "acme", ["Analyzed once"])
     first = analyze_upload(local_stack, key, ticket["uploadId"])
     assert first.status == 202, first.body
     body = local_stack.wait(urlsplit(first.headers["Operation-Location"]).path, key)
@@ -132,9 +136,7 @@ def test_two_analyses_racing_for_one_upload_get_one_job(local_stack: Harness) ->
     from docsafe.analysis import Operations
     from docsafe.contract.errors import Conflict
 
-    key = local_stack.new_key("acme")
-    ticket = new_upload(local_stack, key)
-    put_upload(local_stack, ticket, png(text_image(["Raced words"])))
+    key, ticket = uploaded(local_stack, "acme", ["Raced words"])
     operations = Operations(runtime.services())
     # Both checked the upload while it was still unused
     first = operations.upload_request("acme", ticket["uploadId"], {})
@@ -153,9 +155,7 @@ def test_deleting_an_analysis_removes_the_upload_it_had_not_yet_taken(
     local_stack: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given an analysis of an upload whose workflow has not started yet
-    key = local_stack.new_key("acme")
-    ticket = new_upload(local_stack, key)
-    put_upload(local_stack, ticket, png(text_image(["Waiting upload"])))
+    key, ticket = uploaded(local_stack, "acme", ["Waiting upload"])
     monkeypatch.setattr(runtime.services().stepfunctions, "start_execution", lambda **kwargs: {})
     answer = analyze_upload(local_stack, key, ticket["uploadId"])
     operation_id = urlsplit(answer.headers["Operation-Location"]).path.rsplit("/", 1)[-1]
@@ -199,9 +199,7 @@ def test_an_upload_grown_past_the_checked_size_is_refused_while_streaming(local_
 def test_an_upload_whose_analysis_could_not_start_can_be_analyzed_again(
     local_stack: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    key = local_stack.new_key("acme")
-    ticket = new_upload(local_stack, key)
-    put_upload(local_stack, ticket, png(text_image(["Second try words"])))
+    key, ticket = uploaded(local_stack, "acme", ["Second try words"])
     stepfunctions = runtime.services().stepfunctions
     real_start = stepfunctions.start_execution
     calls = []
@@ -227,9 +225,7 @@ def test_an_upload_close_to_its_expiry_is_not_claimed(
 ) -> None:
     from docsafe import clock
 
-    key = local_stack.new_key("acme")
-    ticket = new_upload(local_stack, key)
-    put_upload(local_stack, ticket, png(text_image(["Late words"])))
+    key, ticket = uploaded(local_stack, "acme", ["Late words"])
     settings = runtime.services().settings
     # Within two purge intervals of its end, the purge may take it before the pipeline reads it
     late = time.time() + settings.upload_ttl_seconds - settings.purge_interval_seconds

@@ -281,3 +281,14 @@ def test_page_readers_can_be_given_a_concurrency_reservation_off_by_default() ->
     assert reserved == {
         "Fn::If": ["LimitsReading", {"Ref": "ReadingConcurrencyLimit"}, {"Ref": "AWS::NoValue"}]
     }
+
+
+def test_functions_that_write_receipts_may_write_them_in_batches() -> None:
+    # Receipts go through one batched write (docsafe.retention.purge_jobs), a delete's too
+    for name in ("DeleteFunction", "PurgeFunction"):
+        statements = TEMPLATE.resources[name]["Properties"]["Policies"][0]["Statement"]
+        audit = [s for s in statements if s.get("Resource") == {"Fn::GetAtt": ["AuditTable", "Arn"]}]
+        actions = {
+            a for s in audit for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+        }
+        assert "dynamodb:BatchWriteItem" in actions, name

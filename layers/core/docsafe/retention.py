@@ -36,7 +36,7 @@ from docsafe.custom.models import model_of
 from docsafe.jobs import BATCH_GET_LIMIT, Expiring, iso
 from docsafe.runtime import Services
 from docsafe.settings import MAX_RETENTION_SECONDS
-from docsafe.storage import DELETE_LIMIT, JOBS_PREFIX, Unfinished, job_of
+from docsafe.storage import DELETE_LIMIT, JOBS_PREFIX, Unfinished, job_of, job_prefix
 from docsafe.uploads import PREFIX as UPLOADS_PREFIX
 
 logger = Logger(service="docsafe", child=True)
@@ -95,11 +95,9 @@ class Receipt:
 
 def purge_job(services: Services, tenant: str, operation_id: str, reason: Action) -> Receipt:
     """Destroy the job's key and record, then every object it has, and log a receipt."""
-    record = services.jobs.delete(tenant, operation_id)
-    objects = services.objects.purge(tenant, operation_id)
-    details = {"objects": len(objects), "record": record}
-    entry = services.audit.record(tenant, operation_id, reason, details)
-    return Receipt(entry.entry_id, operation_id, reason, entry.at, record, tuple(objects))
+    unfinished = services.objects.unfinished_uploads(job_prefix(tenant, operation_id))
+    (receipt,) = purge_jobs(services, [(tenant, operation_id)], reason, unfinished)
+    return receipt
 
 
 def purge_jobs(
@@ -119,12 +117,7 @@ def purge_jobs(
             for upload in unfinished.get(job, []):
                 _abort(services, upload)
         found = {job: services.objects.keys_of(*job) for job in jobs}
-        by_bucket: defaultdict[str, list[str]] = defaultdict(list)
-        for keys in found.values():
-            for bucket, key in keys:
-                by_bucket[bucket].append(key)
-        for bucket, keys in by_bucket.items():
-            services.objects.delete_keys(bucket, keys)
+        services.objects.delete_found(chain.from_iterable(found.values()))
     except Exception:
         # The keys are destroyed already (the records went first): their receipts are
         # owed whatever happened to the objects, which the sweep takes later.

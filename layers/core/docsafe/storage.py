@@ -147,19 +147,20 @@ class SealedStore:
     def purge(self, tenant: str, operation_id: str) -> list[str]:
         """Delete every object of the job in both buckets, and any upload of one still
         in progress; returns the keys removed."""
-        removed: list[str] = []
-        prefix = job_prefix(tenant, operation_id)
-        for bucket in self.buckets:
-            for upload in self._open_uploads(bucket, prefix):
+        for uploads in self.unfinished_uploads(job_prefix(tenant, operation_id)).values():
+            for upload in uploads:
                 self.abort(upload)
-        for bucket in self.buckets:
-            paginator = self._s3.get_paginator("list_objects_v2")
-            for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-                keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-                if keys:
-                    self._s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-                    removed.extend(f"{bucket}/{key['Key']}" for key in keys)
-        return removed
+        found = self.keys_of(tenant, operation_id)
+        self.delete_found(found)
+        return [f"{bucket}/{key}" for bucket, key in found]
+
+    def delete_found(self, found: Iterable[tuple[str, str]]) -> None:
+        """Delete (bucket, key) pairs, a thousand keys a call per bucket."""
+        by_bucket: dict[str, list[str]] = {}
+        for bucket, key in found:
+            by_bucket.setdefault(bucket, []).append(key)
+        for bucket, keys in by_bucket.items():
+            self.delete_keys(bucket, keys)
 
     @property
     def buckets(self) -> tuple[str, str]:
@@ -170,11 +171,12 @@ class SealedStore:
         prefix = job_prefix(tenant, operation_id)
         return [(bucket, key) for bucket in self.buckets for key, _, _ in self.listing(bucket, prefix)]
 
-    def unfinished_uploads(self) -> dict[tuple[str, str], list[Unfinished]]:
-        """The multipart uploads still open under `jobs/` in both buckets, by job."""
+    def unfinished_uploads(self, prefix: str = JOBS_PREFIX) -> dict[tuple[str, str], list[Unfinished]]:
+        """The multipart uploads still open under `prefix` (all jobs, or one job's) in both
+        buckets, by job."""
         found: dict[tuple[str, str], list[Unfinished]] = {}
         for bucket in self.buckets:
-            for upload in self._open_uploads(bucket, JOBS_PREFIX):
+            for upload in self._open_uploads(bucket, prefix):
                 job = job_of(upload.key)
                 if job is not None:
                     found.setdefault(job, []).append(upload)
