@@ -1,14 +1,13 @@
-"""HTTP API Lambda authorizer: API key → tenant.
+"""REST API Lambda authorizer (REQUEST): API key → tenant.
 
-It always answers authorized and passes the tenant (empty for an unknown or revoked key)
-so that the routes can refuse with the Azure 401 body; API Gateway's own denial has a
-body of its own the official clients do not expect. The routes refuse every request
-without a tenant in one place (docsafe.api.tenant_of).
+A key of a tenant is allowed, with the tenant in the context the routes read; any other
+request is denied, and API Gateway answers it with the Azure 401 body (the ACCESS_DENIED
+gateway response in template.yaml) without running a route.
 """
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from docsafe.auth import key_from_headers
+from docsafe.auth import authorizer_decision, key_from_headers
 from docsafe.runtime import services
 
 logger = Logger(service="docsafe")
@@ -19,4 +18,4 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     tenant = services().api_keys.tenant_for(key_from_headers(event.get("headers")))
     if tenant is None:
         logger.info("unknown or revoked key")
-    return {"isAuthorized": True, "context": {"tenant": tenant or ""}}
+    return authorizer_decision(tenant, event["methodArn"])

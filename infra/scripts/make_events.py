@@ -2,7 +2,7 @@
 
     python infra/scripts/make_events.py   (then: sam local invoke <Function> -e events/<Function>.json)
 
-API functions get the API Gateway HTTP API (payload 2.0) event that the deployed API
+API functions get the API Gateway REST API (Lambda proxy) event that the deployed API
 sends, built by the same code as local mode; the authorizer gets its REQUEST event; the
 pipeline stages get the Step Functions state they are handed; the purge its EventBridge
 schedule event. Values are fixed (a made-up tenant, operation id and key) so the files
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from docsafe.local.events import authorizer_event, http_api_event
+from docsafe.local.events import authorizer_event, rest_api_event
 from docsafe.settings import API_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,23 +31,33 @@ TIME, EPOCH_MS = "25/Nov/2026:08:00:00 +0000", 1795593600000
 SAMPLE = ROOT / "samples" / "letter.png"  # the document `make run` reads
 ANALYZE_PATH = "/documentintelligence/documentModels/prebuilt-read:analyze"
 RESULT_PATH = f"/documentintelligence/documentModels/prebuilt-read/analyzeResults/{OPERATION_ID}"
+MODEL_RESOURCE = "/documentintelligence/documentModels/{modelId}"
+RESULT_RESOURCE = MODEL_RESOURCE + "/analyzeResults/{resultId}"
 
 
 def _api(
-    method: str, path: str, query: dict[str, str] | None = None, body: bytes | None = None
+    method: str,
+    path: str,
+    resource: str,
+    path_parameters: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    body: bytes | None = None,
 ) -> dict[str, Any]:
-    event = http_api_event(
+    event = rest_api_event(
         method,
         path,
+        resource=resource,
+        path_parameters=path_parameters,
         query=query,
         headers={"Ocp-Apim-Subscription-Key": API_KEY, "Content-Type": "application/octet-stream"},
         body=body,
         host=HOST,
         scheme="https",
-        authorizer_context={"tenant": TENANT},
+        stage_prefix="/api",
+        authorizer_context={"tenant": TENANT, "principalId": TENANT},
         source_ip="203.0.113.10",
     )
-    event["requestContext"].update(requestId="example-request", time=TIME, timeEpoch=EPOCH_MS)
+    event["requestContext"].update(requestId="example-request", requestTime=TIME, requestTimeEpoch=EPOCH_MS)
     return event
 
 
@@ -57,16 +67,24 @@ def _job(**extra: Any) -> dict[str, Any]:
 
 def events() -> dict[str, dict[str, Any]]:
     version = {"api-version": API_VERSION}
-    authorize = _api("GET", RESULT_PATH, version)
+    result = (RESULT_RESOURCE, {"modelId": "prebuilt-read", "resultId": OPERATION_ID})
+    authorize = _api("GET", RESULT_PATH, *result, version)
     authorize["requestContext"].pop("authorizer")
     return {
-        "AuthorizerFunction": authorizer_event(
-            authorize, f"arn:aws:execute-api:eu-west-1:123456789012:abc123/$default/GET{RESULT_PATH}"
+        "AuthorizerFunction": authorizer_event(authorize, "eu-west-1"),
+        "SubmitFunction": _api(
+            "POST",
+            ANALYZE_PATH,
+            MODEL_RESOURCE,
+            {"modelId": "prebuilt-read:analyze"},
+            version,
+            SAMPLE.read_bytes(),
         ),
-        "SubmitFunction": _api("POST", ANALYZE_PATH, version, SAMPLE.read_bytes()),
-        "StatusFunction": _api("GET", RESULT_PATH, version),
-        "ResultFunction": _api("GET", f"/v1/operations/{OPERATION_ID}/result"),
-        "DeleteFunction": _api("DELETE", RESULT_PATH, version),
+        "StatusFunction": _api("GET", RESULT_PATH, *result, version),
+        "ResultFunction": _api(
+            "GET", f"/v1/operations/{OPERATION_ID}/result", "/v1/operations/{id}/result", {"id": OPERATION_ID}
+        ),
+        "DeleteFunction": _api("DELETE", RESULT_PATH, *result, version),
         "PrepareFunction": _job(),
         "ReadPageFunction": _job(pages=[1]),
         "AssembleFunction": _job(pages=[1], batches=[[1]]),

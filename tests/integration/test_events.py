@@ -50,21 +50,31 @@ def test_every_function_has_a_current_event_file() -> None:
 
 
 def test_the_authorizer_event_finds_the_tenant_of_a_real_key_only(local_stack: Harness) -> None:
-    # The authorizer lets every request through with its tenant, empty for an unknown
-    # key, so that the routes answer with the Azure 401 body.
+    # An unknown key is denied (API Gateway answers the Azure 401 itself); a tenant's key
+    # is allowed with the tenant for the routes
     key = local_stack.new_key("acme")
     unknown = invoke(local_stack.stack, "AuthorizerFunction", event("AuthorizerFunction", "acme"))
-    assert unknown["context"]["tenant"] == ""
+    assert [s["Effect"] for s in unknown["policyDocument"]["Statement"]] == ["Deny"]
+    assert "tenant" not in unknown.get("context", {})
     with_key = event("AuthorizerFunction", "acme")
-    with_key["headers"]["ocp-apim-subscription-key"] = key
-    assert invoke(local_stack.stack, "AuthorizerFunction", with_key)["context"]["tenant"] == "acme"
+    with_key["headers"]["Ocp-Apim-Subscription-Key"] = key
+    allowed = invoke(local_stack.stack, "AuthorizerFunction", with_key)
+    assert [s["Effect"] for s in allowed["policyDocument"]["Statement"]] == ["Allow"]
+    assert allowed["context"]["tenant"] == "acme"
+
+
+def _header(response: dict, name: str) -> str:
+    """A header of a Lambda proxy response, single- or multi-valued."""
+    single = response.get("headers") or {}
+    multi = response.get("multiValueHeaders") or {}
+    return single.get(name) or multi[name][0]
 
 
 def test_the_api_events_submit_poll_fetch_and_delete(local_stack: Harness) -> None:
     stack = local_stack.stack
     submitted = invoke(stack, "SubmitFunction", event("SubmitFunction", "acme"))
     assert submitted["statusCode"] == 202
-    operation_id = submitted["headers"]["Operation-Location"].split("/analyzeResults/")[1].split("?")[0]
+    operation_id = _header(submitted, "Operation-Location").split("/analyzeResults/")[1].split("?")[0]
     key = local_stack.new_key("acme")
     body = local_stack.wait(
         f"/documentintelligence/documentModels/prebuilt-read/analyzeResults/{operation_id}", key

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from docsafe.contract.errors import DocSafeError, NotFound, TooManyRequests, Unauthorized
 from docsafe.local.stack import validate_definition
 from docsafe.local.template import REPO_ROOT, load_template
 
@@ -121,10 +122,51 @@ def test_retention_can_never_exceed_24_hours() -> None:
     assert max(int(v["Seconds"]) for v in TEMPLATE.raw["Mappings"]["RetentionSeconds"].values()) == 86400
 
 
-def test_api_serves_at_the_host_root_behind_the_key_authorizer() -> None:
-    (api,) = TEMPLATE.of_type("AWS::Serverless::HttpApi").values()
-    assert "StageName" not in api["Properties"]
+def test_api_is_a_regional_rest_api_whose_key_authorizer_runs_on_every_request() -> None:
+    api = TEMPLATE.api()
+    assert api["EndpointConfiguration"] == {"Type": "REGIONAL"}
     assert TEMPLATE.default_authorizer() == "AuthorizerFunction"
+    (authorizer,) = api["Auth"]["Authorizers"].values()
+    # No identity source and no caching: a revoked key stops working at once
+    assert authorizer["FunctionPayloadType"] == "REQUEST"
+    assert authorizer["Identity"] == {"ReauthorizeEvery": 0}
+    # Bodies are passed as the bytes sent, whatever their type
+    assert api["BinaryMediaTypes"] == ["*~1*"]
+
+
+def test_api_gateway_logs_and_traces_no_request_data() -> None:
+    (settings,) = TEMPLATE.api()["MethodSettings"]
+    assert settings["DataTraceEnabled"] is False and settings["LoggingLevel"] == "OFF"
+    assert "AccessLogSetting" not in TEMPLATE.api()
+
+
+def test_with_a_custom_domain_the_execute_api_endpoint_is_off() -> None:
+    assert TEMPLATE.api()["DisableExecuteApiEndpoint"] == {"Fn::If": ["HasCustomDomain", True, False]}
+
+
+GATEWAY_BODIES = {
+    "ACCESS_DENIED": (401, Unauthorized()),
+    "UNAUTHORIZED": (401, Unauthorized()),
+    "MISSING_AUTHENTICATION_TOKEN": (404, NotFound("Resource not found.", inner_code="NotFound")),
+    "THROTTLED": (429, TooManyRequests(1)),
+    "DEFAULT_5XX": (None, DocSafeError("An unexpected error occurred.")),
+}
+
+
+@pytest.mark.parametrize("kind", list(GATEWAY_BODIES))
+def test_api_gateways_own_answers_are_the_functions_answers_for_the_same_error(kind: str) -> None:
+    status, error = GATEWAY_BODIES[kind]
+    answer = TEMPLATE.gateway_responses()[kind]
+    assert answer.status == status
+    assert json.loads(answer.body) == error.to_body()
+    assert answer.headers == error.headers()
+
+
+def test_a_body_over_api_gateways_10_mb_is_told_the_ways_that_work() -> None:
+    answer = TEMPLATE.gateway_responses()["REQUEST_TOO_LARGE"]
+    error = json.loads(answer.body)["error"]
+    assert answer.status == 413 and error["code"] == "InvalidRequest"
+    assert "POST /v1/uploads" in error["message"] and "urlSource" in error["message"]
 
 
 def test_api_functions_do_not_carry_the_ocr_layer() -> None:
@@ -187,8 +229,7 @@ def test_every_function_folder_has_a_thin_handler() -> None:
 
 
 def test_custom_domain_uses_tls_1_2_or_newer() -> None:
-    (api,) = TEMPLATE.of_type("AWS::Serverless::HttpApi").values()
-    condition, domain, _ = api["Properties"]["Domain"]["Fn::If"]
+    condition, domain, _ = TEMPLATE.api()["Domain"]["Fn::If"]
     assert condition == "HasCustomDomain"
     assert domain["SecurityPolicy"] == "TLS_1_2"
 
@@ -267,12 +308,10 @@ def test_every_api_function_can_count_requests_against_its_tenants_allowance() -
 
 
 def test_the_api_itself_is_throttled_before_any_function_runs() -> None:
-    (api,) = TEMPLATE.of_type("AWS::Serverless::HttpApi").values()
-    settings = api["Properties"]["DefaultRouteSettings"]
-    assert settings == {
-        "ThrottlingRateLimit": {"Ref": "ApiRequestsPerSecond"},
-        "ThrottlingBurstLimit": {"Ref": "ApiBurst"},
-    }
+    (settings,) = TEMPLATE.api()["MethodSettings"]
+    assert (settings["ResourcePath"], settings["HttpMethod"]) == ("/*", "*")
+    assert settings["ThrottlingRateLimit"] == {"Ref": "ApiRequestsPerSecond"}
+    assert settings["ThrottlingBurstLimit"] == {"Ref": "ApiBurst"}
 
 
 def test_page_readers_can_be_given_a_concurrency_reservation_off_by_default() -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from docsafe.analysis import RawJson, Snapshot
@@ -33,9 +33,9 @@ logger = Logger(service="docsafe", child=True)
 JSON = "application/json"
 
 
-def create_app() -> APIGatewayHttpResolver:
+def create_app() -> APIGatewayRestResolver:
     """A resolver whose every error leaves in the Azure error shape."""
-    app = APIGatewayHttpResolver()
+    app = APIGatewayRestResolver()
     app.use(middlewares=[_rate_limited])
 
     @app.exception_handler(DocSafeError)
@@ -57,7 +57,7 @@ def create_app() -> APIGatewayHttpResolver:
     return app
 
 
-def _rate_limited(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+def _rate_limited(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
     """Every request with a tenant counts against its allowance: work it starts (POST) and
     reads or deletes apart. Requests without one are refused by the route (401)."""
     if tenant := _authorized_tenant(app):
@@ -140,7 +140,7 @@ def dumps(body: Any) -> str:
     return "{" + ", ".join(items) + "}"
 
 
-def tenant_of(app: APIGatewayHttpResolver) -> str:
+def tenant_of(app: APIGatewayRestResolver) -> str:
     """The tenant the authorizer found for this request's key; 401 without one."""
     tenant = _authorized_tenant(app)
     if not tenant:
@@ -148,17 +148,17 @@ def tenant_of(app: APIGatewayHttpResolver) -> str:
     return tenant
 
 
-def _authorized_tenant(app: APIGatewayHttpResolver) -> str | None:
+def _authorized_tenant(app: APIGatewayRestResolver) -> str | None:
     authorizer = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
-    tenant = (authorizer.get("lambda") or {}).get("tenant")
+    tenant = authorizer.get("tenant")
     return str(tenant) if tenant else None
 
 
-def query(app: APIGatewayHttpResolver) -> dict[str, str]:
+def query(app: APIGatewayRestResolver) -> dict[str, str]:
     return dict(app.current_event.query_string_parameters or {})
 
 
-def body_bytes(app: APIGatewayHttpResolver) -> bytes:
+def body_bytes(app: APIGatewayRestResolver) -> bytes:
     event = app.current_event.raw_event
     body = event.get("body") or ""
     if event.get("isBase64Encoded"):
@@ -166,16 +166,21 @@ def body_bytes(app: APIGatewayHttpResolver) -> bytes:
     return body.encode() if isinstance(body, str) else bytes(body)
 
 
-def header(app: APIGatewayHttpResolver, name: str) -> str | None:
-    return app.current_event.headers.get(name.lower()) or app.current_event.headers.get(name)
+def header(app: APIGatewayRestResolver, name: str) -> str | None:
+    wanted = name.lower()
+    return next((v for k, v in (app.current_event.headers or {}).items() if k.lower() == wanted), None)
 
 
-def base_url(app: APIGatewayHttpResolver) -> str:
-    """The URL the client called us on (absolute Operation-Location needs it)."""
-    headers = app.current_event.headers
-    host = headers.get("host") or app.current_event.raw_event.get("requestContext", {}).get("domainName")
-    scheme = headers.get("x-forwarded-proto", "https")
-    return f"{scheme}://{host}"
+def base_url(app: APIGatewayRestResolver) -> str:
+    """The URL the client called us on, up to the API's own paths (absolute
+    Operation-Location needs it): the stage on the execute-api endpoint, nothing more on a
+    custom domain."""
+    context = app.current_event.raw_event.get("requestContext", {})
+    host = header(app, "host") or context.get("domainName")
+    scheme = header(app, "x-forwarded-proto") or "https"
+    called, routed = context.get("path") or "", app.current_event.path
+    prefix = called[: len(called) - len(routed)] if routed and called.endswith(routed) else ""
+    return f"{scheme}://{host}{prefix}"
 
 
 def build_operation_url(base: str, operation_id: str) -> str:

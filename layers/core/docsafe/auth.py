@@ -13,6 +13,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    APIGatewayAuthorizerResponse,
+    parse_api_gateway_arn,
+)
 from boto3.dynamodb.conditions import Attr
 
 from docsafe import clock
@@ -45,6 +49,30 @@ def key_from_headers(headers: Mapping[str, str] | None) -> str | None:
         if value:
             return value.strip()
     return None
+
+
+def authorizer_decision(tenant: str | None, method_arn: str) -> dict[str, Any]:
+    """The REST API authorizer's answer: the request allowed, with its tenant in the
+    context, or denied (API Gateway then answers 401 by itself).
+
+    The policy names every route of the stage: it is never cached (no identity source, TTL
+    0), and naming the one method would not do: paths hold colons (`prebuilt-read:analyze`),
+    which policy resources and powertools' route check do not take."""
+    arn = parse_api_gateway_arn(method_arn)  # the API part; the path after a colon is lost
+    decision = APIGatewayAuthorizerResponse(
+        principal_id=tenant or "unknown",
+        region=arn.region,
+        aws_account_id=arn.aws_account_id,
+        api_id=arn.api_id,
+        stage=arn.stage,
+        partition=arn.partition,
+        context={"tenant": tenant} if tenant else None,
+    )
+    if tenant:
+        decision.allow_all_routes()
+    else:
+        decision.deny_all_routes()
+    return decision.asdict()
 
 
 @dataclass(frozen=True)

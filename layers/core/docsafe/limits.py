@@ -9,9 +9,9 @@ from __future__ import annotations
 # Lambda's synchronous invocation payload, each way: the API Gateway event (a binary body
 # in it base64-encoded, 4 bytes for 3) and the function's response.
 LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024
-# API Gateway's request body (HTTP API and REST API alike) and integration timeout.
+# API Gateway's request body and the REST API's integration timeout (29 s by default).
 API_GATEWAY_BODY_BYTES = 10 * 1024 * 1024
-API_GATEWAY_TIMEOUT_SECONDS = 30
+API_GATEWAY_TIMEOUT_SECONDS = 29
 # Step Functions' state input and output.
 STATE_PAYLOAD_BYTES = 256 * 1024
 

@@ -1,4 +1,5 @@
-"""API Gateway HTTP API (payload 2.0) events, as API Gateway builds them from a request."""
+"""API Gateway REST API events (Lambda proxy, payload 1.0), as API Gateway builds them
+from a request: for the route functions and for the REQUEST authorizer."""
 
 from __future__ import annotations
 
@@ -8,79 +9,105 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-TEXT_TYPES = ("application/json", "text/", "application/xml")
+ACCOUNT_ID = "123456789012"
+API_ID = "local"
+STAGE = "api"
 
 
-def http_api_event(
+def rest_api_event(
     method: str,
     path: str,
     *,
+    resource: str | None = None,
+    path_parameters: dict[str, str] | None = None,
     query: dict[str, str] | str | None = None,
     headers: dict[str, str] | None = None,
     body: bytes | None = None,
     host: str = "localhost",
     scheme: str = "http",
-    route_key: str = "$default",
+    stage_prefix: str = "",
     authorizer_context: dict[str, Any] | None = None,
     source_ip: str = "127.0.0.1",
 ) -> dict[str, Any]:
+    """The event of one request. `stage_prefix` is what precedes `path` in the URL: the
+    stage on the execute-api endpoint (`/api`), nothing on a custom domain."""
     raw_query = query if isinstance(query, str) else urlencode(query or {})
-    parameters = dict(parse_qsl(raw_query, keep_blank_values=True))
-    lowered = {name.lower(): value for name, value in (headers or {}).items()}
-    lowered.setdefault("host", host)
-    lowered["x-forwarded-proto"] = scheme  # API Gateway sets it, whatever the client sent
+    pairs = parse_qsl(raw_query, keep_blank_values=True)
+    multi_query: dict[str, list[str]] = {}
+    for name, value in pairs:
+        multi_query.setdefault(name, []).append(value)
+    sent = dict(headers or {})
+    if not any(name.lower() == "host" for name in sent):
+        sent["Host"] = host
+    # API Gateway sets it, whatever the client sent.
+    sent = {name: value for name, value in sent.items() if name.lower() != "x-forwarded-proto"}
+    sent["X-Forwarded-Proto"] = scheme
+    host_name = next(value for name, value in sent.items() if name.lower() == "host").split(":")[0]
+    method = method.upper()
+    now = time.time()
     event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": path,
-        "rawQueryString": raw_query,
-        "headers": lowered,
+        "resource": resource or path,
+        "path": path,
+        "httpMethod": method,
+        "headers": sent,
+        "multiValueHeaders": {name: [value] for name, value in sent.items()},
+        # API Gateway's single-value view keeps the last of a repeated parameter.
+        "queryStringParameters": {name: values[-1] for name, values in multi_query.items()} or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": path_parameters or None,
+        "stageVariables": None,
         "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "local",
-            "domainName": lowered["host"].split(":")[0],
-            "domainPrefix": "local",
-            "http": {
-                "method": method.upper(),
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": source_ip,
-                "userAgent": lowered.get("user-agent", ""),
-            },
+            "accountId": ACCOUNT_ID,
+            "apiId": API_ID,
+            "domainName": host_name,
+            "domainPrefix": host_name.split(".")[0],
+            "httpMethod": method,
+            "identity": {"sourceIp": source_ip, "userAgent": sent.get("User-Agent", "")},
+            "path": stage_prefix + path,
+            "protocol": "HTTP/1.1",
             "requestId": str(uuid.uuid4()),
-            "routeKey": route_key,
-            "stage": "$default",
-            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
-            "timeEpoch": int(time.time() * 1000),
+            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "requestTimeEpoch": int(now * 1000),
+            "resourceId": "local",
+            "resourcePath": resource or path,
+            "stage": STAGE,
         },
+        "body": None,
         "isBase64Encoded": False,
     }
-    if parameters:
-        event["queryStringParameters"] = parameters
     if authorizer_context is not None:
-        event["requestContext"]["authorizer"] = {"lambda": authorizer_context}
+        event["requestContext"]["authorizer"] = dict(authorizer_context)
     if body:
-        content_type = lowered.get("content-type", "")
-        if content_type.startswith(TEXT_TYPES):
-            event["body"] = body.decode("utf-8", errors="replace")
-        else:
-            # HTTP APIs hand binary bodies to Lambda base64-encoded.
-            event["body"] = base64.b64encode(body).decode()
-            event["isBase64Encoded"] = True
+        # Every media type is binary to the API (BinaryMediaTypes */*): the function gets
+        # the bytes that were sent, base64-encoded.
+        event["body"] = base64.b64encode(body).decode()
+        event["isBase64Encoded"] = True
     return event
 
 
-def authorizer_event(request_event: dict[str, Any], route_arn: str) -> dict[str, Any]:
-    """The REQUEST authorizer event (payload 2.0) API Gateway sends for a request."""
+def method_arn(region: str, method: str, path: str) -> str:
+    return f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{API_ID}/{STAGE}/{method.upper()}{path}"
+
+
+def authorizer_event(request_event: dict[str, Any], region: str) -> dict[str, Any]:
+    """The REQUEST authorizer event API Gateway sends before it runs a route."""
+    context = {k: v for k, v in request_event["requestContext"].items() if k != "authorizer"}
     return {
-        "version": "2.0",
         "type": "REQUEST",
-        "routeArn": route_arn,
-        "identitySource": [],
-        "routeKey": request_event["routeKey"],
-        "rawPath": request_event["rawPath"],
-        "rawQueryString": request_event["rawQueryString"],
-        "headers": request_event["headers"],
-        "queryStringParameters": request_event.get("queryStringParameters", {}),
-        "requestContext": request_event["requestContext"],
+        "methodArn": method_arn(region, request_event["httpMethod"], request_event["path"]),
+        **{
+            name: request_event[name]
+            for name in (
+                "resource",
+                "path",
+                "httpMethod",
+                "headers",
+                "multiValueHeaders",
+                "queryStringParameters",
+                "multiValueQueryStringParameters",
+                "pathParameters",
+                "stageVariables",
+            )
+        },
+        "requestContext": context,
     }

@@ -18,21 +18,16 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
 from docsafe.limits import API_GATEWAY_BODY_BYTES, API_GATEWAY_TIMEOUT_SECONDS, LAMBDA_PAYLOAD_BYTES
-from docsafe.local.events import authorizer_event, http_api_event
-from docsafe.local.stack import ACCOUNT_ID, LocalStack, install_dispatcher, invoke, provision
-from docsafe.local.template import HttpRoute
+from docsafe.local.events import authorizer_event, rest_api_event
+from docsafe.local.stack import LocalStack, install_dispatcher, invoke, provision
+from docsafe.local.template import load_template, resource_pattern
 
-# What API Gateway (HTTP API) itself answers when a limit is met: its own bodies, not the
-# API's error shape. The function never runs for the first two.
-BODY_TOO_LARGE = (413, b'{"message":"Request Entity Too Large"}')
-EVENT_TOO_LARGE = (413, b'{"message":"Request Too Long"}')  # Lambda refused the event
-FUNCTION_FAILED = (500, b'{"message":"Internal Server Error"}')  # e.g. a response over 6 MB
-TIMED_OUT = (503, b'{"message":"Service Unavailable"}')  # the 30 s integration timeout
 LOCAL_PURGE_SECONDS = 5
 _ROUTER_LOCK = threading.Lock()
 # Settings that name the stack's own resources: always the local stack's.
@@ -55,15 +50,30 @@ LOCAL_REGION = "us-east-1"
 
 
 @dataclass(frozen=True)
-class Route:
-    route: HttpRoute
-    function: str
+class Resource:
+    """A resource of the REST API: a path, and the function behind each of its methods
+    (none for a resource that is only the parent of others)."""
+
+    path: str
+    methods: dict[str, str]
+
+    @property
+    def precedence(self) -> tuple[int, ...]:
+        """API Gateway picks, part by part, a literal over a {parameter} over {greedy+}."""
+        return tuple(0 if "+}" in part else 1 if part.startswith("{") else 2 for part in self.path.split("/"))
 
 
-def routes_of(stack: LocalStack) -> list[Route]:
-    """The API's routes from template.yaml, most specific first (as API Gateway picks)."""
-    found = [Route(route, spec.name) for spec in stack.functions.values() for route in spec.routes]
-    return sorted(found, key=lambda r: r.route.specificity, reverse=True)
+def resources_of(stack: LocalStack) -> list[Resource]:
+    """The API's resources from template.yaml (the routes' parents too), most specific first."""
+    methods: dict[str, dict[str, str]] = {}
+    for spec in stack.functions.values():
+        for route in spec.routes:
+            parts = route.path.strip("/").split("/")
+            for depth in range(1, len(parts)):
+                methods.setdefault("/" + "/".join(parts[:depth]), {})
+            methods.setdefault(route.path, {})[route.method] = spec.name
+    found = [Resource(path, by_method) for path, by_method in methods.items()]
+    return sorted(found, key=lambda r: r.precedence, reverse=True)
 
 
 def parse_local_keys(spec: str | None) -> dict[str, str]:
@@ -231,10 +241,6 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _aws_answer(answer: tuple[int, bytes]) -> GatewayResponse:
-    return GatewayResponse(answer[0], {"Content-Type": "application/json"}, answer[1])
-
-
 @dataclass(frozen=True)
 class GatewayResponse:
     status: int
@@ -245,9 +251,28 @@ class GatewayResponse:
         return json.loads(self.body)
 
 
+# Gateway response types API Gateway answers with by itself, their default status and
+# message, and what stands in for them when the API does not set them.
+_GATEWAY_ERRORS = {
+    "REQUEST_TOO_LARGE": (413, "Request Too Long", "DEFAULT_4XX"),
+    "MISSING_AUTHENTICATION_TOKEN": (403, "Missing Authentication Token", "DEFAULT_4XX"),
+    "ACCESS_DENIED": (
+        403,
+        "User is not authorized to access this resource with an explicit deny",
+        "DEFAULT_4XX",
+    ),
+    "AUTHORIZER_FAILURE": (500, "Internal server error", "DEFAULT_5XX"),
+    # The Lambda service refused the call: the event over its 6 MB, or an answer over it.
+    "INTEGRATION_FAILURE": (500, "Internal server error", "DEFAULT_5XX"),
+    "BAD_GATEWAY": (502, "Internal server error", "DEFAULT_5XX"),
+    "INTEGRATION_TIMEOUT": (504, "Endpoint request timed out", "DEFAULT_5XX"),
+}
+
+
 class Gateway:
-    """What API Gateway does with a request: pick the route, ask the authorizer, call the
-    function with a payload 2.0 event, turn its answer into an HTTP response."""
+    """What the REST API does with a request: pick the resource and method, ask the
+    authorizer, call the function with a Lambda proxy event, turn its answer into an HTTP
+    response, and answer by itself (the template's gateway responses) where AWS does."""
 
     def __init__(
         self, stack: LocalStack, scheme: str = "http", timeout_seconds: float = API_GATEWAY_TIMEOUT_SECONDS
@@ -255,7 +280,21 @@ class Gateway:
         self.stack = stack
         self.timeout_seconds = timeout_seconds
         self.scheme = scheme  # what API Gateway reports in X-Forwarded-Proto
-        self.routes = routes_of(stack)
+        self.resources = resources_of(stack)
+        self.gateway_responses = load_template().gateway_responses()
+
+    def answer(self, kind: str, request_id: str = "local") -> GatewayResponse:
+        """API Gateway's own answer of a kind, shaped by the API's gateway responses."""
+        status, message, fallback = _GATEWAY_ERRORS[kind]
+        shape = self.gateway_responses.get(kind) or self.gateway_responses.get(fallback)
+        if shape is None:
+            return GatewayResponse(
+                status, {"Content-Type": "application/json"}, json.dumps({"message": message}).encode()
+            )
+        body = shape.body.replace("$context.error.messageString", json.dumps(message))
+        body = body.replace("$context.requestId", request_id)
+        headers = {"Content-Type": "application/json", **shape.headers}
+        return GatewayResponse(shape.status or status, headers, body.encode())
 
     def handle(
         self,
@@ -266,39 +305,47 @@ class Gateway:
         headers: dict[str, str] | None = None,
         body: bytes = b"",
     ) -> GatewayResponse:
-        json_type = {"Content-Type": "application/json"}
         if len(body) > API_GATEWAY_BODY_BYTES:
-            return _aws_answer(BODY_TOO_LARGE)
+            return self.answer("REQUEST_TOO_LARGE")
         method = method.upper()
-        match = next(
-            (r for r in self.routes if r.route.method == method and r.route.pattern().match(path)), None
-        )
-        if match is None:
-            return GatewayResponse(404, json_type, b'{"message":"Not Found"}')
+        found = next(((r, m) for r in self.resources if (m := resource_pattern(r.path).match(path))), None)
+        function = found and (found[0].methods.get(method) or found[0].methods.get("ANY"))
+        if not found or not function:
+            return self.answer("MISSING_AUTHENTICATION_TOKEN")
+        resource, matched = found
         headers = headers or {}
         host = next((v for k, v in headers.items() if k.lower() == "host"), "localhost")
-        event = http_api_event(
+        event = rest_api_event(
             method,
             path,
+            resource=resource.path,
+            path_parameters=matched.groupdict(),
             query=query,
             headers=headers,
             body=body,
             host=host,
             scheme=self.scheme,
-            route_key=f"{match.route.method} {match.route.path}",
         )
-        route_arn = f"arn:aws:execute-api:{self.stack.region}:{ACCOUNT_ID}:local/$default/{method}{path}"
-        decision = invoke(self.stack, self.stack.authorizer, authorizer_event(event, route_arn))
-        if not decision.get("isAuthorized"):
-            return GatewayResponse(403, json_type, b'{"message":"Forbidden"}')
-        event["requestContext"]["authorizer"] = {"lambda": decision.get("context", {})}
+        request_id = event["requestContext"]["requestId"]
+        authorizing = authorizer_event(event, self.stack.region)
+        try:
+            decision = invoke(self.stack, self.stack.authorizer, authorizing)
+        except Exception:
+            logging.getLogger("docsafe.local").exception("the authorizer failed")
+            return self.answer("AUTHORIZER_FAILURE", request_id)
+        if not _allows(decision, authorizing["methodArn"]):
+            return self.answer("ACCESS_DENIED", request_id)
+        event["requestContext"]["authorizer"] = {
+            **(decision.get("context") or {}),
+            "principalId": decision.get("principalId"),
+        }
         if len(json.dumps(event)) > LAMBDA_PAYLOAD_BYTES:
-            return _aws_answer(EVENT_TOO_LARGE)
-        response = self._invoke_in_time(match.function, event)
+            return self.answer("INTEGRATION_FAILURE", request_id)
+        response = self._invoke_in_time(function, event)
         if response is None:
-            return _aws_answer(TIMED_OUT)
+            return self.answer("INTEGRATION_TIMEOUT", request_id)
         if len(json.dumps(response)) > LAMBDA_PAYLOAD_BYTES:
-            return _aws_answer(FUNCTION_FAILED)
+            return self.answer("BAD_GATEWAY", request_id)
         payload = response.get("body") or ""
         raw = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
         answer_headers = dict(response.get("headers") or {})
@@ -335,6 +382,21 @@ class Gateway:
         if failure:
             raise failure[0]
         return answer[0] if answer else None
+
+
+def _allows(decision: dict[str, Any], method_arn: str) -> bool:
+    """Whether the authorizer's policy allows this request (an explicit Deny wins)."""
+    effects = [
+        statement["Effect"]
+        for statement in (decision.get("policyDocument") or {}).get("Statement", [])
+        for resource in _listed(statement.get("Resource"))
+        if fnmatchcase(method_arn, resource)
+    ]
+    return "Allow" in effects and "Deny" not in effects
+
+
+def _listed(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
 
 
 def _front_end(stack: LocalStack) -> type[BaseHTTPRequestHandler]:

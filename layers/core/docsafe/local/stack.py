@@ -21,9 +21,9 @@ from typing import Any
 
 import boto3
 
+from docsafe.local.events import ACCOUNT_ID
 from docsafe.local.template import TEMPLATE_PATH, FunctionSpec, Template, load_template
 
-ACCOUNT_ID = "123456789012"
 STACK_NAME = "docsafe-local"
 
 Handler = Callable[[dict[str, Any], Any], Any]

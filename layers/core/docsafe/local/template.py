@@ -40,19 +40,27 @@ for _name in ("Ref", "GetAtt", "Sub", "FindInMap", "Join", "If", "Equals", "Not"
 
 
 @dataclass(frozen=True)
-class HttpRoute:
+class ApiRoute:
     method: str
     path: str  # API Gateway syntax: /v1/operations/{id}, /documentintelligence/{proxy+}
 
     def pattern(self) -> re.Pattern[str]:
-        regex = re.sub(r"\{(\w+)\+\}", r"(?P<\1>.+)", self.path)
-        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", regex)
-        return re.compile(f"^{regex}$")
+        return resource_pattern(self.path)
 
-    @property
-    def specificity(self) -> tuple[int, int]:
-        """API Gateway prefers routes without a greedy part, then longer ones."""
-        return (0 if "+}" in self.path else 1, len(self.path))
+
+def resource_pattern(path: str) -> re.Pattern[str]:
+    regex = re.sub(r"\{(\w+)\+\}", r"(?P<\1>.+)", path)
+    regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", regex)
+    return re.compile(f"^{regex}$")
+
+
+@dataclass(frozen=True)
+class GatewayAnswer:
+    """One of the API's gateway responses: what API Gateway answers by itself."""
+
+    status: int | None  # None: the status of the error it stands for (DEFAULT_4XX/5XX)
+    headers: dict[str, str]
+    body: str  # a mapping template
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,7 @@ class FunctionSpec:
     code_dir: Path
     handler: str
     environment: dict[str, Any] = field(default_factory=dict)
-    routes: tuple[HttpRoute, ...] = ()
+    routes: tuple[ApiRoute, ...] = ()
     schedules: tuple[str, ...] = ()  # EventBridge schedule expressions
 
     @property
@@ -91,9 +99,9 @@ class Template:
         for name, resource in self.of_type("AWS::Serverless::Function").items():
             props = resource["Properties"]
             routes = tuple(
-                HttpRoute(event["Properties"]["Method"].upper(), event["Properties"]["Path"])
+                ApiRoute(event["Properties"]["Method"].upper(), event["Properties"]["Path"])
                 for event in props.get("Events", {}).values()
-                if event["Type"] == "HttpApi"
+                if event["Type"] == "Api"
             )
             schedules = tuple(
                 event["Properties"]["Schedule"]
@@ -110,12 +118,29 @@ class Template:
             )
         return specs
 
+    def api(self) -> dict[str, Any]:
+        (api,) = self.of_type("AWS::Serverless::Api").values()
+        return dict(api["Properties"])
+
     def default_authorizer(self) -> str:
-        """The logical id of the function behind the HTTP API's default authorizer."""
-        (api,) = self.of_type("AWS::Serverless::HttpApi").values()
-        auth = api["Properties"]["Auth"]
+        """The logical id of the function behind the API's default authorizer."""
+        auth = self.api()["Auth"]
         authorizer = auth["Authorizers"][auth["DefaultAuthorizer"]]
-        return authorizer["FunctionArn"]["Fn::GetAtt"][0]
+        return str(authorizer["FunctionArn"]["Fn::GetAtt"][0])
+
+    def gateway_responses(self) -> dict[str, GatewayAnswer]:
+        """The API's gateway responses by type (ACCESS_DENIED, DEFAULT_4XX, …)."""
+        answers = {}
+        for kind, spec in self.api().get("GatewayResponses", {}).items():
+            headers = {
+                name: str(value).strip("'")
+                for name, value in spec.get("ResponseParameters", {}).get("Headers", {}).items()
+            }
+            status = spec.get("StatusCode")
+            answers[kind] = GatewayAnswer(
+                int(status) if status else None, headers, spec["ResponseTemplates"]["application/json"]
+            )
+        return answers
 
     def state_machines(self) -> dict[str, dict[str, Any]]:
         """The workflows, by logical id: the analysis and the custom-model build."""
