@@ -29,7 +29,6 @@ API_KEY = "ds_example-key-replace-with-yours"
 HOST = "abc123.execute-api.eu-west-1.amazonaws.com"
 TIME, EPOCH_MS = "25/Nov/2026:08:00:00 +0000", 1795593600000
 SAMPLE = ROOT / "samples" / "letter.png"  # the document `make run` reads
-ANALYZE_PATH = "/documentintelligence/documentModels/prebuilt-read:analyze"
 RESULT_PATH = f"/documentintelligence/documentModels/prebuilt-read/analyzeResults/{OPERATION_ID}"
 MODEL_RESOURCE = "/documentintelligence/documentModels/{modelId}"
 RESULT_RESOURCE = MODEL_RESOURCE + "/analyzeResults/{resultId}"
@@ -61,6 +60,17 @@ def _api(
     return event
 
 
+def intake_object() -> dict[str, Any]:
+    """The object API Gateway stores for the IntakeFunction event: S3 PutObject's arguments
+    but the bucket."""
+    return {
+        "Key": f"intake/{TENANT}/{OPERATION_ID}",
+        "Body": SAMPLE.read_bytes(),
+        "ContentType": "image/png",
+        "Metadata": {"model": "prebuilt-read:analyze", "api-version": API_VERSION},
+    }
+
+
 def _job(**extra: Any) -> dict[str, Any]:
     return {"tenant": TENANT, "operationId": OPERATION_ID, **extra}
 
@@ -72,14 +82,26 @@ def events() -> dict[str, dict[str, Any]]:
     authorize["requestContext"].pop("authorizer")
     return {
         "AuthorizerFunction": authorizer_event(authorize, "eu-west-1"),
-        "SubmitFunction": _api(
-            "POST",
-            ANALYZE_PATH,
-            MODEL_RESOURCE,
-            {"modelId": "prebuilt-read:analyze"},
-            version,
-            SAMPLE.read_bytes(),
-        ),
+        "SubmitFunction": _api("POST", "/v1/uploads", "/v1/uploads"),
+        # What EventBridge hands the intake function once API Gateway stored an analyze
+        # request (the sample letter, analyzed with prebuilt-read: intake_object below).
+        "IntakeFunction": {
+            "version": "0",
+            "id": "example-event",
+            "detail-type": "Object Created",
+            "source": "aws.s3",
+            "account": "123456789012",
+            "time": "2026-11-25T08:00:00Z",
+            "region": "eu-west-1",
+            "resources": ["arn:aws:s3:::docsafe-documents"],
+            "detail": {
+                "version": "0",
+                "bucket": {"name": "docsafe-documents"},
+                "object": {"key": f"intake/{TENANT}/{OPERATION_ID}", "size": SAMPLE.stat().st_size},
+                "request-id": "example-request",
+                "reason": "PutObject",
+            },
+        },
         "StatusFunction": _api("GET", RESULT_PATH, *result, version),
         "ResultFunction": _api(
             "GET", f"/v1/operations/{OPERATION_ID}/result", "/v1/operations/{id}/result", {"id": OPERATION_ID}

@@ -134,15 +134,25 @@ def test_an_unfinished_job_says_when_to_poll_and_has_no_result_yet(
 def test_missing_api_version_and_unknown_model_are_client_errors(local_stack: Harness) -> None:
     key = local_stack.new_key("acme")
     pdf = text_pdf([["x"]])
+    # API Gateway itself answers a missing or another api-version, and another action
     no_version = local_stack.request("POST", f"{READ}:analyze", key, query="", body=pdf)
-    assert no_version.status == 400
+    assert no_version.status == 400 and no_version.json()["error"]["innererror"]["code"] == "ParameterMissing"
+    old_version = local_stack.request(
+        "POST", f"{READ}:analyze", key, query="api-version=2023-07-31", body=pdf
+    )
+    assert old_version.status == 400
+    assert old_version.json()["error"]["innererror"]["code"] == "UnsupportedApiVersion"
+    copy = local_stack.request("POST", f"{READ}:copyTo", key, body=pdf)
+    assert copy.status == 404 and copy.json()["error"]["code"] == "NotFound"
+    # and the intake function drops what it refused: nothing of them remains
+    assert local_stack.job_records() == [] and local_stack.stored_objects() == []
+    # The rest is checked when the request is taken in: a failed operation, no document
     unknown_model = local_stack.request(
         "POST", "/documentintelligence/documentModels/prebuilt-nothing:analyze", key, body=pdf
     )
-    assert unknown_model.status == 404
-    assert unknown_model.json()["error"]["innererror"]["code"] == "ModelNotFound"
+    assert local_stack.refusal(unknown_model, key)["innererror"]["code"] == "ModelNotFound"
     bad_pages = local_stack.request(
         "POST", f"{READ}:analyze", key, query=f"api-version={API_VERSION}&pages=x", body=pdf
     )
-    assert bad_pages.status == 400
-    assert local_stack.job_records() == []
+    assert local_stack.refusal(bad_pages, key)["target"] == "pages"
+    assert local_stack.stored_objects() == []

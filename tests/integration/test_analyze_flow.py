@@ -131,9 +131,11 @@ def test_unsupported_format_is_refused_up_front(local_stack: Harness) -> None:
         key,
         body=b"plain text, not a document",
     )
-    assert answer.status == 415
-    assert answer.json()["error"]["innererror"]["code"] == "InvalidContent"
-    assert local_stack.job_records() == [] and local_stack.stored_objects() == []
+    # API Gateway stored the request (202); the intake refused it: a failed operation
+    # that never held the document, and nothing of it stored
+    assert local_stack.refusal(answer, key)["innererror"]["code"] == "InvalidContent"
+    (record,) = local_stack.job_records()
+    assert record["wrappedKey"]["B"] == b"" and local_stack.stored_objects() == []
 
 
 def test_layout_model_returns_tables_marks_and_key_value_pairs(engine_stack: Harness) -> None:
@@ -178,8 +180,9 @@ def test_unsupported_features_and_formats_are_refused(local_stack: Harness) -> N
             query=f"api-version=2024-11-30&{query}",
             body=pdf,
         )
-        assert answer.status == 400, (model, query)
-        assert answer.json()["error"]["target"] in ("features", "outputContentFormat")
+        error = local_stack.refusal(answer, key)
+        assert error["code"] == "InvalidArgument", (model, query)
+        assert error["target"] in ("features", "outputContentFormat")
 
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import uuid
 from typing import Any
 
+import boto3
 import pytest
 from docsafe import runtime
 from docsafe.jobs import Status
@@ -13,7 +15,7 @@ from docsafe.local.stack import invoke
 from docsafe.local.template import REPO_ROOT, load_template
 
 from tests.support.documents import encode, text_image
-from tests.support.stack import Harness
+from tests.support.stack import REGION, Harness
 
 EVENTS = REPO_ROOT / "events"
 
@@ -36,6 +38,7 @@ def event(function: str, tenant: str, operation_id: str | None = None) -> dict[s
     text = (EVENTS / f"{function}.json").read_text()
     if operation_id:
         text = text.replace(MAKE.OPERATION_ID, operation_id)
+    text = text.replace(f"intake/{MAKE.TENANT}/", f"intake/{tenant}/")
     loaded = json.loads(text.replace(f'"{MAKE.TENANT}"', json.dumps(tenant)))
     return loaded
 
@@ -70,15 +73,22 @@ def _header(response: dict, name: str) -> str:
     return single.get(name) or multi[name][0]
 
 
-def test_the_api_events_submit_poll_fetch_and_delete(local_stack: Harness) -> None:
+def test_the_api_events_take_in_poll_fetch_and_delete(local_stack: Harness) -> None:
     stack = local_stack.stack
-    submitted = invoke(stack, "SubmitFunction", event("SubmitFunction", "acme"))
-    assert submitted["statusCode"] == 202
-    operation_id = _header(submitted, "Operation-Location").split("/analyzeResults/")[1].split("?")[0]
+    uploaded = invoke(stack, "SubmitFunction", event("SubmitFunction", "acme"))
+    assert uploaded["statusCode"] == 201
+    # Given the analyze request API Gateway stored (the intake event's object)
+    operation_id = str(uuid.uuid4())
+    stored = MAKE.intake_object()
+    stored["Key"] = stored["Key"].replace(MAKE.TENANT, "acme").replace(MAKE.OPERATION_ID, operation_id)
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.put_object(Bucket=local_stack.settings.documents_bucket, **stored)
     key = local_stack.new_key("acme")
-    body = local_stack.wait(
-        f"/documentintelligence/documentModels/prebuilt-read/analyzeResults/{operation_id}", key
-    )
+    path = f"/documentintelligence/documentModels/prebuilt-read/analyzeResults/{operation_id}"
+    assert local_stack.request("GET", path, key).json()["status"] == "notStarted"
+    # When the intake function gets its event, the job runs
+    invoke(stack, "IntakeFunction", event("IntakeFunction", "acme", operation_id))
+    body = local_stack.wait(path, key)
     assert "DocSafe" in body["analyzeResult"]["content"]  # the sample letter
 
     status = invoke(stack, "StatusFunction", event("StatusFunction", "acme", operation_id))

@@ -13,6 +13,7 @@ from docsafe.local.stack import invoke
 from docsafe.sealing import KeyService
 from docsafe.settings import API_VERSION
 
+from tests.support.clock import Clock
 from tests.support.documents import encode, text_image, text_pdf, words_of
 from tests.support.stack import Harness, location_of, use_fake_textract
 
@@ -117,29 +118,30 @@ def test_the_watchdog_fails_jobs_whose_execution_died_and_the_purge_removes_them
     assert local_stack.job_records() == [] and local_stack.stored_objects() == []
 
 
-def test_rate_limit_answers_429_with_retry_after_for_that_tenant_only(
-    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+def test_rate_limit_refuses_a_tenants_analyses_past_its_allowance_and_no_one_elses(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch, fake_clock: Clock
 ) -> None:
+    fake_clock.now = fake_clock.now // 60 * 60 + 30  # mid-minute: the requests share one window
     monkeypatch.setenv("DOCSAFE_RATE_LIMIT_PER_MINUTE", "2")
+    monkeypatch.setenv("DOCSAFE_READ_RATE_LIMIT_PER_MINUTE", "0")
     runtime.reset()
     busy, quiet = local_stack.new_key("busy"), local_stack.new_key("quiet")
     pdf = text_pdf([["x"]])
     path = "/documentintelligence/documentModels/prebuilt-read:analyze"
     answers = [local_stack.request("POST", path, busy, body=pdf) for _ in range(3)]
-    assert [a.status for a in answers] == [202, 202, 429]
-    limited = answers[2]
-    assert limited.json()["error"]["code"] == "429"
-    assert 1 <= int(limited.headers["Retry-After"]) <= 60
-    assert (
-        local_stack.request("POST", path, quiet, body=pdf, query=f"api-version={API_VERSION}").status == 202
-    )
-    for answer in answers[:2]:
-        local_stack.wait(location_of(answer), busy)
+    # API Gateway takes each in; the third is refused when taken in, before any work
+    limited = local_stack.refusal(answers[2], busy)
+    assert limited["code"] == "429" and "Try again in" in limited["message"]
+    assert local_stack.wait(location_of(answers[0]), busy)["status"] == "succeeded"
+    assert local_stack.wait(location_of(answers[1]), busy)["status"] == "succeeded"
+    other = local_stack.request("POST", path, quiet, body=pdf, query=f"api-version={API_VERSION}")
+    assert local_stack.wait(location_of(other), quiet)["status"] == "succeeded"
 
 
 def test_reads_and_uploads_are_rate_limited_per_tenant_too(
-    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch, fake_clock: Clock
 ) -> None:
+    fake_clock.now = fake_clock.now // 60 * 60 + 30  # mid-minute: the requests share one window
     monkeypatch.setenv("DOCSAFE_RATE_LIMIT_PER_MINUTE", "2")
     monkeypatch.setenv("DOCSAFE_READ_RATE_LIMIT_PER_MINUTE", "3")
     runtime.reset()

@@ -14,6 +14,19 @@ from docsafe.local.server import Gateway, GatewayResponse
 from tests.support.stack import Harness
 
 
+def functions_run(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the functions local mode invokes from now on, in order."""
+    ran: list[str] = []
+    real_invoke = server.invoke
+
+    def recording(stack, name, event):  # type: ignore[no-untyped-def]
+        ran.append(name)
+        return real_invoke(stack, name, event)
+
+    monkeypatch.setattr(server, "invoke", recording)
+    return ran
+
+
 def _azure_error(answer: GatewayResponse) -> dict:
     """The API's error shape: what the Azure clients read."""
     assert answer.headers["Content-Type"] == "application/json"
@@ -71,14 +84,7 @@ def test_a_body_over_10_mb_never_reaches_a_function_and_is_told_the_ways_that_wo
 def test_a_request_without_a_valid_key_is_refused_before_any_route_runs(
     local_stack: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ran: list[str] = []
-    real_invoke = server.invoke
-
-    def recording(stack, name, event):  # type: ignore[no-untyped-def]
-        ran.append(name)
-        return real_invoke(stack, name, event)
-
-    monkeypatch.setattr(server, "invoke", recording)
+    ran = functions_run(monkeypatch)
     for key in (None, "dsk_not-a-key"):
         answer = local_stack.request("GET", "/v1/operations", key, query="")
         assert answer.status == 401 and _azure_error(answer)["code"] == "401"
@@ -101,14 +107,7 @@ def test_every_route_of_the_azure_contract_reaches_its_function(
 ) -> None:
     # A REST API picks the resource first, then the method: a method missing on a more
     # specific resource is API Gateway's own 404, even where a greedy one would take it.
-    ran: list[str] = []
-    real_invoke = server.invoke
-
-    def recording(stack, name, event):  # type: ignore[no-untyped-def]
-        ran.append(name)
-        return real_invoke(stack, name, event)
-
-    monkeypatch.setattr(server, "invoke", recording)
+    ran = functions_run(monkeypatch)
     key = local_stack.new_key("acme")
     models = "/documentintelligence/documentModels"
     result = f"{models}/prebuilt-read/analyzeResults/0b7c4a52-6f1e-4c3b-9a57-3f2d1e0c9b8a"
@@ -116,7 +115,8 @@ def test_every_route_of_the_azure_contract_reaches_its_function(
         ("GET", models, "StatusFunction"),
         ("GET", f"{models}/prebuilt-read", "StatusFunction"),
         ("DELETE", f"{models}/custom-one", "DeleteFunction"),
-        ("POST", f"{models}/prebuilt-read:analyze", "SubmitFunction"),
+        # (API Gateway stores it in S3; EventBridge starts the intake function)
+        ("POST", f"{models}/prebuilt-read:analyze", "IntakeFunction"),
         ("POST", f"{models}:build", "SubmitFunction"),
         ("GET", result, "StatusFunction"),
         ("DELETE", result, "DeleteFunction"),

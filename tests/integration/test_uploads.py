@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 from docsafe import runtime
+from docsafe.local.stack import invoke
 from docsafe.settings import API_VERSION
 from PIL import Image
 
@@ -132,8 +133,7 @@ def test_an_upload_is_analyzed_once(local_stack: Harness) -> None:
     # A second analyze of the same upload id, even after the form put new bytes there
     put_upload(local_stack, ticket, png(text_image(["Second helping"])))
     second = analyze_upload(local_stack, key, ticket["uploadId"])
-    assert second.status == 409, second.body
-    assert second.json()["error"]["innererror"]["code"] == "UploadAlreadyUsed"
+    assert local_stack.refusal(second, key)["innererror"]["code"] == "UploadAlreadyUsed"
 
 
 def test_two_analyses_racing_for_one_upload_get_one_job(local_stack: Harness) -> None:
@@ -183,7 +183,8 @@ def test_an_unused_upload_can_be_deleted_by_its_tenant_only(local_stack: Harness
     # Its owner's removes it at once, and it can no longer be analyzed
     assert local_stack.request("DELETE", path, owner, query="").status == 204
     assert not [o for o in local_stack.stored_objects() if ticket["uploadId"] in o]
-    assert analyze_upload(local_stack, owner, ticket["uploadId"]).status == 404
+    after = local_stack.refusal(analyze_upload(local_stack, owner, ticket["uploadId"]), owner)
+    assert after["innererror"]["code"] == "UploadNotFound"
     assert local_stack.request("DELETE", path, owner, query="").status == 404
 
 
@@ -215,12 +216,15 @@ def test_an_upload_whose_analysis_could_not_start_can_be_analyzed_again(
         return real_start(**kwargs)
 
     monkeypatch.setattr(stepfunctions, "start_execution", failing_once)
-    # The first attempt fails before any workflow ran (the client sees a server error)
-    assert analyze_upload(local_stack, key, ticket["uploadId"]).status == 500
-    # The retry is not told the upload was already used: it is analyzed
-    retry = analyze_upload(local_stack, key, ticket["uploadId"])
-    assert retry.status == 202, retry.body
-    body = local_stack.wait(urlsplit(retry.headers["Operation-Location"]).path, key)
+    # The intake function fails before any workflow ran: the request waits, not started
+    answer = analyze_upload(local_stack, key, ticket["uploadId"])
+    location = urlsplit(answer.headers["Operation-Location"]).path
+    assert local_stack.request("GET", location, key).json()["status"] == "notStarted"
+    # Lambda's retry of the event is not told the upload was already used: it is analyzed
+    operation_id = location.rsplit("/", 1)[-1]
+    object_created = {"detail": {"object": {"key": f"intake/acme/{operation_id}"}}}
+    invoke(local_stack.stack, "IntakeFunction", object_created)
+    body = local_stack.wait(location, key)
     assert {"second", "try", "words"} <= words_of(body["analyzeResult"]["content"])
 
 
@@ -236,5 +240,6 @@ def test_an_upload_close_to_its_expiry_is_not_claimed(
     with clock.using(lambda: late):
         runtime.reset()
         answer = analyze_upload(local_stack, key, ticket["uploadId"])
+        refused = local_stack.refusal(answer, key)
     runtime.reset()
-    assert answer.status == 404 and answer.json()["error"]["innererror"]["code"] == "UploadNotFound"
+    assert refused["innererror"]["code"] == "UploadNotFound"

@@ -59,6 +59,14 @@ class Harness:
         assert answer.status == 202, answer.body
         return location_of(answer)
 
+    def refusal(self, answer: GatewayResponse, key: str) -> dict[str, Any]:
+        """The error of an analyze request the intake refused: accepted by API Gateway
+        (202), then a failed operation that never held a document."""
+        assert answer.status == 202, answer.body
+        body = self.wait(location_of(answer), key)
+        assert body["status"] == "failed" and "analyzeResult" not in body, body
+        return dict(body["error"])
+
     def wait(self, location: str, key: str, timeout: float = 120) -> dict[str, Any]:
         """Poll like the Azure client until the operation finishes; returns the body."""
         deadline = time.monotonic() + timeout
@@ -119,7 +127,7 @@ def local_stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]
         monkeypatch.setenv(name, value)
     runtime.reset()
     install_dispatcher(stack)
-    harness = Harness(stack, Gateway(stack, scheme="https"))
+    harness = Harness(stack, Gateway(stack, scheme="https", events_at_once=True))
     yield harness
     harness.wait_for_executions()
 

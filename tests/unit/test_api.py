@@ -1,5 +1,6 @@
 import json
 
+import pytest
 from docsafe.analysis import RawJson
 from docsafe.api import dumps
 
@@ -24,11 +25,42 @@ def test_the_viewer_and_the_client_send_bodies_up_to_the_same_limit() -> None:
 
     import docsafe
     from docsafe.client import BODY_LIMIT
-    from docsafe.limits import DIRECT_DOCUMENT_BYTES, LAMBDA_PAYLOAD_BYTES
+    from docsafe.limits import API_GATEWAY_BODY_BYTES, DIRECT_DOCUMENT_BYTES
 
     html = (Path(docsafe.__file__).parent / "viewer.html").read_text()
     (expression,) = re.findall(r"const DIRECT_LIMIT = ([0-9 *]+);", html)
     factors = [int(part) for part in expression.split("*")]
     assert math.prod(factors) == DIRECT_DOCUMENT_BYTES == BODY_LIMIT
-    # base64 of such a body, with room for the rest of the event, fits Lambda's payload
-    assert DIRECT_DOCUMENT_BYTES * 4 / 3 + 64 * 1024 < LAMBDA_PAYLOAD_BYTES
+    # such a body is one API Gateway takes (it puts analyze bodies into S3: no Lambda event)
+    assert DIRECT_DOCUMENT_BYTES <= API_GATEWAY_BODY_BYTES
+
+
+@pytest.mark.parametrize(
+    ("host", "prefix", "base"),
+    [
+        # the execute-api endpoint: the stage is part of every URL
+        (
+            "abc123.execute-api.eu-west-1.amazonaws.com",
+            "/api",
+            "https://abc123.execute-api.eu-west-1.amazonaws.com/api",
+        ),
+        # a custom domain serves the API at its root
+        ("ocr.example.com", "", "https://ocr.example.com"),
+    ],
+)
+def test_operation_urls_are_built_on_the_url_the_client_called(host: str, prefix: str, base: str) -> None:
+    import json
+
+    from docsafe import api
+    from docsafe.local.events import rest_api_event
+
+    app = api.create_app()
+
+    @app.get("/documentintelligence/info")
+    def where() -> object:
+        return api.json_response({"base": api.base_url(app)})
+
+    event = rest_api_event(
+        "GET", "/documentintelligence/info", host=host, scheme="https", stage_prefix=prefix
+    )
+    assert json.loads(app.resolve(event, None)["body"]) == {"base": base}

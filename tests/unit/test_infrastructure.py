@@ -228,10 +228,12 @@ def test_every_function_folder_has_a_thin_handler() -> None:
         assert "boto3" not in source and "os.environ" not in source, spec.name
 
 
-def test_custom_domain_uses_tls_1_2_or_newer() -> None:
-    condition, domain, _ = TEMPLATE.api()["Domain"]["Fn::If"]
-    assert condition == "HasCustomDomain"
-    assert domain["SecurityPolicy"] == "TLS_1_2"
+def test_a_custom_domain_uses_tls_1_2_or_newer_and_serves_the_api_at_its_root() -> None:
+    domain = TEMPLATE.resources["ApiDomain"]
+    assert domain["Condition"] == "HasCustomDomain"
+    assert domain["Properties"]["SecurityPolicy"] == "TLS_1_2"
+    mapping = TEMPLATE.resources["ApiDomainMapping"]["Properties"]
+    assert "BasePath" not in mapping and mapping["RestApiId"] == {"Ref": "Api"}
 
 
 def test_traces_never_capture_responses_or_errors() -> None:
@@ -331,3 +333,73 @@ def test_functions_that_write_receipts_may_write_them_in_batches() -> None:
             a for s in audit for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
         }
         assert "dynamodb:BatchWriteItem" in actions, name
+
+
+def _analyze_integration() -> dict:
+    (integration,) = TEMPLATE.s3_integrations()
+    assert (integration.method, integration.path) == (
+        "POST",
+        "/documentintelligence/documentModels/{modelId}",
+    )
+    return integration.spec
+
+
+def test_an_analyze_body_goes_from_api_gateway_into_intake_under_the_callers_tenant() -> None:
+    from docsafe.intake import INTAKE_PREFIX, MODEL_METADATA, QUERY_METADATA
+
+    spec = _analyze_integration()
+    assert spec["uri"]["Fn::Sub"].endswith(f"/${{DocumentsBucket}}/{INTAKE_PREFIX}{{tenant}}/{{request}}")
+    assert spec["credentials"] == {"Fn::GetAtt": ["IntakeRole", "Arn"]}
+    parameters = spec["requestParameters"]
+    # Neither part of the key is the client's to choose
+    assert parameters["integration.request.path.tenant"] == "context.authorizer.tenant"
+    assert parameters["integration.request.path.request"] == "context.requestId"
+    # Every option the intake function reads travels as the object's metadata
+    assert (
+        parameters[f"integration.request.header.x-amz-meta-{MODEL_METADATA}"] == "method.request.path.modelId"
+    )
+    for option, metadata in QUERY_METADATA.items():
+        assert parameters[f"integration.request.header.x-amz-meta-{metadata}"] == (
+            f"method.request.querystring.{option}"
+        )
+    assert parameters["integration.request.header.x-amz-server-side-encryption-aws-kms-key-id"] == {
+        "Fn::Sub": "'${DataKey.Arn}'"
+    }
+
+
+def test_the_analyze_answer_branches_are_the_ones_local_mode_follows() -> None:
+    from docsafe.local.intake import BRANCHES
+
+    accepted = _analyze_integration()["responses"]["2\\d{2}"]
+    template = accepted["responseTemplates"]["application/json"]
+    found = [
+        line.strip() for line in template.splitlines() if line.strip().startswith(("#if", "#elseif", "#else"))
+    ]
+    assert tuple(found) == BRANCHES
+    assert accepted["statusCode"] == "202"
+
+
+def test_api_gateways_role_can_only_put_analyze_requests() -> None:
+    role = TEMPLATE.resources["IntakeRole"]["Properties"]
+    (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    (policy,) = role["Policies"]
+    actions = {s["Action"]: s["Resource"] for s in policy["PolicyDocument"]["Statement"]}
+    assert actions == {
+        "s3:PutObject": {"Fn::Sub": "${DocumentsBucket.Arn}/intake/*"},
+        "kms:GenerateDataKey": {"Fn::GetAtt": ["DataKey", "Arn"]},
+    }
+
+
+def test_only_the_viewer_page_and_the_openapi_document_are_served_without_a_key() -> None:
+    public = {
+        (route.method, route.path)
+        for spec in TEMPLATE.functions().values()
+        for route in spec.routes
+        if not route.authorized
+    }
+    assert public == {("GET", "/viewer"), ("GET", "/openapi.json")}
+    (analyze,) = TEMPLATE.s3_integrations()
+    assert analyze.spec and TEMPLATE.api()["DefinitionBody"]["paths"][analyze.path]["post"]["security"] == [
+        {"KeyAuthorizer": []}
+    ]

@@ -11,24 +11,36 @@ import dataclasses
 import json
 import re
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
+from docsafe import urlsource
 from docsafe.audit import Action
 from docsafe.contract.errors import (
     Conflict,
+    DocSafeError,
     InvalidRequest,
     NotFound,
     RangeNotSatisfiable,
     operation_not_found,
 )
-from docsafe.contract.requests import AnalyzeRequest, checked_format
-from docsafe.jobs import BUILD_KIND, Job, Status
+from docsafe.contract.requests import (
+    AnalyzeRequest,
+    checked_format,
+    parse_body,
+    parse_options,
+    require_api_version,
+    upload_source,
+)
+from docsafe.custom.operations import CustomModels
+from docsafe.jobs import BUILD_KIND, Job, JobError, Status
 from docsafe.retention import Receipt, purge_job
 from docsafe.runtime import Services
+from docsafe.settings import API_VERSION
 from docsafe.watchdog import execution_arn, start_workflow
 
 logger = Logger(service="docsafe", child=True)
@@ -37,6 +49,10 @@ logger = Logger(service="docsafe", child=True)
 MAX_PDF_RESPONSE_BYTES = 4 * 1024 * 1024
 # One part of a result read by range: JSON text, well inside Lambda's 6 MB.
 RESULT_PART_BYTES = 4 * 1024 * 1024
+
+
+class Withdrawn(Exception):
+    """The client deleted the request while it was being submitted."""
 
 
 _RANGE = re.compile(r"bytes=([0-9]{1,15})-([0-9]{0,15})")
@@ -93,10 +109,97 @@ class Operations:
     def __init__(self, services: Services):
         self._s = services
 
-    def submit(self, tenant: str, model_id: str, request: AnalyzeRequest) -> Job:
-        """Seal the document, record the job and start its workflow."""
+    def analyze(
+        self,
+        tenant: str,
+        model_id: str,
+        query: Mapping[str, str],
+        content_type: str | None,
+        body: bytes,
+        operation_id: str | None = None,
+        still_wanted: Callable[[], bool] = lambda: True,
+    ) -> Job:
+        """An analyze request checked and submitted: the model the tenant's, the options
+        supported, the document one DocSafe reads (in the body, at a urlSource, or an upload)."""
         s = self._s
-        operation_id = str(uuid.uuid4())
+        require_api_version(query)
+        CustomModels(s).info(tenant, model_id)  # 404 ModelNotFound, also for another tenant's
+        settings = s.settings
+        options = parse_options(query, model_id, settings.ocr_engine, settings.installed_languages)
+        if upload_id := upload_source(body, content_type):
+            request = self.upload_request(tenant, upload_id, options)
+        else:
+            document, kind = parse_body(body, content_type, settings.max_document_bytes, urlsource.fetch)
+            request = AnalyzeRequest(document, kind, options)
+        return self.submit(tenant, model_id, request, operation_id, still_wanted)
+
+    def receive(self, tenant: str, operation_id: str) -> Job | None:
+        """Take in an analyze request API Gateway put into the intake folder: submitted,
+        or recorded as failed with the reason (the client has its operation id already).
+        None when there is nothing to do: the client deleted it, it was taken before (a
+        retried event), or API Gateway refused it (not an analyze request)."""
+        s = self._s
+        request = s.intake.take(tenant, operation_id)
+        if request is None or s.jobs.exists(tenant, operation_id):
+            s.intake.remove(tenant, operation_id)
+            return None
+        model_id = request.model_id
+        if model_id is None or request.query.get("api-version") != API_VERSION:
+            # API Gateway answered 404 or 400 itself (template.yaml): no operation exists.
+            s.intake.remove(tenant, operation_id)
+            return None
+        try:
+            s.rate_limiter.admit(tenant)
+            job = self.analyze(
+                tenant,
+                model_id,
+                request.query,
+                request.content_type,
+                request.body,
+                operation_id,
+                still_wanted=lambda: s.intake.still_there(request),
+            )
+        except Withdrawn:
+            return None
+        except DocSafeError as error:
+            job = self._refused(tenant, operation_id, model_id, error)
+            if not s.intake.still_there(request):  # deleted meanwhile: nothing may remain
+                s.jobs.delete(tenant, operation_id)
+                return None
+        s.intake.remove(tenant, operation_id)
+        return job
+
+    def _refused(self, tenant: str, operation_id: str, model_id: str, error: DocSafeError) -> Job:
+        """A failed operation that never held a document: what a refused request leaves."""
+        s = self._s
+        job = s.jobs.create(
+            tenant=tenant,
+            operation_id=operation_id,
+            model_id=model_id[:64],
+            wrapped_key=b"",
+            content_format="",
+            retention_seconds=s.settings.retention_seconds,
+            options={},
+        )
+        failure = JobError(error.code, error.message, error.inner_code, error.target)
+        s.jobs.fail(job, failure)
+        logger.info(
+            "analysis refused", tenant=tenant, operation_id=operation_id, code=error.inner_code or error.code
+        )
+        return dataclasses.replace(job, status=Status.FAILED, error=failure)
+
+    def submit(
+        self,
+        tenant: str,
+        model_id: str,
+        request: AnalyzeRequest,
+        operation_id: str | None = None,
+        still_wanted: Callable[[], bool] = lambda: True,
+    ) -> Job:
+        """Seal the document, record the job and start its workflow (unless, by then, the
+        client no longer wants it: Withdrawn, and nothing of it remains)."""
+        s = self._s
+        operation_id = operation_id or str(uuid.uuid4())
         job_key, wrapped = s.data_keys.new_job_key(tenant, operation_id)
         # The record (holding the wrapped key) is written before any object: no sealed
         # object can exist whose key was never stored.
@@ -114,6 +217,8 @@ class Operations:
                 s.objects.put(s.objects.input_ref(tenant, operation_id), job_key, request.document)
             else:
                 s.uploads.claim(tenant, request.upload, operation_id)
+            if not still_wanted():
+                raise Withdrawn()
             start_workflow(s, s.settings.state_machine_arn, tenant, operation_id)
         except Exception:
             s.jobs.delete(tenant, operation_id)
@@ -155,7 +260,7 @@ class Operations:
         with_result: bool = True,
     ) -> Snapshot:
         """The job's state, with its result once it succeeded (if `with_result`)."""
-        job = self._visible(tenant, operation_id, model_id)
+        job = self._visible_or_pending(tenant, operation_id, model_id)
         if job.status is not Status.SUCCEEDED or not with_result:
             return Snapshot(job)
         result = self._result(job)
@@ -173,14 +278,30 @@ class Operations:
         return RawJson(s.objects.get(s.objects.result_ref(job.tenant, job.operation_id), job_key).decode())
 
     def delete(self, tenant: str, operation_id: str, model_id: str | None = None) -> Receipt:
-        """Purge the job now: its key first (crypto-shredding), then every object."""
-        job = self._visible(tenant, operation_id, model_id)
-        receipt = purge_job(self._s, tenant, operation_id, Action.DELETED)
-        if upload_id := job.options.get("upload"):
+        """Purge the job now: its key first (crypto-shredding), then every object.
+
+        A request still in the intake folder goes first: the intake function checks it is
+        there before it starts a job, and this looks for the job after removing it, so one
+        of the two always sees the other."""
+        s = self._s
+        pending = s.intake.pending(tenant, operation_id) if _looks_like_operation_id(operation_id) else None
+        if pending is not None and model_id is not None and pending.model_id != model_id:
+            pending = None
+        taken_in = s.intake.remove(tenant, operation_id) if pending is not None else None
+        try:
+            job: Job | None = self._visible(tenant, operation_id, model_id)
+        except NotFound:
+            if taken_in is None:
+                raise
+            job = None
+        receipt = purge_job(s, tenant, operation_id, Action.DELETED)
+        if taken_in is not None:
+            receipt = dataclasses.replace(receipt, objects=(*receipt.objects, taken_in))
+        if job is not None and (upload_id := job.options.get("upload")):
             # Not yet taken into the job (or taken: then the key is already gone).
-            removed = self._s.uploads.remove_document(tenant, upload_id)
+            removed = s.uploads.remove_document(tenant, upload_id)
             receipt = dataclasses.replace(receipt, objects=(*receipt.objects, removed))
-        if not job.status.finished:
+        if job is not None and not job.status.finished:
             # The stages find the job gone and stop on their own; this only saves work.
             self._stop_execution(operation_id)
         logger.info(
@@ -239,6 +360,31 @@ class Operations:
             data = file.read()
         s.audit.record(tenant, operation_id, Action.READ)
         return data
+
+    def _visible_or_pending(self, tenant: str, operation_id: str, model_id: str | None) -> Job:
+        """The job; or, while its request waits in the intake folder, a notStarted one."""
+        try:
+            return self._visible(tenant, operation_id, model_id)
+        except NotFound:
+            pending = (
+                self._s.intake.pending(tenant, operation_id)
+                if _looks_like_operation_id(operation_id)
+                else None
+            )
+            if pending is None or (model_id is not None and pending.model_id != model_id):
+                # Taken in between the two looks: the job exists now.
+                return self._visible(tenant, operation_id, model_id)
+        arrived = pending.arrived_at
+        return Job(
+            tenant=tenant,
+            operation_id=operation_id,
+            model_id=pending.model_id or "",
+            status=Status.NOT_STARTED,
+            created_at=arrived,
+            updated_at=arrived,
+            expires_at=arrived + self._s.settings.retention_seconds,
+            wrapped_key=b"",
+        )
 
     def _visible(self, tenant: str, operation_id: str, model_id: str | None) -> Job:
         if not _looks_like_operation_id(operation_id):

@@ -31,7 +31,9 @@ class ApiError(Exception):
     """The service refused or failed a request; the message is the service's own."""
 
     def __init__(self, status: int, code: str, message: str):
-        super().__init__(f"{status} {code}: {message}" if code else f"{status}: {message}")
+        """`status`: the HTTP status; 0 when there is none (a failed operation, no answer)."""
+        said = f"{code}: {message}" if code else message
+        super().__init__(f"{status} {said}" if status else said)
         self.status, self.code, self.message = status, code, message
 
 
@@ -49,7 +51,9 @@ class Analysis:
     def succeeded_result(self) -> dict[str, Any]:
         """The analyzeResult of a finished analysis; ApiError with the job's error if it failed."""
         if self.status != "succeeded" or self.result is None:
-            raise ApiError(200, self.error.get("code", self.status), self.error.get("message", ""))
+            inner = self.error.get("innererror") or {}
+            code = inner.get("code") or self.error.get("code", self.status)
+            raise ApiError(0, code, self.error.get("message", ""))
         return self.result
 
     @property

@@ -66,9 +66,12 @@ class JobError:
     code: str
     message: str
     inner_code: str | None = None
+    target: str | None = None  # the request's part at fault (a refused request)
 
     def to_wire(self) -> dict[str, Any]:
         wire: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.target:
+            wire["target"] = self.target
         if self.inner_code:
             wire["innererror"] = {"code": self.inner_code, "message": self.message}
         return wire
@@ -280,6 +283,8 @@ class JobStore:
         changes: dict[str, Any] = {"errorCode": error.code, "errorMessage": error.message}
         if error.inner_code:
             changes["errorInnerCode"] = error.inner_code
+        if error.target:
+            changes["errorTarget"] = error.target
         self.transition(job, Status.FAILED, **changes)
 
     def delete(self, tenant: str, operation_id: str) -> bool:
@@ -316,6 +321,7 @@ def _from_item(item: dict[str, Any]) -> Job:
             code=str(item["errorCode"]),
             message=str(item.get("errorMessage", "")),
             inner_code=item.get("errorInnerCode"),
+            target=item.get("errorTarget"),
         )
     return Job(
         tenant=item["tenant"],

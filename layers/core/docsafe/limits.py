@@ -15,6 +15,7 @@ API_GATEWAY_TIMEOUT_SECONDS = 29
 # Step Functions' state input and output.
 STATE_PAYLOAD_BYTES = 256 * 1024
 
-# The largest document a client sends as the request body: base64 in a 6 MB event, with
-# room for the headers and the rest of the event. Larger ones go through an upload.
-DIRECT_DOCUMENT_BYTES = 4 * 1024 * 1024
+# The largest document a client sends as an analyze request's body: API Gateway puts it
+# into S3 itself (docsafe.intake), so no Lambda event carries it; 10 MB read as the smaller
+# of its two meanings. Larger ones go through an upload.
+DIRECT_DOCUMENT_BYTES = 10 * 1000 * 1000

@@ -33,6 +33,7 @@ from docsafe.audit import Action
 from docsafe.clock import Deadline
 from docsafe.custom.models import PREFIX as MODELS_PREFIX
 from docsafe.custom.models import model_of
+from docsafe.intake import INTAKE_PREFIX, INTAKE_SECONDS
 from docsafe.jobs import BATCH_GET_LIMIT, Expiring, iso
 from docsafe.runtime import Services
 from docsafe.settings import MAX_RETENTION_SECONDS
@@ -85,7 +86,9 @@ class Receipt:
                 "jobRecord": self.record,
                 # An upload not yet taken into the job is its input too.
                 "input": "input" in names
-                or any(key.split("/", 1)[-1].startswith(UPLOADS_PREFIX) for key in self.objects),
+                or any(
+                    key.split("/", 1)[-1].startswith((UPLOADS_PREFIX, INTAKE_PREFIX)) for key in self.objects
+                ),
                 "pages": sum(1 for key in self.objects if "/pages/" in key),
                 "result": "result.json" in names,
                 "objects": len(self.objects),
@@ -269,17 +272,20 @@ class Purge:
     # ------------------------------------------------------------ the phases, in order
 
     def uploads(self) -> None:
-        """Delete every upload past its time: uploads live an hour at most, so they are few
-        and one listing finds them (one that sorted after `jobs/` once never got swept)."""
+        """Delete every upload past its time, and every analyze request the intake function
+        never took in (it retries for 15 minutes): both live an hour at most, so they are
+        few and one listing each finds them (one that sorted after `jobs/` once never got
+        swept)."""
         settings, objects = self._services.settings, self._services.objects
         ttl = min(settings.upload_ttl_seconds, settings.retention_seconds)
         for bucket in objects.buckets:
-            stale = [
-                key
-                for key, _, modified in objects.listing(bucket, UPLOADS_PREFIX)
-                if modified + ttl <= self.horizon
-            ]
-            self._tally.orphans += objects.delete_keys(bucket, stale)
+            for prefix, lifetime in ((UPLOADS_PREFIX, ttl), (INTAKE_PREFIX, INTAKE_SECONDS)):
+                stale = [
+                    key
+                    for key, _, modified in objects.listing(bucket, prefix)
+                    if modified + lifetime <= self.horizon
+                ]
+                self._tally.orphans += objects.delete_keys(bucket, stale)
 
     def expired(self) -> None:
         """Purge the jobs whose retention ends before the next run, the earliest first."""
@@ -382,7 +388,7 @@ class Purge:
                     loose, tenant_folders = objects.folders(bucket, JOBS_PREFIX)
                     self._tally.orphans += objects.delete_keys(bucket, loose)
                     tenants.update(tenant_folders)
-                elif folder != UPLOADS_PREFIX:
+                elif folder not in (UPLOADS_PREFIX, INTAKE_PREFIX):  # the uploads phase's
                     others.add(folder)
         return [_Range(t, split=True) for t in sorted(tenants)] + [_Range(f) for f in sorted(others)]
 

@@ -11,6 +11,7 @@ from docsafe import aws, clock
 from docsafe.audit import AuditLog
 from docsafe.auth import KeyStore
 from docsafe.custom.models import ModelStore
+from docsafe.intake import Intake
 from docsafe.jobs import JobStore
 from docsafe.ratelimit import RateLimiter
 from docsafe.sealing import KeyService
@@ -28,6 +29,7 @@ class Services:
     audit: AuditLog
     rate_limiter: RateLimiter
     uploads: Uploads
+    intake: Intake
     data_keys: KeyService
     objects: SealedStore
     models: ModelStore
@@ -69,6 +71,7 @@ def build_services(now: Callable[[], float] = clock.now) -> Services:
             now,
             claim_margin_seconds=2 * settings.purge_interval_seconds,
         ),
+        intake=Intake(aws.client("s3"), settings.documents_bucket),
         stepfunctions=aws.client("stepfunctions"),
         clock=now,
     )

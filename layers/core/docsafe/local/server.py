@@ -12,6 +12,7 @@ import base64
 import json
 import logging
 import os
+import re
 import secrets
 import threading
 import urllib.request
@@ -25,10 +26,12 @@ from urllib.parse import urlsplit
 
 from docsafe.limits import API_GATEWAY_BODY_BYTES, API_GATEWAY_TIMEOUT_SECONDS, LAMBDA_PAYLOAD_BYTES
 from docsafe.local.events import authorizer_event, rest_api_event
+from docsafe.local.intake import accepted_answer
 from docsafe.local.stack import LocalStack, install_dispatcher, invoke, provision
 from docsafe.local.template import load_template, resource_pattern
 
 LOCAL_PURGE_SECONDS = 5
+STORED_IN_S3 = "(S3 integration)"  # a method API Gateway answers by putting the body into S3
 _ROUTER_LOCK = threading.Lock()
 # Settings that name the stack's own resources: always the local stack's.
 _STACK_RESOURCES = {
@@ -56,6 +59,7 @@ class Resource:
 
     path: str
     methods: dict[str, str]
+    public: frozenset[str] = frozenset()  # methods API Gateway runs without the authorizer
 
     @property
     def precedence(self) -> tuple[int, ...]:
@@ -66,13 +70,24 @@ class Resource:
 def resources_of(stack: LocalStack) -> list[Resource]:
     """The API's resources from template.yaml (the routes' parents too), most specific first."""
     methods: dict[str, dict[str, str]] = {}
+    public: set[tuple[str, str]] = set()
     for spec in stack.functions.values():
         for route in spec.routes:
             parts = route.path.strip("/").split("/")
             for depth in range(1, len(parts)):
                 methods.setdefault("/" + "/".join(parts[:depth]), {})
             methods.setdefault(route.path, {})[route.method] = spec.name
-    found = [Resource(path, by_method) for path, by_method in methods.items()]
+            if not route.authorized:
+                public.add((route.path, route.method))
+    for integration in stack.s3_integrations:
+        parts = integration.path.strip("/").split("/")
+        for depth in range(1, len(parts)):
+            methods.setdefault("/" + "/".join(parts[:depth]), {})
+        methods.setdefault(integration.path, {})[integration.method] = STORED_IN_S3
+    found = [
+        Resource(path, by_method, frozenset(m for p, m in public if p == path))
+        for path, by_method in methods.items()
+    ]
     return sorted(found, key=lambda r: r.precedence, reverse=True)
 
 
@@ -275,9 +290,17 @@ class Gateway:
     response, and answer by itself (the template's gateway responses) where AWS does."""
 
     def __init__(
-        self, stack: LocalStack, scheme: str = "http", timeout_seconds: float = API_GATEWAY_TIMEOUT_SECONDS
+        self,
+        stack: LocalStack,
+        scheme: str = "http",
+        timeout_seconds: float = API_GATEWAY_TIMEOUT_SECONDS,
+        events_at_once: bool = False,
     ):
+        """`events_at_once`: the functions S3's events start have run when a request is
+        answered (tests that look at the outcome at once); else they run as EventBridge
+        runs them, a moment later."""
         self.stack = stack
+        self.events_at_once = events_at_once
         self.timeout_seconds = timeout_seconds
         self.scheme = scheme  # what API Gateway reports in X-Forwarded-Proto
         self.resources = resources_of(stack)
@@ -327,18 +350,21 @@ class Gateway:
             scheme=self.scheme,
         )
         request_id = event["requestContext"]["requestId"]
-        authorizing = authorizer_event(event, self.stack.region)
-        try:
-            decision = invoke(self.stack, self.stack.authorizer, authorizing)
-        except Exception:
-            logging.getLogger("docsafe.local").exception("the authorizer failed")
-            return self.answer("AUTHORIZER_FAILURE", request_id)
-        if not _allows(decision, authorizing["methodArn"]):
-            return self.answer("ACCESS_DENIED", request_id)
-        event["requestContext"]["authorizer"] = {
-            **(decision.get("context") or {}),
-            "principalId": decision.get("principalId"),
-        }
+        if method not in resource.public:
+            authorizing = authorizer_event(event, self.stack.region)
+            try:
+                decision = invoke(self.stack, self.stack.authorizer, authorizing)
+            except Exception:
+                logging.getLogger("docsafe.local").exception("the authorizer failed")
+                return self.answer("AUTHORIZER_FAILURE", request_id)
+            if not _allows(decision, authorizing["methodArn"]):
+                return self.answer("ACCESS_DENIED", request_id)
+            event["requestContext"]["authorizer"] = {
+                **(decision.get("context") or {}),
+                "principalId": decision.get("principalId"),
+            }
+        if function == STORED_IN_S3:
+            return self._store(resource, method, event, body)
         if len(json.dumps(event)) > LAMBDA_PAYLOAD_BYTES:
             return self.answer("INTEGRATION_FAILURE", request_id)
         response = self._invoke_in_time(function, event)
@@ -352,6 +378,84 @@ class Gateway:
         for name, values in (response.get("multiValueHeaders") or {}).items():
             answer_headers[name] = ", ".join(values)
         return GatewayResponse(int(response.get("statusCode", 200)), answer_headers, raw)
+
+    def _store(self, resource: Resource, method: str, event: dict[str, Any], body: bytes) -> GatewayResponse:
+        """What the REST API does for an S3 integration: map the request's parameters as
+        the template says, PUT the body, answer with the integration response."""
+        (integration,) = [
+            i for i in self.stack.s3_integrations if (i.path, i.method) == (resource.path, method)
+        ]
+        path_values: dict[str, str] = {}
+        headers: dict[str, str] = {}
+        for target, source in integration.request_parameters.items():
+            value = _parameter(source, event)
+            if value is None:
+                continue  # API Gateway leaves out a parameter the request does not have
+            kind, _, name = target.rpartition(".")
+            if kind == "integration.request.path":
+                path_values[name] = value
+            elif kind == "integration.request.header":
+                headers[name.lower()] = value
+        key = re.sub(r"\{(\w+)\}", lambda m: path_values[m.group(1)], integration.key)
+        put: dict[str, Any] = {
+            "Bucket": integration.bucket,
+            "Key": key,
+            "Body": body,
+            "Metadata": {
+                n.removeprefix("x-amz-meta-"): v for n, v in headers.items() if n.startswith("x-amz-meta-")
+            },
+        }
+        for header, parameter in _S3_PUT_HEADERS.items():
+            if header in headers:
+                put[parameter] = headers[header]
+        if put.get("ContentType", "").split(";")[0].strip().lower() in _FORM_TYPES:
+            # moto's server parses a form-typed PUT body as a form and keeps nothing of it
+            # (S3 keeps the bytes as sent); the intake reads either as "not JSON".
+            put["ContentType"] = "application/octet-stream"
+        from botocore.exceptions import ClientError, ParamValidationError
+
+        from docsafe import aws
+
+        try:
+            aws.client("s3").put_object(**put)
+        except (ClientError, ParamValidationError, UnicodeError) as error:
+            status = (
+                error.response["ResponseMetadata"]["HTTPStatusCode"]
+                if isinstance(error, ClientError)
+                else 400
+            )
+            if status >= 500:
+                raise
+            # S3 refuses what the request made of the object: metadata that is no ASCII
+            # text, say (boto3 refuses such headers before S3 sees them).
+            refused = integration.refused
+            body = refused["responseTemplates"]["application/json"].encode()
+            return GatewayResponse(int(refused["statusCode"]), {"Content-Type": "application/json"}, body)
+        self._object_created(integration.bucket, key)
+        return GatewayResponse(*accepted_answer(integration.accepted, event))
+
+    def _object_created(self, bucket: str, key: str) -> None:
+        """What EventBridge does with S3's Object Created: start the functions whose rule
+        matches, each on its own (asynchronously, as Lambda's event invocations are)."""
+        event = {
+            "version": "0",
+            "source": "aws.s3",
+            "detail-type": "Object Created",
+            "region": self.stack.region,
+            "detail": {"bucket": {"name": bucket}, "object": {"key": key}},
+        }
+        for rule_bucket, prefix, function in self.stack.object_created:
+            if rule_bucket == bucket and key.startswith(prefix):
+                if self.events_at_once:
+                    _deliver(self.stack, function, event)
+                    continue
+                delivery = threading.Thread(
+                    target=_deliver,
+                    args=(self.stack, function, event),
+                    name=f"docsafe-{function}",
+                    daemon=True,
+                )
+                delivery.start()
 
     def _invoke_in_time(self, function: str, event: dict[str, Any]) -> Any:
         """The function's answer, or None once API Gateway would have stopped waiting
@@ -382,6 +486,44 @@ class Gateway:
         if failure:
             raise failure[0]
         return answer[0] if answer else None
+
+
+# The S3 PutObject headers an integration may set, as boto3 names them.
+_S3_PUT_HEADERS = {
+    "content-type": "ContentType",
+    "x-amz-server-side-encryption": "ServerSideEncryption",
+    "x-amz-server-side-encryption-aws-kms-key-id": "SSEKMSKeyId",
+}
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _parameter(source: str, event: dict[str, Any]) -> str | None:
+    """The value of a request parameter mapping's source, for this request."""
+    if source.startswith("'") and source.endswith("'"):
+        return source[1:-1]
+    kind, _, name = source.rpartition(".")
+    context = event["requestContext"]
+    if kind == "context":
+        return context.get(name)
+    if kind == "context.authorizer":
+        return (context.get("authorizer") or {}).get(name)
+    if kind == "method.request.header":
+        return next((v for k, v in event["headers"].items() if k.lower() == name.lower()), None)
+    if kind == "method.request.path":
+        return (event.get("pathParameters") or {}).get(name)
+    if kind == "method.request.querystring":
+        return (event.get("queryStringParameters") or {}).get(name)
+    raise ValueError(f"local mode cannot map {source}")
+
+
+def _deliver(stack: LocalStack, function: str, event: dict[str, Any]) -> None:
+    try:
+        invoke(stack, function, event)
+    except Exception:
+        # Lambda would retry an event invocation twice; local mode logs it.
+        logging.getLogger("docsafe.local").exception("%s failed on an S3 event", function)
 
 
 def _allows(decision: dict[str, Any], method_arn: str) -> bool:
@@ -421,9 +563,14 @@ def _front_end(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
             url = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            answer = gateway.handle(
-                self.command, url.path, query=url.query, headers=dict(self.headers.items()), body=body
-            )
+            try:
+                answer = gateway.handle(
+                    self.command, url.path, query=url.query, headers=dict(self.headers.items()), body=body
+                )
+            except Exception:
+                # API Gateway answers whatever happens behind it (and a test sees the 5xx).
+                logging.getLogger("docsafe.local").exception("the gateway failed")
+                answer = gateway.answer("INTEGRATION_FAILURE")
             self.send_response(answer.status)
             for name, value in answer.headers.items():
                 if name.lower() != "content-length":

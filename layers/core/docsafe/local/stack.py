@@ -37,6 +37,23 @@ class LocalStack:
     state_machine_arn: str  # the analysis workflow
     authorizer: str
     state_machines: dict[str, str]  # every workflow's ARN, by logical id
+    # The API's methods API Gateway sends to S3, with the template's values resolved.
+    s3_integrations: tuple[StoredRequests, ...] = ()
+    # (bucket, key prefix, function): what EventBridge starts when an object is created
+    object_created: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredRequests:
+    """An S3 integration resolved: its method and resource, and where it puts the body."""
+
+    method: str
+    path: str
+    bucket: str
+    key: str  # with the integration's {path parameters}
+    request_parameters: dict[str, str]  # integration.request.… → its source
+    accepted: dict[str, Any]  # the integration response for S3's 2xx
+    refused: dict[str, Any]  # and for its 4xx
 
 
 class _Resolver:
@@ -179,7 +196,31 @@ def provision(
     environment["AWS_REGION"] = region
     if endpoint_url:
         environment["AWS_ENDPOINT_URL"] = endpoint_url
+    stored = []
+    for integration in template.s3_integrations():
+        bucket, key = str(resolve(integration.uri)).split(":s3:path/", 1)[1].split("/", 1)
+        parameters = {
+            target: str(resolve(source)) for target, source in integration.request_parameters.items()
+        }
+        stored.append(
+            StoredRequests(
+                integration.method,
+                integration.path,
+                bucket,
+                key,
+                parameters,
+                integration.accepted,
+                integration.refused,
+            )
+        )
+    object_created = tuple(
+        (str(resolve(bucket)), prefix, spec.name)
+        for spec in functions.values()
+        for bucket, prefix in spec.object_created
+    )
     return LocalStack(
+        s3_integrations=tuple(stored),
+        object_created=object_created,
         region=region,
         environment=environment,
         functions=functions,

@@ -43,6 +43,7 @@ for _name in ("Ref", "GetAtt", "Sub", "FindInMap", "Join", "If", "Equals", "Not"
 class ApiRoute:
     method: str
     path: str  # API Gateway syntax: /v1/operations/{id}, /documentintelligence/{proxy+}
+    authorized: bool = True  # behind the default authorizer (else Auth: Authorizer: NONE)
 
     def pattern(self) -> re.Pattern[str]:
         return resource_pattern(self.path)
@@ -64,6 +65,30 @@ class GatewayAnswer:
 
 
 @dataclass(frozen=True)
+class S3Integration:
+    """A method API Gateway answers by putting the request body into S3."""
+
+    method: str
+    path: str
+    uri: Any  # arn:…:s3:path/{bucket}/{key with {parameters}}, as the template has it
+    spec: dict[str, Any]  # the x-amazon-apigateway-integration
+
+    @property
+    def request_parameters(self) -> dict[str, Any]:
+        return dict(self.spec.get("requestParameters", {}))
+
+    @property
+    def accepted(self) -> dict[str, Any]:
+        """The integration response for S3's 2xx."""
+        return dict(self.spec["responses"]["2\\d{2}"])
+
+    @property
+    def refused(self) -> dict[str, Any]:
+        """The integration response for S3's 4xx."""
+        return dict(self.spec["responses"]["4\\d{2}"])
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     logical_id: str
     code_dir: Path
@@ -71,6 +96,8 @@ class FunctionSpec:
     environment: dict[str, Any] = field(default_factory=dict)
     routes: tuple[ApiRoute, ...] = ()
     schedules: tuple[str, ...] = ()  # EventBridge schedule expressions
+    # EventBridge rules on S3's Object Created: (the bucket, as the template names it, key prefix)
+    object_created: tuple[tuple[Any, str], ...] = ()
 
     @property
     def name(self) -> str:
@@ -99,7 +126,11 @@ class Template:
         for name, resource in self.of_type("AWS::Serverless::Function").items():
             props = resource["Properties"]
             routes = tuple(
-                ApiRoute(event["Properties"]["Method"].upper(), event["Properties"]["Path"])
+                ApiRoute(
+                    event["Properties"]["Method"].upper(),
+                    event["Properties"]["Path"],
+                    event["Properties"].get("Auth", {}).get("Authorizer") != "NONE",
+                )
                 for event in props.get("Events", {}).values()
                 if event["Type"] == "Api"
             )
@@ -108,6 +139,13 @@ class Template:
                 for event in props.get("Events", {}).values()
                 if event["Type"] in ("Schedule", "ScheduleV2")
             )
+            object_created = tuple(
+                (pattern["detail"]["bucket"]["name"][0], pattern["detail"]["object"]["key"][0]["prefix"])
+                for event in props.get("Events", {}).values()
+                if event["Type"] == "EventBridgeRule"
+                and (pattern := event["Properties"]["Pattern"]).get("source") == ["aws.s3"]
+                and pattern.get("detail-type") == ["Object Created"]
+            )
             specs[name] = FunctionSpec(
                 logical_id=name,
                 code_dir=REPO_ROOT / props["CodeUri"],
@@ -115,6 +153,7 @@ class Template:
                 environment=props.get("Environment", {}).get("Variables", {}),
                 routes=routes,
                 schedules=schedules,
+                object_created=object_created,
             )
         return specs
 
@@ -127,6 +166,17 @@ class Template:
         auth = self.api()["Auth"]
         authorizer = auth["Authorizers"][auth["DefaultAuthorizer"]]
         return str(authorizer["FunctionArn"]["Fn::GetAtt"][0])
+
+    def s3_integrations(self) -> list[S3Integration]:
+        """The API's methods that API Gateway itself sends to S3 (its DefinitionBody)."""
+        found = []
+        for path, methods in self.api().get("DefinitionBody", {}).get("paths", {}).items():
+            for method, spec in methods.items():
+                integration = spec.get("x-amazon-apigateway-integration", {})
+                uri = integration.get("uri", {})
+                if integration.get("type") == "aws" and ":s3:path/" in str(uri):
+                    found.append(S3Integration(method.upper(), path, uri, integration))
+        return found
 
     def gateway_responses(self) -> dict[str, GatewayAnswer]:
         """The API's gateway responses by type (ACCESS_DENIED, DEFAULT_4XX, …)."""

@@ -1,0 +1,19 @@
+"""EventBridge (S3 Object Created under intake/) → the analyze request API Gateway stored
+taken in: submitted, or recorded as failed with its reason (docsafe.intake)."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from docsafe.analysis import Operations
+from docsafe.intake import Intake
+from docsafe.runtime import services
+
+logger = Logger(service="docsafe")
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict, context: LambdaContext) -> None:
+    request = Intake.parse_key(event["detail"]["object"]["key"])
+    if request is None:
+        logger.warning("not an intake object")
+        return
+    Operations(services()).receive(*request)
