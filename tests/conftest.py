@@ -18,4 +18,11 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
+from hypothesis import settings
+
+# No per-example deadline: the properties take microseconds, and a loaded 2-core machine
+# would otherwise fail one on a pause that says nothing about the code.
+settings.register_profile("docsafe", deadline=None)
+settings.load_profile("docsafe")
+
 pytest_plugins = ["tests.support.stack", "tests.support.clock"]

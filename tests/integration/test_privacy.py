@@ -31,15 +31,19 @@ def finished_job(stack: Harness, key: str, lines: list[str] | None = None) -> tu
     return location, location.rsplit("/", 1)[1]
 
 
+def _as_text(value: object) -> str:
+    return value.hex() if isinstance(value, bytes) else repr(value)
+
+
 def everything_stored(stack: Harness) -> str:
-    """Every object key and every item of every table, as text (binary values as repr)."""
+    """Every object key and every item of every table, as text (binary values as hex)."""
     s3 = boto3.client("s3", region_name=REGION)
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     parts = []
     for bucket in s3.list_buckets()["Buckets"]:
         parts += [o["Key"] for o in s3.list_objects_v2(Bucket=bucket["Name"]).get("Contents", [])]
     for table in dynamodb.list_tables()["TableNames"]:
-        parts += [json.dumps(item, default=repr) for item in dynamodb.scan(TableName=table)["Items"]]
+        parts += [json.dumps(item, default=_as_text) for item in dynamodb.scan(TableName=table)["Items"]]
     return "\n".join(parts)
 
 
@@ -61,6 +65,7 @@ def test_delete_destroys_the_key_so_a_kept_copy_of_the_ciphertext_cannot_be_open
     opened = services.data_keys.open_job_key("acme", operation_id, job.wrapped_key).open(kept, ref.kind)
     assert b"Zanzibar" in opened  # the copy is the real thing while the job exists
     assert b"Zanzibar" not in kept  # and ciphertext at rest
+    assert job.wrapped_key.hex() in everything_stored(local_stack)  # what the scan below would see
     # When the job is deleted
     assert local_stack.request("DELETE", f"/v1/operations/{operation_id}", key, query="").status == 200
     # Then the only place its wrapped data key lived is gone ...
