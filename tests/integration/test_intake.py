@@ -116,3 +116,22 @@ def test_a_request_the_intake_function_never_took_in_is_removed_after_an_hour(
     fake_clock.now += INTAKE_SECONDS
     assert invoke(local_stack.stack, "PurgeFunction", {})["orphanObjects"] == 1
     assert local_stack.stored_objects() == []
+
+
+def test_a_request_lambda_gave_up_on_is_reported_failed_not_left_waiting(
+    local_stack: Harness, fake_clock: Clock
+) -> None:
+    from docsafe.intake import INTAKE_ATTEMPTS_SECONDS
+    from docsafe.local.template import load_template
+
+    # What Lambda's event configuration says is what the status relies on
+    config = load_template().resources["IntakeFunction"]["Properties"]["EventInvokeConfig"]
+    assert config["MaximumEventAgeInSeconds"] == INTAKE_ATTEMPTS_SECONDS
+    key = local_stack.new_key("acme")
+    operation_id = stored_request(local_stack, "acme", ["Never taken in"])
+    path = RESULTS.format(model="prebuilt-read", operation=operation_id)
+    assert local_stack.request("GET", path, key).json()["status"] == "notStarted"
+    fake_clock.now += INTAKE_ATTEMPTS_SECONDS + 1  # (S3 keeps whole seconds)
+    body = local_stack.request("GET", path, key).json()
+    assert body["status"] == "failed" and body["error"]["code"] == "InternalServerError"
+    assert "Retry-After" not in local_stack.request("GET", path, key).headers

@@ -37,6 +37,7 @@ from docsafe.contract.requests import (
     upload_source,
 )
 from docsafe.custom.operations import CustomModels
+from docsafe.intake import INTAKE_ATTEMPTS_SECONDS
 from docsafe.jobs import BUILD_KIND, Job, JobError, Status
 from docsafe.retention import Receipt, purge_job
 from docsafe.runtime import Services
@@ -375,7 +376,7 @@ class Operations:
                 # Taken in between the two looks: the job exists now.
                 return self._visible(tenant, operation_id, model_id)
         arrived = pending.arrived_at
-        return Job(
+        waiting = Job(
             tenant=tenant,
             operation_id=operation_id,
             model_id=pending.model_id or "",
@@ -385,6 +386,11 @@ class Operations:
             expires_at=arrived + self._s.settings.retention_seconds,
             wrapped_key=b"",
         )
+        if self._s.clock() < arrived + INTAKE_ATTEMPTS_SECONDS:
+            return waiting
+        # Lambda no longer retries it: the client is told, instead of waiting for the purge.
+        failure = JobError("InternalServerError", "The request could not be taken in; send it again.")
+        return dataclasses.replace(waiting, status=Status.FAILED, error=failure)
 
     def _visible(self, tenant: str, operation_id: str, model_id: str | None) -> Job:
         if not _looks_like_operation_id(operation_id):

@@ -24,8 +24,10 @@ from botocore.exceptions import ClientError
 from docsafe.limits import API_GATEWAY_BODY_BYTES
 
 INTAKE_PREFIX = "intake/"
-# A request the intake function has not taken in by then never will be (it retries for 15
-# minutes, template.yaml): the purge deletes it.
+# Lambda gives up an event for the intake function after this long (template.yaml's
+# MaximumEventAgeInSeconds): a request still waiting then is reported failed ...
+INTAKE_ATTEMPTS_SECONDS = 900
+# ... and the purge deletes it after this long.
 INTAKE_SECONDS = 3600
 # What the S3 integration passes as object metadata (x-amz-meta-…), by query parameter.
 QUERY_METADATA = {
