@@ -7,7 +7,7 @@ gateway response in template.yaml) without running a route.
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from docsafe.auth import authorizer_decision, key_from_headers
+from docsafe.auth import authorizer_decision, tenant_of_request
 from docsafe.runtime import services
 
 logger = Logger(service="docsafe")
@@ -15,7 +15,7 @@ logger = Logger(service="docsafe")
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    tenant = services().api_keys.tenant_for(key_from_headers(event.get("headers")))
+    tenant = tenant_of_request(services().api_keys, event.get("headers"))
     if tenant is None:
-        logger.info("unknown or revoked key")
+        logger.info("unknown or revoked key, or a request id of its own")
     return authorizer_decision(tenant, event["methodArn"])

@@ -135,3 +135,42 @@ def test_a_request_lambda_gave_up_on_is_reported_failed_not_left_waiting(
     body = local_stack.request("GET", path, key).json()
     assert body["status"] == "failed" and body["error"]["code"] == "InternalServerError"
     assert "Retry-After" not in local_stack.request("GET", path, key).headers
+
+
+def test_an_event_delivered_again_while_the_first_is_taking_it_in_loses_nothing(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = local_stack.new_key("acme")
+    operation_id = stored_request(local_stack, "acme", ["Delivered twice"])
+    intake = runtime.services().intake
+    real_still_there = intake.still_there
+    again: list[object] = []
+
+    def second_delivery_meanwhile(request):  # type: ignore[no-untyped-def]
+        if not again:  # Lambda delivers the same event again while the first one seals
+            again.append(invoke(local_stack.stack, "IntakeFunction", object_created("acme", operation_id)))
+        return real_still_there(request)
+
+    monkeypatch.setattr(intake, "still_there", second_delivery_meanwhile)
+    invoke(local_stack.stack, "IntakeFunction", object_created("acme", operation_id))
+    body = local_stack.wait(RESULTS.format(model="prebuilt-read", operation=operation_id), key)
+    assert {"delivered", "twice"} <= words_of(body["analyzeResult"]["content"])
+    assert [r["operationId"]["S"] for r in local_stack.job_records()] == [operation_id]
+    assert not [o for o in local_stack.stored_objects() if "/intake/" in o]
+
+
+def test_a_request_that_names_its_own_request_id_is_refused_before_anything_is_stored(
+    local_stack: Harness,
+) -> None:
+    # API Gateway would take the client's x-amzn-RequestId as the operation id and key
+    key = local_stack.new_key("acme")
+    chosen = "0b7c4a52-6f1e-4c3b-9a57-3f2d1e0c9b8a"
+    answer = local_stack.gateway.handle(
+        "POST",
+        "/documentintelligence/documentModels/prebuilt-read:analyze",
+        query=f"api-version={API_VERSION}",
+        headers={"Ocp-Apim-Subscription-Key": key, "X-Amzn-RequestId": chosen},
+        body=encode(text_image(["Chosen id"]), "PNG"),
+    )
+    assert answer.status == 401
+    assert local_stack.stored_objects() == [] and local_stack.job_records() == []

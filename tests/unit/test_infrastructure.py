@@ -403,3 +403,19 @@ def test_only_the_viewer_page_and_the_openapi_document_are_served_without_a_key(
     assert analyze.spec and TEMPLATE.api()["DefinitionBody"]["paths"][analyze.path]["post"]["security"] == [
         {"KeyAuthorizer": []}
     ]
+
+
+def test_a_stored_analyze_request_is_never_written_over_and_only_its_answer_says_retry() -> None:
+    spec = _analyze_integration()
+    assert spec["requestParameters"]["integration.request.header.If-None-Match"] == "'*'"
+    responses = spec["responses"]
+    # Retry-After only where the request was accepted (the Azure clients retry any error with one)
+    assert all("responseParameters" not in answer for answer in responses.values())
+    accepted = responses["2\\d{2}"]["responseTemplates"]["application/json"]
+    assert accepted.rstrip().endswith(
+        '#set($context.responseOverride.header.Retry-After = "1")\n#end'.strip()
+    )
+    # S3's 400 is the request's fault; anything else of S3's (403: key or policy) is a 5xx
+    assert set(responses) == {"2\\d{2}", "400", "default"}
+    assert responses["default"]["statusCode"] == "500"
+    assert all(answer["contentHandling"] == "CONVERT_TO_TEXT" for answer in responses.values())

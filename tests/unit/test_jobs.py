@@ -1,5 +1,5 @@
 import pytest
-from docsafe.jobs import JobError, JobStore, Status, TransitionRejected
+from docsafe.jobs import JobError, JobExists, JobStore, Status, TransitionRejected
 
 from tests.support.clock import Clock
 from tests.support.stack import table_from_template
@@ -52,7 +52,7 @@ def test_a_deleted_job_can_never_be_written_again(store: tuple[JobStore, Clock])
 def test_the_same_operation_id_cannot_be_created_twice(store: tuple[JobStore, Clock]) -> None:
     jobs, _ = store
     new_job(jobs)
-    with pytest.raises(jobs._table.meta.client.exceptions.ConditionalCheckFailedException):
+    with pytest.raises(JobExists):
         new_job(jobs)
 
 

@@ -38,7 +38,8 @@ from docsafe.contract.requests import (
 )
 from docsafe.custom.operations import CustomModels
 from docsafe.intake import INTAKE_ATTEMPTS_SECONDS
-from docsafe.jobs import BUILD_KIND, Job, JobError, Status
+from docsafe.jobs import BUILD_KIND, Job, JobError, JobExists, Status
+from docsafe.limits import API_GATEWAY_BODY_BYTES
 from docsafe.retention import Receipt, purge_job
 from docsafe.runtime import Services
 from docsafe.settings import API_VERSION
@@ -142,7 +143,8 @@ class Operations:
         s = self._s
         request = s.intake.take(tenant, operation_id)
         if request is None or s.jobs.exists(tenant, operation_id):
-            s.intake.remove(tenant, operation_id)
+            # Gone (deleted, or taken in before), or being taken in by another delivery of
+            # the same event (Lambda may deliver one twice): that one removes it when done.
             return None
         model_id = request.model_id
         if model_id is None or request.query.get("api-version") != API_VERSION:
@@ -151,6 +153,10 @@ class Operations:
             return None
         try:
             s.rate_limiter.admit(tenant)
+            if len(request.body) > API_GATEWAY_BODY_BYTES:  # no body API Gateway stored
+                raise InvalidRequest(
+                    "The request body is larger than 10 MB.", inner_code="InvalidContentLength"
+                )
             job = self.analyze(
                 tenant,
                 model_id,
@@ -160,10 +166,13 @@ class Operations:
                 operation_id,
                 still_wanted=lambda: s.intake.still_there(request),
             )
-        except Withdrawn:
-            return None
+        except (Withdrawn, JobExists):
+            return None  # deleted meanwhile, or another delivery recorded it first
         except DocSafeError as error:
-            job = self._refused(tenant, operation_id, model_id, error)
+            try:
+                job = self._refused(tenant, operation_id, model_id, error)
+            except JobExists:
+                return None
             if not s.intake.still_there(request):  # deleted meanwhile: nothing may remain
                 s.jobs.delete(tenant, operation_id)
                 return None

@@ -25,6 +25,9 @@ from docsafe.tables import all_items
 KEY_PREFIX = "dsk_"
 _TENANT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 KEY_HEADERS = ("ocp-apim-subscription-key", "x-api-key")
+# API Gateway lets a client set the request id with this header; the id names an analyze
+# request's stored body and its operation, so no request may carry it.
+CHOSEN_REQUEST_ID = "x-amzn-requestid"
 
 
 def generate_key() -> str:
@@ -39,6 +42,13 @@ def validate_tenant(tenant: str) -> str:
     if not _TENANT_PATTERN.match(tenant):
         raise ValueError("tenant ids are 1-63 lowercase letters, digits and '-'")
     return tenant
+
+
+def tenant_of_request(keys: KeyStore, headers: Mapping[str, str] | None) -> str | None:
+    """The tenant a request may act for: its key's, unless it sets its own request id."""
+    if any(name.lower() == CHOSEN_REQUEST_ID for name in (headers or {})):
+        return None
+    return keys.tenant_for(key_from_headers(headers))
 
 
 def key_from_headers(headers: Mapping[str, str] | None) -> str | None:

@@ -109,8 +109,8 @@ class Intake:
         if answer is None:
             return None
         metadata = {name.lower(): value for name, value in answer.get("Metadata", {}).items()}
-        # API Gateway refuses more (413); a larger object is not one it wrote.
-        body = answer["Body"].read(API_GATEWAY_BODY_BYTES + 1)[:API_GATEWAY_BODY_BYTES]
+        # API Gateway refuses more (413): one byte past it tells an object it did not write.
+        body = answer["Body"].read(API_GATEWAY_BODY_BYTES + 1)
         return IntakeRequest(
             tenant=tenant,
             operation_id=operation_id,

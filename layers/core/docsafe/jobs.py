@@ -41,6 +41,10 @@ ALLOWED_FROM: dict[Status, tuple[Status, ...]] = {
 BUILD_KIND = "documentModelBuild"
 
 
+class JobExists(Exception):
+    """A job of that id is recorded already (another delivery of the same request)."""
+
+
 class TransitionRejected(Exception):
     """The job is gone (deleted, expired) or not in a state that allows the change."""
 
@@ -140,7 +144,12 @@ class JobStore:
             content_format=content_format,
             options=options,
         )
-        self._table.put_item(Item=_to_item(job), ConditionExpression="attribute_not_exists(operationId)")
+        try:
+            self._table.put_item(Item=_to_item(job), ConditionExpression="attribute_not_exists(operationId)")
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise JobExists(operation_id) from None
+            raise
         return job
 
     def get(self, tenant: str, operation_id: str) -> Job | None:

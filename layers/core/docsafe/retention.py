@@ -279,7 +279,8 @@ class Purge:
         settings, objects = self._services.settings, self._services.objects
         ttl = min(settings.upload_ttl_seconds, settings.retention_seconds)
         for bucket in objects.buckets:
-            for prefix, lifetime in ((UPLOADS_PREFIX, ttl), (INTAKE_PREFIX, INTAKE_SECONDS)):
+            intake = min(INTAKE_SECONDS, settings.retention_seconds)
+            for prefix, lifetime in ((UPLOADS_PREFIX, ttl), (INTAKE_PREFIX, intake)):
                 stale = [
                     key
                     for key, _, modified in objects.listing(bucket, prefix)

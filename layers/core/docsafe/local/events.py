@@ -65,7 +65,11 @@ def rest_api_event(
             "identity": {"sourceIp": source_ip, "userAgent": sent.get("User-Agent", "")},
             "path": stage_prefix + path,
             "protocol": "HTTP/1.1",
-            "requestId": str(uuid.uuid4()),
+            # API Gateway takes a client's x-amzn-RequestId as the request id.
+            "requestId": next(
+                (value for name, value in sent.items() if name.lower() == "x-amzn-requestid"),
+                str(uuid.uuid4()),
+            ),
             "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
             "requestTimeEpoch": int(now * 1000),
             "resourceId": "local",

@@ -26,9 +26,7 @@ def accepted_answer(accepted: dict[str, Any], event: dict[str, Any]) -> tuple[in
     not_found, version_missing, version_unsupported = (
         line.strip() for line in template.splitlines() if line.strip().startswith("{")
     )
-    headers = {"Content-Type": "application/json"}
-    for name, value in accepted.get("responseParameters", {}).items():
-        headers[name.removeprefix("method.response.header.")] = value.strip("'")
+    headers = {"Content-Type": "application/json", "Retry-After": "1"}
     part = (event.get("pathParameters") or {}).get("modelId", "")
     version = (event.get("queryStringParameters") or {}).get("api-version") or ""
     if not part.endswith(":analyze"):

@@ -424,13 +424,12 @@ class Gateway:
                 if isinstance(error, ClientError)
                 else 400
             )
-            if status >= 500:
-                raise
-            # S3 refuses what the request made of the object: metadata that is no ASCII
-            # text, say (boto3 refuses such headers before S3 sees them).
-            refused = integration.refused
-            body = refused["responseTemplates"]["application/json"].encode()
-            return GatewayResponse(int(refused["statusCode"]), {"Content-Type": "application/json"}, body)
+            # 400: S3 refuses what the request made of the object, metadata that is no
+            # ASCII text, say (boto3 refuses such headers before S3 sees them); any other
+            # answer goes to the integration's default response.
+            answer = integration.refused if status == 400 else integration.failed
+            body = answer["responseTemplates"]["application/json"].encode()
+            return GatewayResponse(int(answer["statusCode"]), {"Content-Type": "application/json"}, body)
         self._object_created(integration.bucket, key)
         return GatewayResponse(*accepted_answer(integration.accepted, event))
 
@@ -493,6 +492,7 @@ _S3_PUT_HEADERS = {
     "content-type": "ContentType",
     "x-amz-server-side-encryption": "ServerSideEncryption",
     "x-amz-server-side-encryption-aws-kms-key-id": "SSEKMSKeyId",
+    "if-none-match": "IfNoneMatch",
 }
 
 

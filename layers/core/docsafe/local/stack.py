@@ -53,7 +53,8 @@ class StoredRequests:
     key: str  # with the integration's {path parameters}
     request_parameters: dict[str, str]  # integration.request.… → its source
     accepted: dict[str, Any]  # the integration response for S3's 2xx
-    refused: dict[str, Any]  # and for its 4xx
+    refused: dict[str, Any]  # and for its 400
+    failed: dict[str, Any]  # and for any other answer
 
 
 class _Resolver:
@@ -211,6 +212,7 @@ def provision(
                 parameters,
                 integration.accepted,
                 integration.refused,
+                integration.failed,
             )
         )
     object_created = tuple(

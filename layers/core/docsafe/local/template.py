@@ -83,9 +83,14 @@ class S3Integration:
         return dict(self.spec["responses"]["2\\d{2}"])
 
     @property
+    def failed(self) -> dict[str, Any]:
+        """The integration response for any other answer of S3's."""
+        return dict(self.spec["responses"]["default"])
+
+    @property
     def refused(self) -> dict[str, Any]:
-        """The integration response for S3's 4xx."""
-        return dict(self.spec["responses"]["4\\d{2}"])
+        """The integration response for S3's 400."""
+        return dict(self.spec["responses"]["400"])
 
 
 @dataclass(frozen=True)
