@@ -118,19 +118,20 @@ def test_the_viewer_page_allows_only_its_own_script_and_this_origin(server: Serv
 def test_the_viewer_sends_a_document_too_large_for_a_body_through_an_upload(
     server: Server, browser: webdriver.Chrome, tmp_path: Path
 ) -> None:
+    from docsafe.limits import API_GATEWAY_BODY_BYTES
     from PIL import Image
 
     from tests.support.documents import text_image
 
     # Given an uncompressed TIFF over the direct body limit
     document = tmp_path / "large.tiff"
-    text_image(["Uploaded through the viewer"], size=(1600, 1200)).convert("RGB").save(
+    text_image(["Uploaded through the viewer"], size=(2600, 2200)).convert("RGB").save(
         document, format="TIFF"
     )
-    assert document.stat().st_size > 4.5 * 2**20
-    assert Image.open(document).size == (1600, 1200)
+    assert document.stat().st_size > API_GATEWAY_BODY_BYTES
+    assert Image.open(document).size == (2600, 2200)
     body = analyze_in_viewer(browser, server, document)
-    # Then it was analyzed (a direct body that size would have been refused before DocSafe ran)
+    # Then it was analyzed (as a body, API Gateway would have refused it with a 413)
     assert body.get_attribute("data-state") == "shown", browser.find_element(By.ID, "status").text
     assert "Uploaded through the viewer" in browser.find_element(By.ID, "text").text
     delete_in_viewer(browser)
