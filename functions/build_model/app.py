@@ -4,7 +4,7 @@ the template, store the model sealed, delete the copied training data."""
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe.custom.build import default_builder
-from docsafe.pipeline import JobRef, stage_errors
+from docsafe.stages import JobRef, stage_errors
 
 logger = Logger(service="docsafe")
 tracer = Tracer(service="docsafe")

@@ -2,7 +2,8 @@
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from docsafe.pipeline import JobRef, default_pipeline, stage_errors
+from docsafe.runtime import services
+from docsafe.stages import JobRef, mark_failed, stage_errors
 
 logger = Logger(service="docsafe")
 tracer = Tracer(service="docsafe")
@@ -14,5 +15,5 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     ref = JobRef.from_event(event)
     error = event.get("error") or {}
     with stage_errors("mark_failed", ref):
-        default_pipeline().mark_failed(ref, str(error.get("Error", "")), error.get("Cause"))
+        mark_failed(services(), ref, str(error.get("Error", "")), error.get("Cause"))
     return ref.to_event()

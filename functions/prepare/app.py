@@ -2,8 +2,9 @@
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from docsafe.pipeline import JobRef, batches, default_pipeline, stage_errors
+from docsafe.pipeline import batches, default_pipeline
 from docsafe.settings import get_settings
+from docsafe.stages import JobRef, stage_errors
 
 logger = Logger(service="docsafe")
 tracer = Tracer(service="docsafe")

@@ -2,7 +2,8 @@
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from docsafe.pipeline import JobRef, default_pipeline, stage_errors
+from docsafe.pipeline import default_pipeline
+from docsafe.stages import JobRef, stage_errors
 
 logger = Logger(service="docsafe")
 tracer = Tracer(service="docsafe")

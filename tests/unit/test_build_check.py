@@ -26,7 +26,7 @@ def _load() -> ModuleType:
 cb = _load()
 MB = 1024 * 1024
 TEMPLATE = load_template()
-OCR_FUNCTIONS = {"PrepareFunction", "ReadPageFunction", "AssembleFunction", "MarkFailedFunction"}
+OCR_FUNCTIONS = {"PrepareFunction", "ReadPageFunction", "AssembleFunction"}
 
 
 def _plan(raw: dict[str, Any], root: Path = REPO_ROOT) -> Any:
@@ -77,7 +77,13 @@ def test_each_function_gets_the_globals_layer_then_its_own() -> None:
     layers = {f.logical_id: f.layers for f in _plan(TEMPLATE.raw).functions}
     for name in OCR_FUNCTIONS | {"BuildModelFunction"}:
         assert layers[name] == ("CoreLayer", "OcrLayer"), name
-    for name in ("AuthorizerFunction", "SubmitFunction", "StatusFunction", "PurgeFunction"):
+    for name in (
+        "AuthorizerFunction",
+        "SubmitFunction",
+        "StatusFunction",
+        "PurgeFunction",
+        "MarkFailedFunction",
+    ):
         assert layers[name] == ("CoreLayer",), name
 
 

@@ -3,7 +3,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 from docsafe.failures import InvalidContent, TransientError, job_error_for
-from docsafe.pipeline import StageFailed, stage_errors
+from docsafe.stages import StageFailed, stage_errors
 
 
 def lambda_cause(error_type: str, message: str) -> str:

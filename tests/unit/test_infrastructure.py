@@ -15,6 +15,8 @@ from docsafe.local.template import REPO_ROOT, load_template
 
 TEMPLATE = load_template()
 API_FUNCTIONS = ["AuthorizerFunction", "SubmitFunction", "StatusFunction", "ResultFunction", "DeleteFunction"]
+# Functions that read no document: they load no image, PDF or OCR library and carry no OCR layer.
+LIGHT_FUNCTIONS = [*API_FUNCTIONS, "IntakeFunction", "MarkFailedFunction", "PurgeFunction"]
 
 
 def test_the_data_key_is_customer_managed_with_rotation() -> None:
@@ -169,20 +171,20 @@ def test_a_body_over_api_gateways_10_mb_is_told_the_ways_that_work() -> None:
     assert "POST /v1/uploads" in error["message"] and "urlSource" in error["message"]
 
 
-def test_api_functions_do_not_carry_the_ocr_layer() -> None:
+def test_functions_that_read_no_document_do_not_carry_the_ocr_layer() -> None:
     functions = TEMPLATE.of_type("AWS::Serverless::Function")
-    for name in API_FUNCTIONS:
+    for name in LIGHT_FUNCTIONS:
         assert "Layers" not in functions[name]["Properties"], name
 
 
-def test_api_functions_never_import_the_engine_or_image_libraries() -> None:
-    # Given a fresh interpreter, when every API handler is imported
+def test_functions_that_read_no_document_never_import_the_engine_or_image_libraries() -> None:
+    # Given a fresh interpreter, when every handler that reads no document is imported
     loader = (
         "import sys\n"
         "from docsafe.local.template import load_template\n"
         "from docsafe.local.stack import load_handler\n"
         "specs = load_template().functions()\n"
-        f"for name in {API_FUNCTIONS!r}: load_handler(specs[name])\n"
+        f"for name in {LIGHT_FUNCTIONS!r}: load_handler(specs[name])\n"
         "heavy = ('PIL', 'tesserocr', 'pypdfium2', 'docsafe.documents')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )

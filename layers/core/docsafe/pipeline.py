@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import io
 import json
-import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
-from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from docsafe.contract.models import PREBUILT_MODELS
 from docsafe.contract.requests import result_options, select_pages
@@ -29,35 +26,20 @@ from docsafe.engines.base import OcrEngine, PageText
 from docsafe.failures import (
     InvalidContent,
     InvalidPages,
-    JobFailure,
     JobGone,
     ModelGone,
     TooManyPages,
-    TransientError,
-    job_error_for,
 )
 from docsafe.jobs import Job, Status, TransitionRejected
 from docsafe.languages import tesseract_code
 from docsafe.runtime import Services, services
 from docsafe.sealing import JobKey
 from docsafe.settings import get_settings
+from docsafe.stages import JobRef
 from docsafe.storage import DeleteFailed, ObjectRef
 from docsafe.uploads import UploadChanged
 
 logger = Logger(service="docsafe", child=True)
-
-_THROTTLING = {
-    "ThrottlingException",
-    "Throttling",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "ProvisionedThroughputExceededException",
-    "SlowDown",
-    "ServiceUnavailable",
-    "InternalError",
-    "KMSInternalException",
-}
-
 
 MAX_BATCH = 25  # pages one ReadPages invocation reads, at most
 
@@ -68,79 +50,6 @@ def batches(pages: list[int], concurrency: int) -> list[list[int]]:
     (25,000 events) and payload (256 KB) limits."""
     size = max(1, min(MAX_BATCH, -(-len(pages) // max(1, concurrency))))
     return [pages[i : i + size] for i in range(0, len(pages), size)]
-
-
-@dataclass(frozen=True)
-class JobRef:
-    """What a stage receives from the state machine."""
-
-    tenant: str
-    operation_id: str
-
-    @classmethod
-    def from_event(cls, event: dict[str, Any]) -> JobRef:
-        return cls(tenant=str(event["tenant"]), operation_id=str(event["operationId"]))
-
-    def to_event(self) -> dict[str, Any]:
-        return {"tenant": self.tenant, "operationId": self.operation_id}
-
-
-class StageFailed(Exception):
-    """An unexpected error in a stage, reported by class name only.
-
-    Step Functions keeps a failed task's message in its history for 90 days, so an
-    exception whose text might quote the document (a decode error, a parser's complaint)
-    leaves the stage as this, with only the original type's name.
-    """
-
-
-RECORDED = "The job's error is in its record."
-
-
-@contextmanager
-def stage_errors(stage: str, ref: JobRef | None = None) -> Iterator[None]:
-    """Classify what a stage raises: retryable, a document failure, or a crash.
-
-    A document failure's message may name what the tenant sent (a file or field of its
-    training folder): it goes into the job's record, which the tenant reads and which
-    expires with the job, and the stage fails with a fixed text, for Step Functions keeps
-    a failed task's message in its history for 90 days."""
-    try:
-        yield
-    except JobFailure as failure:
-        if ref is not None:
-            record_failure(ref, failure)
-            raise type(failure)(RECORDED) from None
-        raise
-    except (JobGone, TransientError):
-        raise
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code in _THROTTLING:
-            raise TransientError(code) from None
-        logger.error("stage failed", stage=stage, error_type="ClientError", aws_error=code)
-        raise StageFailed(f"AWS error {code} in {stage}") from None
-    except BotoConnectionError as exc:
-        raise TransientError(type(exc).__name__) from None
-    except Exception as exc:
-        logger.error(
-            "stage failed",
-            stage=stage,
-            error_type=type(exc).__name__,
-            # File and line of each frame, never the exception's text.
-            frames=traceback.format_tb(exc.__traceback__, limit=-8),
-        )
-        raise StageFailed(f"{type(exc).__name__} in {stage}") from None
-
-
-def record_failure(ref: JobRef, failure: JobFailure) -> None:
-    """Fail the job with the failure's own error (a job already ended keeps its state)."""
-    jobs = services().jobs
-    job = jobs.get(ref.tenant, ref.operation_id)
-    if job is None:
-        return
-    with suppress(TransitionRejected):
-        jobs.fail(job, failure.job_error())
 
 
 class Pipeline:
@@ -261,23 +170,6 @@ class Pipeline:
         with self._document(job, job_key) as document:
             write_searchable_pdf(document, texts, out)
         self._put_live(self._s.objects.pdf_ref(job.tenant, job.operation_id), job_key, [out.getvalue()])
-
-    def mark_failed(self, ref: JobRef, error_type: str, cause: str | None) -> None:
-        """Record why the job failed; a job that is gone stays gone."""
-        job = self._s.jobs.get(ref.tenant, ref.operation_id)
-        if job is None:
-            return
-        error = job_error_for(error_type, cause)
-        try:
-            self._s.jobs.fail(job, error)
-        except TransitionRejected:
-            return
-        logger.info(
-            "analysis failed",
-            operation_id=ref.operation_id,
-            error_type=error_type,
-            code=error.inner_code or error.code,
-        )
 
     def _take_upload(self, job: Job, job_key: JobKey, upload_id: str) -> None:
         """Seal the uploaded document as the job's input and delete the upload.
