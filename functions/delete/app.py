@@ -7,7 +7,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api
 from docsafe.analysis import Operations
-from docsafe.contract.requests import require_api_version
 from docsafe.custom.operations import CustomModels
 from docsafe.runtime import services
 
@@ -17,8 +16,7 @@ app = api.create_app()
 
 @app.delete("/documentintelligence/documentModels/<model_id>/analyzeResults/<result_id>")
 def delete_result(model_id: str, result_id: str) -> Response:
-    tenant = api.tenant_of(app)
-    require_api_version(api.query(app))
+    tenant = api.tenant(app)
     receipt = Operations(services()).delete(tenant, result_id, model_id)
     # The Azure client accepts only 204 (no body): the receipt rides in a header.
     return Response(status_code=204, body="", headers=api.receipt_headers(receipt))
@@ -26,15 +24,14 @@ def delete_result(model_id: str, result_id: str) -> Response:
 
 @app.delete("/documentintelligence/documentModels/<model_id>")
 def delete_model(model_id: str) -> Response:
-    tenant = api.tenant_of(app)
-    require_api_version(api.query(app))
+    tenant = api.tenant(app)
     CustomModels(services()).delete(tenant, model_id)
     return Response(status_code=204, body="")
 
 
 @app.delete("/v1/operations/<operation_id>")
 def delete_operation(operation_id: str) -> Response:
-    tenant = api.tenant_of(app)
+    tenant = api.tenant(app)
     receipt = Operations(services()).delete(tenant, operation_id)
     return api.json_response({"receipt": receipt.to_wire()})
 
@@ -42,7 +39,7 @@ def delete_operation(operation_id: str) -> Response:
 @app.delete("/v1/uploads/<upload_id>")
 def delete_upload(upload_id: str) -> Response:
     """An upload never analyzed, removed now rather than at its expiry."""
-    services().uploads.delete(api.tenant_of(app), upload_id)
+    services().uploads.delete(api.tenant(app), upload_id)
     return Response(status_code=204, body="")
 
 

@@ -8,7 +8,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api
 from docsafe.analysis import ByteRange, Operations
 from docsafe.contract.openapi import load_openapi
-from docsafe.contract.requests import require_api_version
 from docsafe.runtime import services
 from docsafe.viewer import viewer_page
 
@@ -18,7 +17,7 @@ app = api.create_app()
 
 @app.get("/v1/operations/<operation_id>/result", compress=True)
 def result(operation_id: str) -> Response:
-    tenant = api.tenant_of(app)
+    tenant = api.tenant(app)
     result_format = api.result_format(api.query(app))
     if (wanted := api.header(app, "range")) and result_format == api.RESULT_FORMATS[0]:
         # A result too large for one response, read a part at a time.
@@ -30,8 +29,7 @@ def result(operation_id: str) -> Response:
 
 @app.get("/documentintelligence/documentModels/<model_id>/analyzeResults/<result_id>/pdf")
 def searchable_pdf(model_id: str, result_id: str) -> Response:
-    tenant = api.tenant_of(app)
-    require_api_version(api.query(app))
+    tenant = api.tenant(app)
     data = Operations(services()).searchable_pdf(tenant, result_id, model_id)
     return Response(status_code=200, content_type="application/pdf", body=data)
 

@@ -8,7 +8,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api
-from docsafe.contract.requests import parse_build_request, require_api_version
+from docsafe.contract.requests import parse_build_request
 from docsafe.custom.operations import CustomModels
 from docsafe.runtime import services
 
@@ -18,8 +18,7 @@ app = api.create_app()
 
 @app.post("/documentintelligence/documentModels:build")
 def build_model() -> Response:
-    tenant = api.tenant_of(app)
-    require_api_version(api.query(app))
+    tenant = api.tenant(app)
     job = CustomModels(services()).build(tenant, parse_build_request(api.body_bytes(app)))
     location = api.build_operation_url(api.base_url(app), job.operation_id)
     headers = {"Operation-Location": location, "Retry-After": str(services().settings.poll_after_seconds)}
@@ -28,7 +27,7 @@ def build_model() -> Response:
 
 @app.post("/v1/uploads")
 def new_upload() -> Response:
-    tenant = api.tenant_of(app)
+    tenant = api.tenant(app)
     return api.json_response(services().uploads.create(tenant).to_wire(), status=201)
 
 

@@ -401,6 +401,10 @@ def test_only_the_viewer_page_and_the_openapi_document_are_served_without_a_key(
         if not route.authorized
     }
     assert public == {("GET", "/viewer"), ("GET", "/openapi.json")}
+    # and the functions ask a tenant of every other route
+    from docsafe.api import PUBLIC_PATHS
+
+    assert {path for _, path in public} == PUBLIC_PATHS
     (analyze,) = TEMPLATE.s3_integrations()
     assert analyze.spec and TEMPLATE.api()["DefinitionBody"]["paths"][analyze.path]["post"]["security"] == [
         {"KeyAuthorizer": []}

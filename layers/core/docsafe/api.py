@@ -22,6 +22,7 @@ from docsafe.contract.errors import (
     ResponseTooLarge,
     Unauthorized,
 )
+from docsafe.contract.requests import require_api_version
 from docsafe.contract.textract_blocks import result_to_blocks
 from docsafe.jobs import Job, Status, iso
 from docsafe.limits import LAMBDA_PAYLOAD_BYTES
@@ -31,12 +32,13 @@ from docsafe.settings import API_VERSION
 logger = Logger(service="docsafe", child=True)
 
 JSON = "application/json"
+AZURE_PATHS = "/documentintelligence/"
 
 
 def create_app() -> APIGatewayRestResolver:
     """A resolver whose every error leaves in the Azure error shape."""
     app = APIGatewayRestResolver()
-    app.use(middlewares=[_rate_limited])
+    app.use(middlewares=[_checked])
 
     @app.exception_handler(DocSafeError)
     def domain_error(error: DocSafeError) -> Response:
@@ -57,15 +59,29 @@ def create_app() -> APIGatewayRestResolver:
     return app
 
 
-def _rate_limited(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
-    """Every request with a tenant counts against its allowance: work it starts (POST) and
-    reads or deletes apart. Requests without one are refused by the route (401)."""
-    if tenant := _authorized_tenant(app):
-        from docsafe.ratelimit import Kind
-        from docsafe.runtime import services
+# The routes served without the authorizer (template.yaml: Auth: Authorizer: NONE): pages
+# that hold no data. Every other route needs a tenant.
+PUBLIC_PATHS = frozenset({"/viewer", "/openapi.json"})
 
-        kind = Kind.SUBMIT if app.current_event.http_method == "POST" else Kind.READ
-        services().rate_limiter.admit(tenant, kind)
+
+def _checked(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    """What every route asks of a request, once: a tenant (401 without one), counted
+    against its allowance (work it starts, POST, apart from reads and deletes), and on the
+    Azure routes the one api-version DocSafe speaks. The route reads the tenant with
+    `tenant(app)`."""
+    event = app.current_event
+    if event.path in PUBLIC_PATHS:
+        return next_middleware(app)
+    tenant = _authorized_tenant(app)
+    if not tenant:
+        raise Unauthorized()
+    from docsafe.ratelimit import Kind
+    from docsafe.runtime import services
+
+    services().rate_limiter.admit(tenant, Kind.SUBMIT if event.http_method == "POST" else Kind.READ)
+    if event.path.startswith(AZURE_PATHS):
+        require_api_version(query(app))
+    app.append_context(tenant=tenant)
     return next_middleware(app)
 
 
@@ -140,12 +156,9 @@ def dumps(body: Any) -> str:
     return "{" + ", ".join(items) + "}"
 
 
-def tenant_of(app: APIGatewayRestResolver) -> str:
-    """The tenant the authorizer found for this request's key; 401 without one."""
-    tenant = _authorized_tenant(app)
-    if not tenant:
-        raise Unauthorized()
-    return tenant
+def tenant(app: APIGatewayRestResolver) -> str:
+    """The tenant the authorizer found for this request's key (checked by `_checked`)."""
+    return str(app.context["tenant"])
 
 
 def _authorized_tenant(app: APIGatewayRestResolver) -> str | None:
