@@ -39,6 +39,7 @@ lint: $(STAMP) $(SAM_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1} $(SAM_VENV)/bin/sam validate --lint --template template.yaml
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1} $(SAM_VENV)/bin/python infra/scripts/check_translation.py
 
 ## Every layer installs for Lambda (python3.12 x86_64 wheels from the pins) and every function
 ## fits 250 MB unzipped with its layers; installs are cached in .aws-build/.
