@@ -8,14 +8,14 @@ gateway response in template.yaml) without running a route.
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe.auth import authorizer_decision, tenant_of_request
-from docsafe.runtime import services
+from docsafe.runtime import key_store
 
 logger = Logger(service="docsafe")
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    tenant = tenant_of_request(services().api_keys, event.get("headers"))
+    tenant = tenant_of_request(key_store(), event.get("headers"))
     if tenant is None:
         logger.info("unknown or revoked key, or a request id of its own")
     return authorizer_decision(tenant, event["methodArn"])

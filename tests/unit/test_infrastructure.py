@@ -425,3 +425,37 @@ def test_a_stored_analyze_request_is_never_written_over_and_only_its_answer_says
     assert set(responses) == {"2\\d{2}", "400", "default"}
     assert responses["default"]["statusCode"] == "500"
     assert all(answer["contentHandling"] == "CONVERT_TO_TEXT" for answer in responses.values())
+
+
+def test_the_authorizer_builds_the_keys_table_and_nothing_else() -> None:
+    # Given a fresh interpreter, when the authorizer answers a request
+    script = (
+        "import boto3, json\n"
+        "from moto import mock_aws\n"
+        "made = []\n"
+        "real = boto3.session.Session.client\n"
+        "def client(self, name, *a, **k):\n"
+        "    made.append(name)\n"
+        "    return real(self, name, *a, **k)\n"
+        "boto3.session.Session.client = client\n"
+        "from docsafe.local.template import load_template\n"
+        "from docsafe.local.stack import load_handler\n"
+        "handler = load_handler(load_template().functions()['AuthorizerFunction'])\n"
+        "with mock_aws():\n"
+        "    boto3.client('dynamodb', 'eu-west-1').create_table(TableName='keys',\n"
+        "        KeySchema=[{'AttributeName': 'keyHash', 'KeyType': 'HASH'}],\n"
+        "        AttributeDefinitions=[{'AttributeName': 'keyHash', 'AttributeType': 'S'}],\n"
+        "        BillingMode='PAY_PER_REQUEST')\n"
+        "    made.clear()\n"
+        "    arn = 'arn:aws:execute-api:eu-west-1:1:a/api/GET/v1/operations'\n"
+        "    event = {'headers': {}, 'methodArn': arn}\n"
+        "    class Context:\n"
+        "        function_name = 'AuthorizerFunction'; memory_limit_in_mb = 256; aws_request_id = 'r'\n"
+        "        invoked_function_arn = 'arn:aws:lambda:eu-west-1:1:function:AuthorizerFunction'\n"
+        "    handler(event, Context())\n"
+        "print(json.dumps(sorted(set(made))))\n"
+    )
+    env = {**__import__("os").environ, "DOCSAFE_KEYS_TABLE": "keys"}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
+    # Then it made no client but DynamoDB's (the keys table)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == ["dynamodb"]

@@ -82,11 +82,19 @@ def services() -> Services:
     return build_services()
 
 
+@cache
+def key_store() -> KeyStore:
+    """The keys table alone: all the authorizer needs (no KMS, S3 or Step Functions client
+    on its cold start)."""
+    return KeyStore(aws.resource("dynamodb").Table(get_settings().keys_table))
+
+
 def reset() -> None:
     """Forget settings, clients and services (tests; local mode after changing the env)."""
     from docsafe.settings import reset_settings
 
     services.cache_clear()
+    key_store.cache_clear()
     from docsafe import pipeline
 
     pipeline.default_pipeline.cache_clear()
