@@ -14,6 +14,7 @@ import pytest
 from docsafe import runtime
 from docsafe.local.stack import invoke
 from docsafe.settings import API_VERSION
+from docsafe.specs import AnalysisSpec
 from PIL import Image
 
 from tests.support.documents import text_image, words_of
@@ -111,7 +112,7 @@ def test_an_upload_replaced_after_analyze_checked_it_is_not_read(local_stack: Ha
     operations = runtime.services()
     from docsafe.analysis import Operations
 
-    request = Operations(operations).upload_request("acme", ticket["uploadId"], {})
+    request = Operations(operations).upload_request("acme", ticket["uploadId"], AnalysisSpec())
     # When the presigned form is used again to replace the bytes before the pipeline reads them
     put_upload(local_stack, ticket, png(text_image(["Smuggled replacement words"])))
     job = Operations(operations).submit("acme", "prebuilt-read", request)
@@ -143,8 +144,8 @@ def test_two_analyses_racing_for_one_upload_get_one_job(local_stack: Harness) ->
     key, ticket = uploaded(local_stack, "acme", ["Raced words"])
     operations = Operations(runtime.services())
     # Both checked the upload while it was still unused
-    first = operations.upload_request("acme", ticket["uploadId"], {})
-    second = operations.upload_request("acme", ticket["uploadId"], {})
+    first = operations.upload_request("acme", ticket["uploadId"], AnalysisSpec())
+    second = operations.upload_request("acme", ticket["uploadId"], AnalysisSpec())
     job = operations.submit("acme", "prebuilt-read", first)
     with pytest.raises(Conflict):
         operations.submit("acme", "prebuilt-read", second)

@@ -8,10 +8,11 @@ import json
 import math
 
 from docsafe.contract.errors import DocSafeError
-from docsafe.contract.requests import parse_body, parse_options, parse_pages, select_pages
+from docsafe.contract.requests import parse_body, parse_options
 from docsafe.contract.result import polygon
 from docsafe.engines.base import PageText
 from docsafe.formats import Format, image_dimensions, sniff
+from docsafe.specs import parse_pages, select_pages
 from docsafe.urlsource import fetch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -86,7 +87,7 @@ def test_options_are_honoured_or_refused(query: dict[str, str], model: str) -> N
     except DocSafeError as error:
         assert error.status == 400 and error.target in query
         return
-    assert options["stringIndexType"] in ("textElements", "unicodeCodePoint", "utf16CodeUnit")
+    assert options.string_index_type in ("textElements", "unicodeCodePoint", "utf16CodeUnit")
 
 
 @given(st.text(max_size=80))

@@ -3,14 +3,9 @@ import json
 
 import pytest
 from docsafe.contract.errors import DocSafeError
-from docsafe.contract.requests import (
-    parse_body,
-    parse_options,
-    parse_pages,
-    require_api_version,
-    select_pages,
-)
+from docsafe.contract.requests import parse_body, parse_options, require_api_version
 from docsafe.formats import Format
+from docsafe.specs import parse_pages, select_pages
 
 from tests.support.documents import text_pdf
 
@@ -44,7 +39,7 @@ def test_api_version_is_required_and_checked() -> None:
 
 
 def test_unsupported_options_are_refused_not_ignored() -> None:
-    assert parse_options({"pages": "1-2", "locale": "en-US"}) == {
+    assert parse_options({"pages": "1-2", "locale": "en-US"}).to_record() == {
         "pages": "1-2",
         "locale": "en-US",
         "stringIndexType": "textElements",
@@ -85,10 +80,10 @@ def test_bad_bodies_get_clear_errors(body: bytes, content_type: str | None, stat
 
 
 def test_locales_are_accepted_only_for_installed_languages() -> None:
-    assert parse_options({"locale": "de-DE"}, languages=("eng", "deu"))["locale"] == "de-DE"
+    assert parse_options({"locale": "de-DE"}, languages=("eng", "deu")).locale == "de-DE"
     error = error_of(parse_options, {"locale": "de"}, "prebuilt-read", "tesseract", ("eng",))
     assert error.target == "locale" and "eng" in error.message
-    assert parse_options({"locale": "fr"}, engine="textract")["locale"] == "fr"
+    assert parse_options({"locale": "fr"}, engine="textract").locale == "fr"
     assert error_of(parse_options, {"locale": "ja"}, "prebuilt-read", "textract", ("eng",)).status == 400
     assert error_of(parse_options, {"locale": "not a locale!"}).status == 400
 

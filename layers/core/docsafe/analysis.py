@@ -38,11 +38,12 @@ from docsafe.contract.requests import (
 )
 from docsafe.custom.operations import CustomModels
 from docsafe.intake import INTAKE_ATTEMPTS_SECONDS
-from docsafe.jobs import BUILD_KIND, Job, JobError, JobExists, Status
+from docsafe.jobs import Job, JobError, JobExists, Status
 from docsafe.limits import API_GATEWAY_BODY_BYTES
 from docsafe.retention import Receipt, purge_job
 from docsafe.runtime import Services
 from docsafe.settings import API_VERSION
+from docsafe.specs import AnalysisSpec, UploadRef
 from docsafe.watchdog import execution_arn, start_workflow
 
 logger = Logger(service="docsafe", child=True)
@@ -127,12 +128,12 @@ class Operations:
         require_api_version(query)
         CustomModels(s).info(tenant, model_id)  # 404 ModelNotFound, also for another tenant's
         settings = s.settings
-        options = parse_options(query, model_id, settings.ocr_engine, settings.installed_languages)
+        spec = parse_options(query, model_id, settings.ocr_engine, settings.installed_languages)
         if upload_id := upload_source(body, content_type):
-            request = self.upload_request(tenant, upload_id, options)
+            request = self.upload_request(tenant, upload_id, spec)
         else:
             document, kind = parse_body(body, content_type, settings.max_document_bytes, urlsource.fetch)
-            request = AnalyzeRequest(document, kind, options)
+            request = AnalyzeRequest(document, kind, spec)
         return self.submit(tenant, model_id, request, operation_id, still_wanted)
 
     def receive(self, tenant: str, operation_id: str) -> Job | None:
@@ -220,7 +221,7 @@ class Operations:
             wrapped_key=wrapped,
             content_format=request.format.value,
             retention_seconds=s.settings.retention_seconds,
-            options=request.options,
+            options=request.spec.to_record(),
         )
         try:
             if request.upload is None:
@@ -254,12 +255,12 @@ class Operations:
         )
         return job
 
-    def upload_request(self, tenant: str, upload_id: str, options: dict[str, str]) -> AnalyzeRequest:
+    def upload_request(self, tenant: str, upload_id: str, spec: AnalysisSpec) -> AnalyzeRequest:
         """An analyze request for a document the tenant uploaded (checked, not yet read;
         submitting it claims the upload)."""
         upload = self._s.uploads.check(tenant, upload_id)
-        taken = {"upload": upload_id, "uploadEtag": upload.etag, "uploadSize": str(upload.size)}
-        return AnalyzeRequest(b"", checked_format(upload.head), {**options, **taken}, upload)
+        taken = UploadRef(upload_id, upload.etag, upload.size)
+        return AnalyzeRequest(b"", checked_format(upload.head), spec.with_upload(taken), upload)
 
     def snapshot(
         self,
@@ -280,7 +281,7 @@ class Operations:
     def list(self, tenant: str) -> list[Job]:
         """The tenant's analyses still within retention, newest first (model builds have
         their own route)."""
-        return [job for job in self._s.jobs.list_for(tenant) if job.options.get("kind") != BUILD_KIND]
+        return [job for job in self._s.jobs.list_for(tenant) if not job.is_build]
 
     def _result(self, job: Job) -> RawJson:
         s = self._s
@@ -307,7 +308,8 @@ class Operations:
         receipt = purge_job(s, tenant, operation_id, Action.DELETED)
         if taken_in is not None:
             receipt = dataclasses.replace(receipt, objects=(*receipt.objects, taken_in))
-        if job is not None and (upload_id := job.options.get("upload")):
+        if job is not None and (upload := job.analysis().upload):
+            upload_id = upload.upload_id
             # Not yet taken into the job (or taken: then the key is already gone).
             removed = s.uploads.remove_document(tenant, upload_id)
             receipt = dataclasses.replace(receipt, objects=(*receipt.objects, removed))
@@ -349,7 +351,7 @@ class Operations:
     def searchable_pdf(self, tenant: str, operation_id: str, model_id: str | None = None) -> bytes:
         """The searchable PDF of an analysis submitted with output=pdf."""
         job = self._visible(tenant, operation_id, model_id)
-        if job.options.get("output") != "pdf":
+        if not job.analysis().searchable_pdf:
             raise NotFound("The analysis was not asked for output=pdf.", inner_code="PdfNotRequested")
         if job.status is not Status.SUCCEEDED:
             raise Conflict(
@@ -407,7 +409,7 @@ class Operations:
         job = self._s.jobs.visible(tenant, operation_id)
         if job is None or (model_id is not None and job.model_id != model_id):
             raise operation_not_found()
-        if job.options.get("kind") == BUILD_KIND:
+        if job.is_build:
             raise operation_not_found()  # a model build: /documentintelligence/operations/{id}
         return job
 

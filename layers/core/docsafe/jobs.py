@@ -13,6 +13,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from docsafe import clock
+from docsafe.specs import AnalysisSpec, BuildSpec, is_build
 from docsafe.tables import all_items, binary, number, thread_copy
 
 
@@ -35,10 +36,6 @@ ALLOWED_FROM: dict[Status, tuple[Status, ...]] = {
     Status.SUCCEEDED: (Status.RUNNING,),
     Status.FAILED: (Status.NOT_STARTED, Status.RUNNING),
 }
-
-
-# A job's options["kind"] for a custom model's build (an analysis has none).
-BUILD_KIND = "documentModelBuild"
 
 
 class JobExists(Exception):
@@ -99,6 +96,19 @@ class Job:
 
     def expired(self, now: float) -> bool:
         return now >= self.expires_at
+
+    @property
+    def is_build(self) -> bool:
+        """A custom model's build (its own workflow and route), not an analysis."""
+        return is_build(self.options)
+
+    def analysis(self) -> AnalysisSpec:
+        """What the analysis is to do, as it was checked at submit."""
+        return AnalysisSpec.from_record(self.options)
+
+    def build(self) -> BuildSpec:
+        """Where the build's training data is, as it was checked at submit."""
+        return BuildSpec.from_record(self.options)
 
     @property
     def created_iso(self) -> str:

@@ -18,7 +18,6 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from docsafe.contract.models import PREBUILT_MODELS
-from docsafe.contract.requests import result_options, select_pages
 from docsafe.contract.result import LAYOUT_MODELS, DocumentsOf, stream_analyze_result
 from docsafe.documents import Document, open_document
 from docsafe.engines import create_engine
@@ -35,6 +34,7 @@ from docsafe.languages import tesseract_code
 from docsafe.runtime import Services, services
 from docsafe.sealing import JobKey
 from docsafe.settings import get_settings
+from docsafe.specs import UploadRef
 from docsafe.stages import JobRef
 from docsafe.storage import DeleteFailed, ObjectRef
 from docsafe.uploads import UploadChanged
@@ -61,10 +61,11 @@ class Pipeline:
         """Open the document, check it, and say which pages to read (see `batches`)."""
         job, job_key = self._live(ref)
         self._transition(job, Status.RUNNING)
-        if upload_id := job.options.get("upload"):
-            self._take_upload(job, job_key, upload_id)
+        spec = job.analysis()
+        if spec.upload is not None:
+            self._take_upload(job, job_key, spec.upload)
         with self._document(job, job_key) as document:
-            pages = select_pages(job.options.get("pages"), document.page_count)
+            pages = spec.page_numbers(document.page_count)
             if not pages:
                 raise InvalidPages(f"The document has {document.page_count} pages; none was selected.")
             if len(pages) > self._s.settings.max_pages:
@@ -86,7 +87,7 @@ class Pipeline:
         of the document whatever its length.
         """
         job, job_key = self._live(ref)
-        engine = self._engine_factory(job.options.get("locale", "en"))
+        engine = self._engine_factory(job.analysis().locale or "en")
         layout = job.model_id in LAYOUT_MODELS
         objects = self._s.objects
         # Each page is stored while the next one is read: the store (seal, S3, the job
@@ -124,9 +125,10 @@ class Pipeline:
 
         result_ref = objects.result_ref(ref.tenant, ref.operation_id)
         documents = self._custom_documents(job)
-        encoded = stream_analyze_result(job.model_id, texts(), result_options(job.options), documents)
+        spec = job.analysis()
+        encoded = stream_analyze_result(job.model_id, texts(), spec.result_options, documents)
         self._put_live(result_ref, job_key, (piece.encode() for piece in encoded))
-        if job.options.get("output") == "pdf":
+        if spec.searchable_pdf:
             self._searchable_pdf(job, job_key, texts())
         try:
             self._s.jobs.transition(job, Status.SUCCEEDED)
@@ -171,20 +173,19 @@ class Pipeline:
             write_searchable_pdf(document, texts, out)
         self._put_live(self._s.objects.pdf_ref(job.tenant, job.operation_id), job_key, [out.getvalue()])
 
-    def _take_upload(self, job: Job, job_key: JobKey, upload_id: str) -> None:
+    def _take_upload(self, job: Job, job_key: JobKey, upload: UploadRef) -> None:
         """Seal the uploaded document as the job's input and delete the upload.
 
         Only the object analyze checked is read (its ETag), and no more of it than the
         size checked. Idempotent for retries: once the input exists the upload is gone."""
         uploads, objects = self._s.uploads, self._s.objects
         input_ref = objects.input_ref(job.tenant, job.operation_id)
-        etag, size = job.options.get("uploadEtag", ""), int(job.options.get("uploadSize", "0"))
         try:
-            pieces = uploads.pieces(job.tenant, upload_id, etag, size)
+            pieces = uploads.pieces(job.tenant, upload.upload_id, upload.etag, upload.size)
             # Sealed as it streams in: a 500 MB upload is held one S3 part at a time.
             self._put_live(input_ref, job_key, pieces)
         except UploadChanged:
-            uploads.remove_document(job.tenant, upload_id)
+            uploads.remove_document(job.tenant, upload.upload_id)
             raise InvalidContent(
                 "The upload was changed after the analysis was requested; upload the document again."
             ) from None
@@ -192,7 +193,7 @@ class Pipeline:
             if exc.response["Error"]["Code"] != "NoSuchKey" or not objects.exists(input_ref):
                 raise InvalidContent("The upload is no longer there.") from None
             return
-        uploads.remove_document(job.tenant, upload_id)
+        uploads.remove_document(job.tenant, upload.upload_id)
 
     def _transition(self, job: Job, to: Status, **changes: Any) -> None:
         try:

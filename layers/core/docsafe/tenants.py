@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docsafe.auth import validate_tenant
-from docsafe.contract.requests import folder, is_plain_prefix
+from docsafe.specs import folder, is_plain_prefix
 
 
 @dataclass(frozen=True, order=True)

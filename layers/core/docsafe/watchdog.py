@@ -13,7 +13,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from docsafe.clock import Deadline
-from docsafe.jobs import BUILD_KIND, Job, JobError, TransitionRejected
+from docsafe.jobs import Job, JobError, TransitionRejected
 from docsafe.runtime import Services
 from docsafe.settings import Settings
 
@@ -39,11 +39,7 @@ def start_workflow(services: Services, state_machine_arn: str, tenant: str, oper
 
 def workflow_of(settings: Settings, job: Job) -> str:
     """The state machine that runs `job`: a model build's, or the analysis workflow."""
-    return (
-        settings.build_state_machine_arn
-        if job.options.get("kind") == BUILD_KIND
-        else settings.state_machine_arn
-    )
+    return settings.build_state_machine_arn if job.is_build else settings.state_machine_arn
 
 
 def recover_stuck(services: Services, deadline: Deadline | None = None) -> int:

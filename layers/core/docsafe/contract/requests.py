@@ -5,33 +5,30 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import posixpath
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from docsafe.contract.errors import InvalidArgument, InvalidRequest, UnsupportedMediaType
 from docsafe.contract.models import MODEL_ID
-from docsafe.contract.result import LAYOUT_MODELS, STRING_INDEX_TYPES, ResultOptions
+from docsafe.contract.result import LAYOUT_MODELS, STRING_INDEX_TYPES
 from docsafe.formats import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, Format, image_dimensions, sniff
 from docsafe.languages import supported as language_supported
 from docsafe.settings import API_VERSION
+from docsafe.specs import AnalysisSpec, folder, is_plain_prefix, parse_pages
 
 if TYPE_CHECKING:
     from docsafe.uploads import UploadedDocument
 
-# ASCII only: \s and \d would also take Unicode spaces and digits that int() refuses.
-_PAGES = re.compile(r"^ *[0-9]+ *(- *[0-9]+ *)?(, *[0-9]+ *(- *[0-9]+ *)?)*$")
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-MAX_PAGE_NUMBER = 100_000
 
 
 @dataclass(frozen=True)
 class AnalyzeRequest:
     document: bytes  # empty when the document waits in an upload
     format: Format
-    options: dict[str, str] = field(default_factory=dict)
+    spec: AnalysisSpec = field(default_factory=AnalysisSpec)
     upload: UploadedDocument | None = None
 
     @property
@@ -55,50 +52,17 @@ def require_api_version(query: Mapping[str, str]) -> None:
         )
 
 
-def parse_pages(spec: str) -> list[tuple[int, int]]:
-    """`1-3,5` → [(1, 3), (5, 5)]; 400 InvalidParameter for anything else."""
-    if len(spec) > 1000 or not _PAGES.match(spec):
-        raise _bad_pages()
-    ranges: list[tuple[int, int]] = []
-    for part in spec.split(","):
-        first, _, last = part.partition("-")
-        start, end = int(first), int(last or first)
-        if not 1 <= start <= end <= MAX_PAGE_NUMBER:
-            raise _bad_pages()
-        ranges.append((start, end))
-    return ranges
-
-
-def _bad_pages() -> InvalidArgument:
-    return InvalidArgument(
-        "pages must be page numbers or ranges from 1, such as 1-3,5.",
-        inner_code="InvalidParameter",
-        target="pages",
-    )
-
-
-def select_pages(spec: str | None, page_count: int) -> list[int]:
-    """The page numbers of a `page_count`-page document that `spec` asks for, in order."""
-    if not spec:
-        return list(range(1, page_count + 1))
-    chosen: set[int] = set()
-    for start, end in parse_pages(spec):
-        chosen.update(range(start, min(end, page_count) + 1))
-    return sorted(chosen)
-
-
 def parse_options(
     query: Mapping[str, str],
     model_id: str = "prebuilt-read",
     engine: str = "tesseract",
     languages: tuple[str, ...] = ("eng",),
-) -> dict[str, str]:
+) -> AnalysisSpec:
     """The analyze options DocSafe honours; unsupported ones answer 400, never ignored."""
-    options: dict[str, str] = {}
+    options: dict[str, Any] = {}
     layout = model_id in LAYOUT_MODELS
     if pages := query.get("pages"):
-        parse_pages(pages)
-        options["pages"] = pages.replace(" ", "")
+        options["pages"] = tuple(parse_pages(pages))
     if locale := query.get("locale"):
         if not _LOCALE.match(locale) or not language_supported(locale, engine, languages):
             raise InvalidArgument(
@@ -118,7 +82,7 @@ def parse_options(
                 inner_code="InvalidParameter",
                 target="features",
             )
-        options["features"] = ",".join(sorted(requested))
+        options["key_value_pairs"] = bool(requested)
     output_format = query.get("outputContentFormat", "text")
     if output_format not in (("text", "markdown") if layout else ("text",)):
         raise InvalidArgument(
@@ -126,8 +90,7 @@ def parse_options(
             inner_code="InvalidParameter",
             target="outputContentFormat",
         )
-    if output_format == "markdown":
-        options["outputContentFormat"] = "markdown"
+    options["markdown"] = output_format == "markdown"
     if output := query.get("output"):
         requested = {item.strip() for item in output.split(",") if item.strip()}
         if unsupported := sorted(requested - {"pdf"}):
@@ -136,8 +99,7 @@ def parse_options(
                 inner_code="InvalidParameter",
                 target="output",
             )
-        if requested:
-            options["output"] = "pdf"
+        options["searchable_pdf"] = bool(requested)
     index_type = query.get("stringIndexType", "textElements")
     if index_type not in STRING_INDEX_TYPES:
         raise InvalidArgument(
@@ -145,8 +107,7 @@ def parse_options(
             inner_code="InvalidParameter",
             target="stringIndexType",
         )
-    options["stringIndexType"] = index_type
-    return options
+    return AnalysisSpec(string_index_type=index_type, **options)
 
 
 def parse_body(
@@ -247,15 +208,6 @@ def _document_from_json(body: bytes, max_bytes: int, fetch_url: Callable[[str, i
         ) from None
 
 
-def result_options(options: Mapping[str, str]) -> ResultOptions:
-    """How the result is to be built, from the options stored with the job."""
-    return ResultOptions(
-        string_index_type=options.get("stringIndexType", "textElements"),
-        markdown=options.get("outputContentFormat") == "markdown",
-        key_value_pairs="keyValuePairs" in options.get("features", "").split(","),
-    )
-
-
 @dataclass(frozen=True)
 class BuildRequest:
     """POST /documentModels:build, with `s3Source` where Azure has `azureBlobSource`."""
@@ -264,19 +216,6 @@ class BuildRequest:
     description: str
     bucket: str
     prefix: str
-
-
-def is_plain_prefix(prefix: str) -> bool:
-    """A key prefix without tricks: no leading '/', no '.', '..' or empty segments."""
-    if not prefix:
-        return True
-    segments = prefix.rstrip("/").split("/")
-    return not prefix.startswith("/") and all(s not in ("", ".", "..") for s in segments)
-
-
-def folder(prefix: str) -> str:
-    """`a/b` and `a/b/` alike as the folder `a/b/` ("" stays the whole bucket)."""
-    return posixpath.join(prefix, "") if prefix else ""
 
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")

@@ -19,7 +19,6 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
-from docsafe.contract.requests import is_plain_prefix
 from docsafe.contract.result import build_analyze_result
 from docsafe.custom.labels import LabelledDocument, parse_fields, parse_labels
 from docsafe.custom.operations import may_train_from
@@ -30,6 +29,7 @@ from docsafe.failures import JobGone, TooManyPages, TrainingDataElsewhere, Train
 from docsafe.jobs import Status, TransitionRejected
 from docsafe.runtime import Services
 from docsafe.sealing import JobKey
+from docsafe.specs import is_plain_prefix
 
 logger = Logger(service="docsafe", child=True)
 
@@ -52,7 +52,8 @@ class ModelBuilder:
         except TransitionRejected:
             raise JobGone("build deleted while it ran") from None
         try:
-            bucket, prefix = job.options["bucket"], job.options.get("prefix", "")
+            spec = job.build()
+            bucket, prefix = spec.bucket, spec.prefix
             # Again here: the operator may have withdrawn the folder since the request.
             if not may_train_from(s, tenant, bucket, prefix):
                 raise TrainingDataElsewhere()
@@ -64,7 +65,7 @@ class ModelBuilder:
             model = learn(job.model_id, fields, examples)
             if not model.fields:
                 raise TrainingDataInvalid("No field of fields.json is labelled in the training documents.")
-            s.models.save(tenant, model, job.options.get("description", ""))
+            s.models.save(tenant, model, spec.description)
             try:
                 s.jobs.transition(job, Status.SUCCEEDED)
             except TransitionRejected:

@@ -6,20 +6,23 @@ after the retention period); the model it makes outlives it.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
 from docsafe.audit import Action
 from docsafe.contract.errors import Forbidden, model_not_found, operation_not_found
 from docsafe.contract.models import MODEL_LIMIT, PREBUILT_MODELS, check_model_id, model_info
-from docsafe.contract.requests import BuildRequest
 from docsafe.custom.models import model_exists
 from docsafe.failures import TRAINING_SOURCE_REFUSED
-from docsafe.jobs import BUILD_KIND, Job, Status
+from docsafe.jobs import Job, Status
 from docsafe.runtime import Services
 from docsafe.settings import API_VERSION
+from docsafe.specs import BUILD_KIND, BuildSpec
 from docsafe.watchdog import start_workflow
+
+if TYPE_CHECKING:  # the API's request; the build stage imports this module, not the parser
+    from docsafe.contract.requests import BuildRequest
 
 logger = Logger(service="docsafe", child=True)
 
@@ -43,12 +46,7 @@ class CustomModels:
             wrapped_key=wrapped,
             content_format="",
             retention_seconds=s.settings.retention_seconds,
-            options={
-                "kind": BUILD_KIND,
-                "bucket": request.bucket,
-                "prefix": request.prefix,
-                "description": request.description,
-            },
+            options=BuildSpec(request.bucket, request.prefix, request.description).to_record(),
         )
         try:
             start_workflow(s, s.settings.build_state_machine_arn, tenant, operation_id)
@@ -65,7 +63,7 @@ class CustomModels:
         Its `resourceLocation` (the model's URL) is where the Azure client reads the
         finished model from, as it does from Azure."""
         job = self._s.jobs.visible(tenant, operation_id) if _is_uuid(operation_id) else None
-        if job is None or job.options.get("kind") != BUILD_KIND:
+        if job is None or not job.is_build:
             raise operation_not_found()
         body: dict[str, Any] = {
             "operationId": job.operation_id,

@@ -1,0 +1,168 @@
+"""What a job is to do, typed: an analysis or a model build, checked once when the request
+is (docsafe.contract.requests), stored with the job as its record's `options` and read back
+by the stages. No stage parses a request.
+
+The record form is text only (a DynamoDB map of strings), the same keys the API takes, so
+records written before these types existed read the same.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from docsafe.contract.errors import InvalidArgument
+from docsafe.contract.result import ResultOptions
+
+# A job's options["kind"] for a custom model's build (an analysis has none).
+BUILD_KIND = "documentModelBuild"
+# ASCII only: \s and \d would also take Unicode spaces and digits that int() refuses.
+_PAGES = re.compile(r"^ *[0-9]+ *(- *[0-9]+ *)?(, *[0-9]+ *(- *[0-9]+ *)?)*$")
+MAX_PAGE_NUMBER = 100_000
+KEY_VALUE_PAIRS = "keyValuePairs"
+
+
+def parse_pages(spec: str) -> list[tuple[int, int]]:
+    """`1-3,5` → [(1, 3), (5, 5)]; 400 InvalidParameter for anything else."""
+    if len(spec) > 1000 or not _PAGES.match(spec):
+        raise _bad_pages()
+    ranges: list[tuple[int, int]] = []
+    for part in spec.split(","):
+        first, _, last = part.partition("-")
+        start, end = int(first), int(last or first)
+        if not 1 <= start <= end <= MAX_PAGE_NUMBER:
+            raise _bad_pages()
+        ranges.append((start, end))
+    return ranges
+
+
+def _bad_pages() -> InvalidArgument:
+    return InvalidArgument(
+        "pages must be page numbers or ranges from 1, such as 1-3,5.",
+        inner_code="InvalidParameter",
+        target="pages",
+    )
+
+
+def select_pages(spec: str | None, page_count: int) -> list[int]:
+    """The page numbers of a `page_count`-page document that `spec` asks for, in order."""
+    return AnalysisSpec(pages=tuple(parse_pages(spec)) if spec else None).page_numbers(page_count)
+
+
+@dataclass(frozen=True)
+class UploadRef:
+    """The upload an analysis reads its document from, as it was checked."""
+
+    upload_id: str
+    etag: str
+    size: int
+
+
+@dataclass(frozen=True)
+class AnalysisSpec:
+    pages: tuple[tuple[int, int], ...] | None = None  # page ranges; None: every page
+    locale: str | None = None
+    key_value_pairs: bool = False
+    markdown: bool = False
+    searchable_pdf: bool = False
+    string_index_type: str = "textElements"
+    upload: UploadRef | None = None
+
+    def page_numbers(self, page_count: int) -> list[int]:
+        """The pages of a `page_count`-page document to read, in order."""
+        if self.pages is None:
+            return list(range(1, page_count + 1))
+        chosen: set[int] = set()
+        for start, end in self.pages:
+            chosen.update(range(start, min(end, page_count) + 1))
+        return sorted(chosen)
+
+    @property
+    def result_options(self) -> ResultOptions:
+        return ResultOptions(
+            string_index_type=self.string_index_type,
+            markdown=self.markdown,
+            key_value_pairs=self.key_value_pairs,
+        )
+
+    def with_upload(self, upload: UploadRef) -> AnalysisSpec:
+        return replace(self, upload=upload)
+
+    def to_record(self) -> dict[str, str]:
+        record: dict[str, str] = {}
+        if self.pages is not None:
+            record["pages"] = ",".join(f"{a}" if a == b else f"{a}-{b}" for a, b in self.pages)
+        if self.locale:
+            record["locale"] = self.locale
+        if self.key_value_pairs:
+            record["features"] = KEY_VALUE_PAIRS
+        if self.markdown:
+            record["outputContentFormat"] = "markdown"
+        if self.searchable_pdf:
+            record["output"] = "pdf"
+        record["stringIndexType"] = self.string_index_type
+        if self.upload is not None:
+            record.update(
+                upload=self.upload.upload_id, uploadEtag=self.upload.etag, uploadSize=str(self.upload.size)
+            )
+        return record
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, str]) -> AnalysisSpec:
+        upload = None
+        if upload_id := record.get("upload"):
+            upload = UploadRef(upload_id, record.get("uploadEtag", ""), int(record.get("uploadSize", "0")))
+        pages = record.get("pages")
+        return cls(
+            pages=tuple(parse_pages(pages)) if pages else None,
+            locale=record.get("locale") or None,
+            key_value_pairs=KEY_VALUE_PAIRS in record.get("features", "").split(","),
+            markdown=record.get("outputContentFormat") == "markdown",
+            searchable_pdf=record.get("output") == "pdf",
+            string_index_type=record.get("stringIndexType", "textElements"),
+            upload=upload,
+        )
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    """A custom model's build: where its training data is."""
+
+    bucket: str
+    prefix: str = ""
+    description: str = ""
+
+    def to_record(self) -> dict[str, str]:
+        return {
+            "kind": BUILD_KIND,
+            "bucket": self.bucket,
+            "prefix": self.prefix,
+            "description": self.description,
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, str]) -> BuildSpec:
+        return cls(record["bucket"], record.get("prefix", ""), record.get("description", ""))
+
+
+# Key prefixes of training folders, told apart from paths with tricks in them.
+
+
+def is_plain_prefix(prefix: str) -> bool:
+    """A key prefix without tricks: no leading '/', no '.', '..' or empty segments."""
+    if not prefix:
+        return True
+    segments = prefix.rstrip("/").split("/")
+    return not prefix.startswith("/") and all(s not in ("", ".", "..") for s in segments)
+
+
+def folder(prefix: str) -> str:
+    """`a/b` and `a/b/` alike as the folder `a/b/` ("" stays the whole bucket)."""
+    return posixpath.join(prefix, "") if prefix else ""
+
+
+def is_build(record: Mapping[str, str]) -> bool:
+    """Whether a job's options are a model build's."""
+    return record.get("kind") == BUILD_KIND
