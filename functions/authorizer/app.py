@@ -6,6 +6,7 @@ gateway response in template.yaml) without running a route.
 """
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe.auth import authorizer_decision, tenant_of_request
 from docsafe.runtime import key_store
@@ -13,7 +14,7 @@ from docsafe.runtime import key_store
 logger = Logger(service="docsafe")
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     tenant = tenant_of_request(key_store(), event.get("headers"))
     if tenant is None:

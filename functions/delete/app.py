@@ -4,6 +4,7 @@ and the client gets a receipt of what was destroyed. DELETE a custom model: its 
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api
 from docsafe.analysis import Operations
@@ -45,7 +46,7 @@ def delete_upload(upload_id: str) -> Response:
 
 # No powertools Tracer on the API functions: loading the X-Ray SDK costs ~150 ms of cold
 # start. Lambda's active tracing (template.yaml) still traces every invocation.
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @api.within_lambda_payload
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

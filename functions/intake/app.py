@@ -6,14 +6,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe.analysis import Operations
 from docsafe.intake import Intake
 from docsafe.runtime import services
+from docsafe.stages import log_context
 
 logger = Logger(service="docsafe")
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict, context: LambdaContext) -> None:
     request = Intake.parse_key(event["detail"]["object"]["key"])
     if request is None:
         logger.warning("not an intake object")
         return
+    log_context(*request)
     Operations(services()).receive(*request)

@@ -11,7 +11,7 @@ tracer = Tracer(service="docsafe")
 metrics = Metrics(namespace=METRICS_NAMESPACE, service="docsafe")
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:

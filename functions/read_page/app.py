@@ -9,7 +9,7 @@ logger = Logger(service="docsafe")
 tracer = Tracer(service="docsafe")
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     ref = JobRef.from_event(event)

@@ -4,6 +4,7 @@ the viewer that shows results in a browser, the API's OpenAPI description."""
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api
 from docsafe.analysis import ByteRange, Operations
@@ -49,7 +50,7 @@ def openapi() -> Response:
 
 # No powertools Tracer on the API functions: loading the X-Ray SDK costs ~150 ms of cold
 # start. Lambda's active tracing (template.yaml) still traces every invocation.
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @api.within_lambda_payload
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

@@ -70,6 +70,8 @@ def stage_errors(stage: str, ref: JobRef | None = None) -> Iterator[None]:
     training folder): it goes into the job's record, which the tenant reads and which
     expires with the job, and the stage fails with a fixed text, for Step Functions keeps
     a failed task's message in its history for 90 days."""
+    if ref is not None:
+        log_context(ref.tenant, ref.operation_id)
     try:
         yield
     except JobFailure as failure:
@@ -96,6 +98,14 @@ def stage_errors(stage: str, ref: JobRef | None = None) -> Iterator[None]:
             frames=traceback.format_tb(exc.__traceback__, limit=-8),
         )
         raise StageFailed(f"{type(exc).__name__} in {stage}") from None
+
+
+def log_context(tenant: str, operation_id: str) -> None:
+    """Every line this invocation logs names the job, once: its tenant and operation, and
+    the operation id as the correlation id (an analysis's is API Gateway's request id, so
+    the request, the intake and each stage of it share one)."""
+    logger.set_correlation_id(operation_id)
+    logger.append_keys(tenant=tenant, operation_id=operation_id)
 
 
 def record_failure(ref: JobRef, failure: JobFailure) -> None:
