@@ -60,7 +60,6 @@ class Pipeline:
     def prepare(self, ref: JobRef) -> list[int]:
         """Open the document, check it, and say which pages to read (see `batches`)."""
         job, job_key = self._live(ref)
-        self._transition(job, Status.RUNNING)
         spec = job.analysis()
         if spec.upload is not None:
             self._take_upload(job, job_key, spec.upload)
@@ -70,6 +69,7 @@ class Pipeline:
                 raise InvalidPages(f"The document has {document.page_count} pages; none was selected.")
             if len(pages) > self._s.settings.max_pages:
                 raise TooManyPages(f"At most {self._s.settings.max_pages} pages can be analyzed at once.")
+            # One write: running, and how many pages there are to read.
             self._transition(job, Status.RUNNING, pageCount=len(pages))
             logger.info(
                 "document prepared",
@@ -117,19 +117,24 @@ class Pipeline:
         """
         job, job_key = self._live(ref)
         objects = self._s.objects
+        spec = job.analysis()
+        # The searchable PDF is made of the same pages, read once (its writer holds them all).
+        for_pdf: list[tuple[int, PageText]] | None = [] if spec.searchable_pdf else None
 
         def texts() -> Iterator[tuple[int, PageText]]:
             for page_number in pages:
                 raw = objects.get(objects.page_ref(ref.tenant, ref.operation_id, page_number), job_key)
-                yield page_number, PageText.from_json(json.loads(raw))
+                text = PageText.from_json(json.loads(raw))
+                if for_pdf is not None:
+                    for_pdf.append((page_number, text))
+                yield page_number, text
 
         result_ref = objects.result_ref(ref.tenant, ref.operation_id)
         documents = self._custom_documents(job)
-        spec = job.analysis()
         encoded = stream_analyze_result(job.model_id, texts(), spec.result_options, documents)
         self._put_live(result_ref, job_key, (piece.encode() for piece in encoded))
-        if spec.searchable_pdf:
-            self._searchable_pdf(job, job_key, texts())
+        if for_pdf is not None:
+            self._searchable_pdf(job, job_key, for_pdf)
         try:
             self._s.jobs.transition(job, Status.SUCCEEDED)
         except TransitionRejected:
@@ -161,7 +166,7 @@ class Pipeline:
         model = self._s.models.load(record)
         return lambda pages, content: [extract(model, pages, content)]
 
-    def _searchable_pdf(self, job: Job, job_key: JobKey, texts: Iterator[tuple[int, PageText]]) -> None:
+    def _searchable_pdf(self, job: Job, job_key: JobKey, texts: Iterable[tuple[int, PageText]]) -> None:
         """The document with its text laid over it, stored beside the result (output=pdf).
 
         pdfium builds the whole PDF in memory before saving it; the API returns it in one
