@@ -3,8 +3,8 @@ the template, store the model sealed, delete the copied training data."""
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from docsafe.custom.build import default_builder
 from docsafe.stages import JobRef, stage_errors
+from docsafe.training import default_builder
 
 logger = Logger(service="docsafe")
 tracer = Tracer(service="docsafe")

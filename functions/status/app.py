@@ -7,7 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api
 from docsafe.analysis import Operations
-from docsafe.custom.operations import CustomModels
+from docsafe.custom_models import CustomModels
 from docsafe.runtime import services
 
 logger = Logger(service="docsafe")

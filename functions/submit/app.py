@@ -10,7 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api
 from docsafe.contract.requests import parse_build_request
-from docsafe.custom.operations import CustomModels
+from docsafe.custom_models import CustomModels
 from docsafe.runtime import services
 
 logger = Logger(service="docsafe")

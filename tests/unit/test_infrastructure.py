@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from docsafe.contract.errors import DocSafeError, NotFound, TooManyRequests, Unauthorized
@@ -459,3 +460,19 @@ def test_the_authorizer_builds_the_keys_table_and_nothing_else() -> None:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
     # Then it made no client but DynamoDB's (the keys table)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == ["dynamodb"]
+
+
+def test_the_import_contract_covers_every_shipped_module() -> None:
+    import tomllib
+
+    import docsafe
+
+    config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    (forbidden,) = [c for c in config["contracts"] if c["type"] == "forbidden"]
+    tooling = {name.removeprefix("docsafe.") for name in forbidden["forbidden_modules"]}
+    package = REPO_ROOT / "layers" / "core" / "docsafe"
+    assert package == Path(docsafe.__file__).parent
+    modules = {p.stem for p in package.glob("*.py") if p.stem != "__init__"} | {
+        p.name for p in package.iterdir() if (p / "__init__.py").is_file()
+    }
+    assert {name.removeprefix("docsafe.") for name in forbidden["source_modules"]} == modules - tooling

@@ -8,11 +8,10 @@ import json
 import math
 
 from docsafe.contract.errors import DocSafeError
-from docsafe.contract.requests import parse_body, parse_options
+from docsafe.contract.requests import parse_body, parse_options, parse_pages, select_pages
 from docsafe.contract.result import polygon
 from docsafe.engines.base import PageText
 from docsafe.formats import Format, image_dimensions, sniff
-from docsafe.specs import parse_pages, select_pages
 from docsafe.urlsource import fetch
 from hypothesis import given, settings
 from hypothesis import strategies as st

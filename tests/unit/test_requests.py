@@ -3,9 +3,14 @@ import json
 
 import pytest
 from docsafe.contract.errors import DocSafeError
-from docsafe.contract.requests import parse_body, parse_options, require_api_version
+from docsafe.contract.requests import (
+    parse_body,
+    parse_options,
+    parse_pages,
+    require_api_version,
+    select_pages,
+)
 from docsafe.formats import Format
-from docsafe.specs import parse_pages, select_pages
 
 from tests.support.documents import text_pdf
 

@@ -50,7 +50,7 @@ def test_no_stage_imports_the_request_parser() -> None:
     # Given a fresh interpreter, when the stages are imported
     loader = (
         "import sys\n"
-        "import docsafe.pipeline, docsafe.stages, docsafe.custom.build, docsafe.retention\n"
+        "import docsafe.pipeline, docsafe.stages, docsafe.training, docsafe.retention\n"
         "print('docsafe.contract.requests' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", loader], capture_output=True, text=True, check=True)

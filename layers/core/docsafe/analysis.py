@@ -36,7 +36,7 @@ from docsafe.contract.requests import (
     require_api_version,
     upload_source,
 )
-from docsafe.custom.operations import CustomModels
+from docsafe.custom_models import CustomModels
 from docsafe.intake import INTAKE_ATTEMPTS_SECONDS
 from docsafe.jobs import Job, JobError, JobExists, Status
 from docsafe.limits import API_GATEWAY_BODY_BYTES

@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from docsafe.contract.models import PREBUILT_MODELS
 from docsafe.contract.result import LAYOUT_MODELS, DocumentsOf, stream_analyze_result
 from docsafe.documents import Document, open_document
-from docsafe.engines import create_engine
+from docsafe.engines import default_engine
 from docsafe.engines.base import OcrEngine, PageText
 from docsafe.failures import (
     InvalidContent,
@@ -31,9 +31,8 @@ from docsafe.failures import (
 )
 from docsafe.jobs import Job, Status, TransitionRejected
 from docsafe.languages import tesseract_code
-from docsafe.runtime import Services, services
+from docsafe.runtime import Services, forget_on_reset, services
 from docsafe.sealing import JobKey
-from docsafe.settings import get_settings
 from docsafe.specs import UploadRef
 from docsafe.stages import JobRef
 from docsafe.storage import DeleteFailed, ObjectRef
@@ -243,13 +242,7 @@ class Pipeline:
                 document.close()
 
 
-@cache
-def default_engine(tesseract_language: str = "eng") -> OcrEngine:
-    """The configured engine for a language, loaded once per process."""
-    settings = get_settings()
-    return create_engine(settings.ocr_engine, tesseract_language, settings.page_timeout_seconds)
-
-
+@forget_on_reset
 @cache
 def default_pipeline() -> Pipeline:
     return Pipeline(services(), lambda locale: default_engine(tesseract_code(locale)))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
-from docsafe import aws, clock
+from docsafe import aws, clock, engines
 from docsafe.audit import AuditLog
 from docsafe.auth import KeyStore
 from docsafe.custom.models import ModelStore
@@ -15,10 +15,12 @@ from docsafe.intake import Intake
 from docsafe.jobs import JobStore
 from docsafe.ratelimit import RateLimiter
 from docsafe.sealing import KeyService
-from docsafe.settings import Settings, get_settings
+from docsafe.settings import Settings, get_settings, reset_settings
 from docsafe.storage import SealedStore
 from docsafe.tenants import TenantPolicies
 from docsafe.uploads import Uploads
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -89,18 +91,22 @@ def key_store() -> KeyStore:
     return KeyStore(aws.resource("dynamodb").Table(get_settings().keys_table))
 
 
+_CACHED: list[Callable[[], None]] = []
+
+
+def forget_on_reset(cached: F) -> F:
+    """Mark a cached factory (functools.cache) that `reset` forgets: the modules that
+    build on the services register their own, so that this one imports none of them."""
+    _CACHED.append(cached.cache_clear)  # type: ignore[attr-defined]
+    return cached
+
+
 def reset() -> None:
     """Forget settings, clients and services (tests; local mode after changing the env)."""
-    from docsafe.settings import reset_settings
-
     services.cache_clear()
     key_store.cache_clear()
-    from docsafe import pipeline
-
-    pipeline.default_pipeline.cache_clear()
-    pipeline.default_engine.cache_clear()
-    from docsafe.custom import build
-
-    build.default_builder.cache_clear()
+    engines.default_engine.cache_clear()
+    for clear in _CACHED:
+        clear()
     aws.reset_clients()
     reset_settings()

@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import cache
 
+# The OCR engines a deployment may choose (docsafe.engines makes them).
+ENGINES = ("tesseract", "textract")
+
 MAX_RETENTION_SECONDS = 24 * 60 * 60
 API_VERSION = "2024-11-30"
 
@@ -68,8 +71,6 @@ class Settings:
             object.__setattr__(self, "purge_interval_seconds", automatic)
         if not 1 <= self.purge_interval_seconds <= max(1, self.retention_seconds // 2):
             raise SettingsError("the purge must run at least twice per retention period")
-        from docsafe.engines import ENGINES  # the engine registry; imports no engine
-
         if self.ocr_engine not in ENGINES:
             raise SettingsError(f"unknown OCR engine {self.ocr_engine!r}")
 

@@ -13,9 +13,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from docsafe.contract.errors import InvalidArgument
-from docsafe.contract.result import ResultOptions
-
 # A job's options["kind"] for a custom model's build (an analysis has none).
 BUILD_KIND = "documentModelBuild"
 # ASCII only: \s and \d would also take Unicode spaces and digits that int() refuses.
@@ -24,31 +21,28 @@ MAX_PAGE_NUMBER = 100_000
 KEY_VALUE_PAIRS = "keyValuePairs"
 
 
-def parse_pages(spec: str) -> list[tuple[int, int]]:
-    """`1-3,5` → [(1, 3), (5, 5)]; 400 InvalidParameter for anything else."""
+def page_ranges(spec: str) -> list[tuple[int, int]]:
+    """`1-3,5` → [(1, 3), (5, 5)]; ValueError for anything else (the API answers it 400:
+    docsafe.contract.requests.parse_pages)."""
     if len(spec) > 1000 or not _PAGES.match(spec):
-        raise _bad_pages()
+        raise ValueError("not page numbers or ranges")
     ranges: list[tuple[int, int]] = []
     for part in spec.split(","):
         first, _, last = part.partition("-")
         start, end = int(first), int(last or first)
         if not 1 <= start <= end <= MAX_PAGE_NUMBER:
-            raise _bad_pages()
+            raise ValueError("a page number out of range")
         ranges.append((start, end))
     return ranges
 
 
-def _bad_pages() -> InvalidArgument:
-    return InvalidArgument(
-        "pages must be page numbers or ranges from 1, such as 1-3,5.",
-        inner_code="InvalidParameter",
-        target="pages",
-    )
+@dataclass(frozen=True)
+class ResultOptions:
+    """How an analyzeResult is written."""
 
-
-def select_pages(spec: str | None, page_count: int) -> list[int]:
-    """The page numbers of a `page_count`-page document that `spec` asks for, in order."""
-    return AnalysisSpec(pages=tuple(parse_pages(spec)) if spec else None).page_numbers(page_count)
+    string_index_type: str = "textElements"
+    markdown: bool = False
+    key_value_pairs: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,7 +110,7 @@ class AnalysisSpec:
             upload = UploadRef(upload_id, record.get("uploadEtag", ""), int(record.get("uploadSize", "0")))
         pages = record.get("pages")
         return cls(
-            pages=tuple(parse_pages(pages)) if pages else None,
+            pages=tuple(page_ranges(pages)) if pages else None,
             locale=record.get("locale") or None,
             key_value_pairs=KEY_VALUE_PAIRS in record.get("features", "").split(","),
             markdown=record.get("outputContentFormat") == "markdown",

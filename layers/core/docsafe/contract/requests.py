@@ -16,7 +16,7 @@ from docsafe.contract.result import LAYOUT_MODELS, STRING_INDEX_TYPES
 from docsafe.formats import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, Format, image_dimensions, sniff
 from docsafe.languages import supported as language_supported
 from docsafe.settings import API_VERSION
-from docsafe.specs import AnalysisSpec, folder, is_plain_prefix, parse_pages
+from docsafe.specs import AnalysisSpec, folder, is_plain_prefix, page_ranges
 
 if TYPE_CHECKING:
     from docsafe.uploads import UploadedDocument
@@ -50,6 +50,23 @@ def require_api_version(query: Mapping[str, str]) -> None:
             inner_code="UnsupportedApiVersion",
             target="api-version",
         )
+
+
+def parse_pages(spec: str) -> list[tuple[int, int]]:
+    """`1-3,5` → [(1, 3), (5, 5)]; 400 InvalidParameter for anything else."""
+    try:
+        return page_ranges(spec)
+    except ValueError:
+        raise InvalidArgument(
+            "pages must be page numbers or ranges from 1, such as 1-3,5.",
+            inner_code="InvalidParameter",
+            target="pages",
+        ) from None
+
+
+def select_pages(spec: str | None, page_count: int) -> list[int]:
+    """The page numbers of a `page_count`-page document that `spec` asks for, in order."""
+    return AnalysisSpec(pages=tuple(parse_pages(spec)) if spec else None).page_numbers(page_count)
 
 
 def parse_options(

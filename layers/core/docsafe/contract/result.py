@@ -13,16 +13,10 @@ from typing import Any
 
 from docsafe.engines.base import Box, Line, PageText, Table, center_in
 from docsafe.settings import API_VERSION
+from docsafe.specs import ResultOptions
 
 STRING_INDEX_TYPES = ("textElements", "unicodeCodePoint", "utf16CodeUnit")
 LAYOUT_MODELS = ("prebuilt-layout",)
-
-
-@dataclass(frozen=True)
-class ResultOptions:
-    string_index_type: str = "textElements"
-    markdown: bool = False
-    key_value_pairs: bool = False
 
 
 def _length_function(string_index_type: str) -> Callable[[str], int]:

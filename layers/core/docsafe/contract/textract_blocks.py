@@ -187,7 +187,8 @@ def _key_value(out: _PageBlocks, pair: dict[str, Any]) -> str:
 
 def to_blocks(pages: Sequence[tuple[int, PageText]], layout: bool = True) -> dict[str, Any]:
     """What Textract would answer for pages the engine read (a test stand-in's answer)."""
-    from docsafe.contract.result import ResultOptions, build_analyze_result
+    from docsafe.contract.result import build_analyze_result
+    from docsafe.specs import ResultOptions
 
     model = "prebuilt-layout" if layout else "prebuilt-read"
     return result_to_blocks(build_analyze_result(model, pages, ResultOptions(key_value_pairs=layout)))

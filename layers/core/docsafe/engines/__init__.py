@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from docsafe.engines.base import OcrEngine
+from functools import cache
 
-ENGINES = ("tesseract", "textract")
+from docsafe.engines.base import OcrEngine
+from docsafe.settings import ENGINES, get_settings
+
+__all__ = ["ENGINES", "OcrEngine", "create_engine", "default_engine"]
 
 
 def create_engine(name: str, lang: str = "eng", timeout_seconds: float = 120.0) -> OcrEngine:
@@ -17,3 +20,10 @@ def create_engine(name: str, lang: str = "eng", timeout_seconds: float = 120.0) 
 
         return TextractEngine()
     raise ValueError(f"unknown OCR engine {name!r}")
+
+
+@cache
+def default_engine(tesseract_language: str = "eng") -> OcrEngine:
+    """The configured engine for a language, loaded once per process."""
+    settings = get_settings()
+    return create_engine(settings.ocr_engine, tesseract_language, settings.page_timeout_seconds)

@@ -21,13 +21,14 @@ from botocore.exceptions import ClientError
 
 from docsafe.contract.result import build_analyze_result
 from docsafe.custom.labels import LabelledDocument, parse_fields, parse_labels
-from docsafe.custom.operations import may_train_from
 from docsafe.custom.template import PageWord, learn, page_words
+from docsafe.custom_models import may_train_from
 from docsafe.documents import open_document
+from docsafe.engines import default_engine
 from docsafe.engines.base import OcrEngine
 from docsafe.failures import JobGone, TooManyPages, TrainingDataElsewhere, TrainingDataInvalid
 from docsafe.jobs import Status, TransitionRejected
-from docsafe.runtime import Services
+from docsafe.runtime import Services, forget_on_reset, services
 from docsafe.sealing import JobKey
 from docsafe.specs import is_plain_prefix
 
@@ -165,9 +166,7 @@ def _elsewhere(exc: ClientError) -> TrainingDataElsewhere:
     return TrainingDataElsewhere()
 
 
+@forget_on_reset
 @cache
 def default_builder() -> ModelBuilder:
-    from docsafe.pipeline import default_engine
-    from docsafe.runtime import services
-
     return ModelBuilder(services(), default_engine)
