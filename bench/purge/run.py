@@ -77,7 +77,7 @@ def stack() -> Iterator[None]:
     }.items():
         os.environ[name] = value
     from docsafe import runtime
-    from docsafe.local.stack import provision
+    from docsafe_tools.local.stack import provision
     from moto import mock_aws
 
     with mock_aws():
@@ -93,7 +93,7 @@ def expired_jobs(count: int) -> None:
     objects straight into moto's S3 (both far faster than the API one at a time)."""
     from docsafe import runtime
     from docsafe.jobs import Job, Status, _to_item
-    from docsafe.local.stack import ACCOUNT_ID
+    from docsafe_tools.local.stack import ACCOUNT_ID
     from moto.s3.models import s3_backends
 
     services = runtime.services()

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from docsafe.client import ApiClient
+from docsafe_tools.client import ApiClient
 
 from bench.report import write_section
 
@@ -127,7 +127,7 @@ def handler_import_ms() -> dict[str, float]:
         "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
         "print((time.perf_counter() - t) * 1000)\n"
     )
-    from docsafe.local.template import load_template
+    from docsafe_tools.local.template import load_template
 
     specs = load_template().functions()
     env = {**os.environ, "AWS_REGION": "us-east-1", "POWERTOOLS_TRACE_DISABLED": "true"}
@@ -158,8 +158,8 @@ def request_latency_ms() -> dict[str, float]:
         POWERTOOLS_LOG_LEVEL="WARNING",
     )
     from docsafe import runtime
-    from docsafe.local.server import Gateway
-    from docsafe.local.stack import install_dispatcher, provision
+    from docsafe_tools.local.server import Gateway
+    from docsafe_tools.local.stack import install_dispatcher, provision
     from moto import mock_aws
 
     with mock_aws(config={"stepfunctions": {"execute_state_machine": False}}):

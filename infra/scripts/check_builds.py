@@ -39,7 +39,7 @@ from importlib.metadata import PathDistribution, version
 from pathlib import Path
 from typing import Any
 
-from docsafe.local.template import load_template
+from docsafe_tools.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".aws-build"

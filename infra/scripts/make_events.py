@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from docsafe.local.events import authorizer_event, rest_api_event
 from docsafe.settings import API_VERSION
+from docsafe_tools.local.events import authorizer_event, rest_api_event
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"

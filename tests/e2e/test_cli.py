@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from docsafe.cli import app
+from docsafe_tools.cli import app
 from typer.testing import CliRunner
 
 from tests.e2e.conftest import Server
@@ -62,7 +62,7 @@ def test_json_output_written_to_a_folder_and_deleted_from_the_service(server: Se
     assert [page["pageNumber"] for page in result["pages"]] == [1, 3]
     assert "deleted" in err
     # --delete purged it: the tenant has no operation left
-    from docsafe.client import ApiClient
+    from docsafe_tools.client import ApiClient
 
     client = ApiClient(server.url, server.keys["beta"])
     _, _, raw = client._request("GET", f"{server.url}/v1/operations")

@@ -18,7 +18,7 @@ import pytest
 from azure.ai.documentintelligence import DocumentIntelligenceAdministrationClient, DocumentIntelligenceClient
 from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
-from docsafe.local.stack import STACK_NAME
+from docsafe_tools.local.stack import STACK_NAME
 
 from tests.e2e.conftest import Server
 from tests.support.documents import encode

@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from docsafe.local.server import LOCAL_REGION
-from docsafe.local.stack import STACK_NAME
+from docsafe_tools.local.server import LOCAL_REGION
+from docsafe_tools.local.stack import STACK_NAME
 
 from tests.e2e.conftest import Server
 
@@ -108,7 +108,7 @@ def test_a_stack_that_does_not_exist_fails_at_its_outputs(server: Server) -> Non
 def test_an_endpoint_nobody_answers_fails_at_the_first_analysis_and_still_removes_the_keys(
     server: Server,
 ) -> None:
-    from docsafe.local.server import free_port
+    from docsafe_tools.local.server import free_port
 
     closed = f"http://127.0.0.1:{free_port()}"
     answer = smoke(server, "--endpoint", closed, "--keys-table", KEYS_TABLE, timeout=120)

@@ -11,9 +11,9 @@ import urllib.request
 import pytest
 from azure.ai.documentintelligence import DocumentIntelligenceClient
 from azure.core.credentials import AzureKeyCredential
-from docsafe.client import ApiClient, post_upload
 from docsafe.limits import DIRECT_DOCUMENT_BYTES
 from docsafe.settings import API_VERSION
+from docsafe_tools.client import ApiClient, post_upload
 from PIL import Image
 
 from tests.e2e.conftest import Server

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import boto3
 import pytest
-from docsafe.local.server import GatewayResponse
+from docsafe_tools.local.server import GatewayResponse
 
 from tests.support.documents import encode
 from tests.support.forms import assert_fields_are, fields_json, filled_form, random_values
@@ -202,7 +202,7 @@ def test_models_outlive_the_retention_purge_but_a_model_without_its_key_is_swept
     local_stack: Harness,
 ) -> None:
     from docsafe import clock, runtime
-    from docsafe.local.stack import invoke
+    from docsafe_tools.local.stack import invoke
 
     # Given a built model, and a day and more later
     training_folder()
@@ -264,7 +264,7 @@ def test_an_analysis_whose_model_was_deleted_meanwhile_fails_with_model_not_foun
 ) -> None:
     from docsafe import runtime
     from docsafe.failures import ModelGone
-    from docsafe.local.stack import invoke
+    from docsafe_tools.local.stack import invoke
 
     training_folder()
     key = local_stack.new_key("acme")

@@ -11,8 +11,8 @@ import boto3
 import pytest
 from docsafe import runtime
 from docsafe.jobs import Status
-from docsafe.local.stack import invoke
-from docsafe.local.template import REPO_ROOT, load_template
+from docsafe_tools.local.stack import invoke
+from docsafe_tools.local.template import REPO_ROOT, load_template
 
 from tests.support.documents import encode, text_image
 from tests.support.stack import REGION, Harness

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from docsafe import clock, runtime
-from docsafe.local.stack import invoke
 from docsafe.sealing import KeyService
 from docsafe.settings import API_VERSION
+from docsafe_tools.local.stack import invoke
 
 from tests.support.clock import Clock
 from tests.support.documents import encode, text_image, text_pdf, words_of
@@ -76,7 +76,7 @@ def test_textract_throttling_is_retried(local_stack: Harness, monkeypatch: pytes
 
 
 def test_a_lambda_timeout_ends_as_a_timeout(local_stack: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    from docsafe.local import stack
+    from docsafe_tools.local import stack
 
     # Lambda itself stops a function at its timeout and reports this error name.
     timed_out = type("Sandbox.Timedout", (Exception,), {})

@@ -8,8 +8,8 @@ import threading
 import time
 
 import pytest
-from docsafe.local import server
-from docsafe.local.server import Gateway, GatewayResponse
+from docsafe_tools.local import server
+from docsafe_tools.local.server import Gateway, GatewayResponse
 
 from tests.support.stack import Harness
 

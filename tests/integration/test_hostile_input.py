@@ -5,7 +5,7 @@ never a job stuck running."""
 from __future__ import annotations
 
 import pytest
-from docsafe.local.template import REPO_ROOT
+from docsafe_tools.local.template import REPO_ROOT
 
 from tests.support.documents import text_pdf, words_of
 from tests.support.hostile import CASES, Case

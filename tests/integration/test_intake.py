@@ -9,8 +9,8 @@ import boto3
 import pytest
 from docsafe import runtime
 from docsafe.intake import Intake
-from docsafe.local.stack import invoke
 from docsafe.settings import API_VERSION
+from docsafe_tools.local.stack import invoke
 
 from tests.support.clock import Clock
 from tests.support.documents import encode, text_image, words_of
@@ -122,7 +122,7 @@ def test_a_request_lambda_gave_up_on_is_reported_failed_not_left_waiting(
     local_stack: Harness, fake_clock: Clock
 ) -> None:
     from docsafe.intake import INTAKE_ATTEMPTS_SECONDS
-    from docsafe.local.template import load_template
+    from docsafe_tools.local.template import load_template
 
     # What Lambda's event configuration says is what the status relies on
     config = load_template().resources["IntakeFunction"]["Properties"]["EventInvokeConfig"]

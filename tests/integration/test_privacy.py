@@ -13,9 +13,9 @@ import pytest
 from botocore.exceptions import ClientError
 from docsafe import runtime
 from docsafe.audit import Action, fingerprint
-from docsafe.cli import app as cli
-from docsafe.local.stack import invoke
 from docsafe.sealing import SealError
+from docsafe_tools.cli import app as cli
+from docsafe_tools.local.stack import invoke
 from typer.testing import CliRunner
 
 from tests.support.clock import Clock

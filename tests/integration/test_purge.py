@@ -16,8 +16,8 @@ from docsafe.audit import Action
 from docsafe.clock import Deadline
 from docsafe.housekeeping import METRIC_NAMES, METRICS_NAMESPACE
 from docsafe.jobs import JobStore
-from docsafe.local.stack import invoke
 from docsafe.retention import purge_expired
+from docsafe_tools.local.stack import invoke
 
 from tests.support.clock import Clock
 from tests.support.stack import REGION, Harness

@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 from docsafe import runtime
 from docsafe.jobs import JobStore, Status
-from docsafe.local.stack import invoke
 from docsafe.storage import SealedStore
+from docsafe_tools.local.stack import invoke
 
 from tests.support.documents import encode, multipage_tiff, text_image
 from tests.support.stack import Harness

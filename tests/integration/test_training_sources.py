@@ -70,7 +70,7 @@ def test_even_an_allowed_stack_bucket_is_refused(local_stack: Harness) -> None:
 def test_a_folder_withdrawn_after_the_request_is_not_read(
     local_stack: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from docsafe.local.stack import invoke
+    from docsafe_tools.local.stack import invoke
 
     training_folder()
     key = local_stack.new_key("acme")

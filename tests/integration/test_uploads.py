@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 from docsafe import runtime
-from docsafe.local.stack import invoke
 from docsafe.settings import API_VERSION
 from docsafe.specs import AnalysisSpec
+from docsafe_tools.local.stack import invoke
 from PIL import Image
 
 from tests.support.documents import text_image, words_of

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docsafe.local.server import free_port
+from docsafe_tools.local.server import free_port
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Server:
         """A client of the server's local AWS, in the region the server runs in (any
         credentials do for moto; the caller may have none)."""
         import boto3
-        from docsafe.local.server import LOCAL_REGION
+        from docsafe_tools.local.server import LOCAL_REGION
 
         return boto3.client(
             service,
@@ -65,7 +65,7 @@ def serving(keys: dict[str, str], log: Path, env: dict[str, str] | None = None) 
     }
     with open(log, "wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "docsafe.cli", "serve"],
+            [sys.executable, "-m", "docsafe_tools.cli", "serve"],
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,

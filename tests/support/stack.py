@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 from docsafe import runtime
-from docsafe.local.server import Gateway, GatewayResponse
-from docsafe.local.stack import LocalStack, install_dispatcher, invocations_in_flight, provision
 from docsafe.settings import API_VERSION
+from docsafe_tools.local.server import Gateway, GatewayResponse
+from docsafe_tools.local.stack import LocalStack, install_dispatcher, invocations_in_flight, provision
 from moto import mock_aws
 
 REGION = "eu-west-1"
@@ -134,7 +134,7 @@ def local_stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]
 
 def table_from_template(logical_id: str) -> Any:
     """A moto DynamoDB table shaped exactly as template.yaml declares `logical_id`."""
-    from docsafe.local.template import load_template
+    from docsafe_tools.local.template import load_template
 
     props = load_template().resources[logical_id]["Properties"]
     return boto3.resource("dynamodb", region_name=REGION).create_table(

@@ -1,6 +1,6 @@
 import json
 
-from docsafe.analyze_command import render
+from docsafe_tools.analyze_command import render
 
 
 def test_text_output_lists_a_custom_models_fields_after_the_text() -> None:

@@ -24,8 +24,8 @@ def test_the_viewer_and_the_client_send_bodies_up_to_the_same_limit() -> None:
     from pathlib import Path
 
     import docsafe
-    from docsafe.client import BODY_LIMIT
     from docsafe.limits import API_GATEWAY_BODY_BYTES, DIRECT_DOCUMENT_BYTES
+    from docsafe_tools.client import BODY_LIMIT
 
     html = (Path(docsafe.__file__).parent / "viewer.html").read_text()
     (expression,) = re.findall(r"const DIRECT_LIMIT = ([0-9 *]+);", html)
@@ -53,7 +53,7 @@ def test_operation_urls_are_built_on_the_url_the_client_called(host: str, prefix
 
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
     from docsafe import api
-    from docsafe.local.events import rest_api_event
+    from docsafe_tools.local.events import rest_api_event
 
     app = APIGatewayRestResolver()  # the URL alone: no tenant or rate limit here
 

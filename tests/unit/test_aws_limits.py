@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from docsafe.api import within_lambda_payload
 from docsafe.limits import LAMBDA_PAYLOAD_BYTES, STATE_PAYLOAD_BYTES
-from docsafe.local.aws_limits import post_policy_refusal, state_payload_refusal
+from docsafe_tools.local.aws_limits import post_policy_refusal, state_payload_refusal
 
 
 def form(conditions: list, expires_in: float = 60, **fields: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from docsafe.local.template import REPO_ROOT, load_template
+from docsafe_tools.local.template import REPO_ROOT, load_template
 
 
 def _load() -> ModuleType:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from docsafe.contract.errors import DocSafeError, NotFound, TooManyRequests, Unauthorized
-from docsafe.local.stack import validate_definition
-from docsafe.local.template import REPO_ROOT, load_template
+from docsafe_tools.local.stack import validate_definition
+from docsafe_tools.local.template import REPO_ROOT, load_template
 
 TEMPLATE = load_template()
 API_FUNCTIONS = ["AuthorizerFunction", "SubmitFunction", "StatusFunction", "ResultFunction", "DeleteFunction"]
@@ -182,8 +182,8 @@ def test_functions_that_read_no_document_never_import_the_engine_or_image_librar
     # Given a fresh interpreter, when every handler that reads no document is imported
     loader = (
         "import sys\n"
-        "from docsafe.local.template import load_template\n"
-        "from docsafe.local.stack import load_handler\n"
+        "from docsafe_tools.local.template import load_template\n"
+        "from docsafe_tools.local.stack import load_handler\n"
         "specs = load_template().functions()\n"
         f"for name in {LIGHT_FUNCTIONS!r}: load_handler(specs[name])\n"
         "heavy = ('PIL', 'tesserocr', 'pypdfium2', 'docsafe.documents')\n"
@@ -371,7 +371,7 @@ def test_an_analyze_body_goes_from_api_gateway_into_intake_under_the_callers_ten
 
 
 def test_the_analyze_answer_branches_are_the_ones_local_mode_follows() -> None:
-    from docsafe.local.intake import BRANCHES
+    from docsafe_tools.local.intake import BRANCHES
 
     accepted = _analyze_integration()["responses"]["2\\d{2}"]
     template = accepted["responseTemplates"]["application/json"]
@@ -439,8 +439,8 @@ def test_the_authorizer_builds_the_keys_table_and_nothing_else() -> None:
         "    made.append(name)\n"
         "    return real(self, name, *a, **k)\n"
         "boto3.session.Session.client = client\n"
-        "from docsafe.local.template import load_template\n"
-        "from docsafe.local.stack import load_handler\n"
+        "from docsafe_tools.local.template import load_template\n"
+        "from docsafe_tools.local.stack import load_handler\n"
         "handler = load_handler(load_template().functions()['AuthorizerFunction'])\n"
         "with mock_aws():\n"
         "    boto3.client('dynamodb', 'eu-west-1').create_table(TableName='keys',\n"
@@ -462,17 +462,18 @@ def test_the_authorizer_builds_the_keys_table_and_nothing_else() -> None:
     assert json.loads(out.stdout.strip().splitlines()[-1]) == ["dynamodb"]
 
 
-def test_the_import_contract_covers_every_shipped_module() -> None:
+def test_the_shipped_package_holds_no_developer_tooling() -> None:
     import tomllib
 
     import docsafe
 
+    package = Path(docsafe.__file__).parent
+    assert package == REPO_ROOT / "layers" / "core" / "docsafe"
+    # What the layer ships uses only its requirements: no developer library anywhere in it
+    developer_libraries = re.compile(r"^\s*(import|from) (yaml|typer|rich|moto)\b", re.MULTILINE)
+    for module in package.rglob("*.py"):
+        assert not developer_libraries.search(module.read_text()), module
+    # and the import contract keeps the domain from the developer package
     config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
     (forbidden,) = [c for c in config["contracts"] if c["type"] == "forbidden"]
-    tooling = {name.removeprefix("docsafe.") for name in forbidden["forbidden_modules"]}
-    package = REPO_ROOT / "layers" / "core" / "docsafe"
-    assert package == Path(docsafe.__file__).parent
-    modules = {p.stem for p in package.glob("*.py") if p.stem != "__init__"} | {
-        p.name for p in package.iterdir() if (p / "__init__.py").is_file()
-    }
-    assert {name.removeprefix("docsafe.") for name in forbidden["source_modules"]} == modules - tooling
+    assert forbidden["source_modules"] == ["docsafe"] and forbidden["forbidden_modules"] == ["docsafe_tools"]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from docsafe.housekeeping import JOBS_RECOVERED, METRIC_NAMES, METRICS_NAMESPACE, PURGE_BACKLOG
-from docsafe.local.template import load_template
+from docsafe_tools.local.template import load_template
 
 TEMPLATE = load_template()
 ALARMS = TEMPLATE.of_type("AWS::CloudWatch::Alarm")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
-from docsafe.local.template import REPO_ROOT
+from docsafe_tools.local.template import REPO_ROOT
 
 DOC = REPO_ROOT / "docs" / "privacy.md"
 

@@ -11,7 +11,7 @@ from botocore.stub import ANY, Stubber
 from docsafe.contract.result import ResultOptions, build_analyze_result
 from docsafe.contract.textract_blocks import to_blocks
 from docsafe.engines.textract import TextractEngine, page_from_textract
-from docsafe.local.template import REPO_ROOT
+from docsafe_tools.local.template import REPO_ROOT
 from PIL import Image
 
 # shared/ lies beside the checkout (as in CI).

@@ -1,6 +1,6 @@
 """The AWS limits a request meets on its way in and out, as AWS enforces them.
 
-Local mode enforces the same figures (docsafe.local.server), so that tests see what AWS
+Local mode enforces the same figures (docsafe_tools.local.server), so that tests see what AWS
 would answer; the client picks the way a document travels by them.
 """
 

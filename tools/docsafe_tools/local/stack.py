@@ -21,8 +21,8 @@ from typing import Any
 
 import boto3
 
-from docsafe.local.events import ACCOUNT_ID
-from docsafe.local.template import TEMPLATE_PATH, FunctionSpec, Template, load_template
+from docsafe_tools.local.events import ACCOUNT_ID
+from docsafe_tools.local.template import TEMPLATE_PATH, FunctionSpec, Template, load_template
 
 STACK_NAME = "docsafe-local"
 
@@ -338,10 +338,10 @@ def invocations_in_flight() -> int:
 
 def install_dispatcher(stack: LocalStack) -> None:
     """Make moto's Lambda run our handlers when Step Functions invokes a function, and
-    moto refuse what AWS refuses (docsafe.local.aws_limits)."""
+    moto refuse what AWS refuses (docsafe_tools.local.aws_limits)."""
     from moto.awslambda_simple.models import LambdaSimpleBackend
 
-    from docsafe.local.aws_limits import enforce_post_policies, state_payload_refusal
+    from docsafe_tools.local.aws_limits import enforce_post_policies, state_payload_refusal
 
     enforce_post_policies()
 

@@ -5,7 +5,7 @@
 - Step Functions refuses a state's input or output over 256 KB (moto passes it on).
 
 Lambda's 6 MB payloads and API Gateway's 10 MB and 30 s are enforced by the local API
-front end (docsafe.local.server).
+front end (docsafe_tools.local.server).
 """
 
 from __future__ import annotations

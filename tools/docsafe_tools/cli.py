@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-
 from docsafe.contract.models import MODEL_ID
+
+from docsafe_tools.local.template import REPO_ROOT
 
 app = typer.Typer(help="DocSafe: private OCR and document analysis.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys (stored only as hashes).", no_args_is_help=True)
@@ -21,7 +22,7 @@ app.add_typer(keys_app, name="keys")
 tenants_app = typer.Typer(help="What the operator allows each tenant.", no_args_is_help=True)
 app.add_typer(tenants_app, name="tenants")
 
-DEFAULT_SAMPLE = Path(__file__).resolve().parents[3] / "samples" / "letter.png"
+DEFAULT_SAMPLE = REPO_ROOT / "samples" / "letter.png"
 
 
 @app.command()
@@ -30,7 +31,7 @@ def serve(
     aws_port: Annotated[int, typer.Option(envvar="AWS_PORT", help="Port of the local AWS (moto).")] = 4566,
 ) -> None:
     """Run the whole service on this machine until Ctrl-C."""
-    from docsafe.local.server import LocalService, parse_local_keys
+    from docsafe_tools.local.server import LocalService, parse_local_keys
 
     keys = parse_local_keys(os.environ.get("DOCSAFE_LOCAL_KEYS"))
     service = LocalService(port=port, aws_port=aws_port, keys=keys).start()
@@ -57,8 +58,8 @@ def demo(
     document: Annotated[Path, typer.Argument(help="Document to analyze.")] = DEFAULT_SAMPLE,
 ) -> None:
     """Start the service, analyze DOCUMENT through the API, print its text, delete it, stop."""
-    from docsafe.client import ApiClient, ApiError
-    from docsafe.local.server import running
+    from docsafe_tools.client import ApiClient, ApiError
+    from docsafe_tools.local.server import running
 
     data = document.read_bytes()
     # The demo prints the document's text; the service's own (content-free) logs would
@@ -106,7 +107,7 @@ def analyze(
     ] = None,
 ) -> None:
     """Analyze FILES with a progress bar each; exit 1 if any of them failed."""
-    from docsafe.analyze_command import run_analyses
+    from docsafe_tools.analyze_command import run_analyses
 
     if not MODEL_ID.match(model):
         typer.echo("--model must be prebuilt-read, prebuilt-layout or a custom model's id", err=True)

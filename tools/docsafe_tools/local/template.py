@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[4]
+REPO_ROOT = Path(__file__).resolve().parents[3]  # tools/docsafe_tools/local/template.py
 TEMPLATE_PATH = REPO_ROOT / "template.yaml"
 
 

@@ -23,7 +23,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from docsafe.client import Analysis, ApiClient, ApiError
+from docsafe_tools.client import Analysis, ApiClient, ApiError
 
 AT_ONCE = 4  # documents in flight; the service reads their pages in parallel anyway
 SUFFIXES = {"text": ".txt", "markdown": ".md", "json": ".json"}

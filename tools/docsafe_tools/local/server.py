@@ -25,10 +25,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from docsafe.limits import API_GATEWAY_BODY_BYTES, API_GATEWAY_TIMEOUT_SECONDS, LAMBDA_PAYLOAD_BYTES
-from docsafe.local.events import authorizer_event, rest_api_event
-from docsafe.local.intake import accepted_answer
-from docsafe.local.stack import LocalStack, install_dispatcher, invoke, provision
-from docsafe.local.template import load_template, resource_pattern
+
+from docsafe_tools.local.events import authorizer_event, rest_api_event
+from docsafe_tools.local.intake import accepted_answer
+from docsafe_tools.local.stack import LocalStack, install_dispatcher, invoke, provision
+from docsafe_tools.local.template import load_template, resource_pattern
 
 LOCAL_PURGE_SECONDS = 5
 STORED_IN_S3 = "(S3 integration)"  # a method API Gateway answers by putting the body into S3
@@ -213,7 +214,7 @@ class LocalService:
                 try:
                     invoke(self.stack, name, {"source": "aws.events", "detail-type": "Scheduled Event"})
                 except Exception:
-                    logging.getLogger("docsafe.local").exception("scheduled %s failed", name)
+                    logging.getLogger("docsafe_tools.local").exception("scheduled %s failed", name)
 
     def _configure_moto(self) -> None:
         config = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
@@ -355,7 +356,7 @@ class Gateway:
             try:
                 decision = invoke(self.stack, self.stack.authorizer, authorizing)
             except Exception:
-                logging.getLogger("docsafe.local").exception("the authorizer failed")
+                logging.getLogger("docsafe_tools.local").exception("the authorizer failed")
                 return self.answer("AUTHORIZER_FAILURE", request_id)
             if not _allows(decision, authorizing["methodArn"]):
                 return self.answer("ACCESS_DENIED", request_id)
@@ -413,7 +414,6 @@ class Gateway:
             # (S3 keeps the bytes as sent); the intake reads either as "not JSON".
             put["ContentType"] = "application/octet-stream"
         from botocore.exceptions import ClientError, ParamValidationError
-
         from docsafe import aws
 
         try:
@@ -523,7 +523,7 @@ def _deliver(stack: LocalStack, function: str, event: dict[str, Any]) -> None:
         invoke(stack, function, event)
     except Exception:
         # Lambda would retry an event invocation twice; local mode logs it.
-        logging.getLogger("docsafe.local").exception("%s failed on an S3 event", function)
+        logging.getLogger("docsafe_tools.local").exception("%s failed on an S3 event", function)
 
 
 def _allows(decision: dict[str, Any], method_arn: str) -> bool:
@@ -569,7 +569,7 @@ def _front_end(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
                 )
             except Exception:
                 # API Gateway answers whatever happens behind it (and a test sees the 5xx).
-                logging.getLogger("docsafe.local").exception("the gateway failed")
+                logging.getLogger("docsafe_tools.local").exception("the gateway failed")
                 answer = gateway.answer("INTEGRATION_FAILURE")
             self.send_response(answer.status)
             for name, value in answer.headers.items():
