@@ -298,3 +298,42 @@ def test_the_script_fails_when_a_layer_does_not_install(
     assert "FAIL L: layer/requirements.txt has no Lambda wheels" in out
     assert "Could not find a version that satisfies the requirement example==1.0" in out
     assert "F: L did not build" in err
+
+
+def _lambda_python() -> str | None:
+    """An interpreter of the template's runtime (python3.12), if this machine has one."""
+    import shutil
+
+    for candidate in ("python3.12", str(Path.home() / ".pyenv/versions/3.12.1/bin/python3.12")):
+        found = shutil.which(candidate) or (candidate if Path(candidate).is_file() else None)
+        if found and subprocess.run([found, "--version"], capture_output=True).returncode == 0:
+            return found
+    return None
+
+
+def test_every_function_loads_with_only_its_layers_as_built_for_lambda() -> None:
+    # Given the layers as `make build-check` installed them for Lambda (python3.12 wheels)
+    python = _lambda_python()
+    if python is None:
+        pytest.skip("no python3.12 here to load the Lambda builds with")
+    plan = _plan(TEMPLATE.raw)
+    trees = {name: cb.CACHE / f"{name}-py3.12-x86_64" / "tree" / "python" for name in plan.layers}
+    assert all(tree.is_dir() for tree in trees.values()), "run make build-check first"
+    failures = {}
+    for function in plan.functions:
+        spec = TEMPLATE.functions()[function.logical_id]
+        # When its handler is imported with nothing else: no site-packages, no developer package
+        path = [
+            str(spec.code_dir),
+            *(str(trees[layer]) for layer in function.layers),
+            str(REPO_ROOT / "layers/core"),
+        ]
+        module = spec.handler.split(".")[0]
+        env = {"PYTHONPATH": ":".join(path), "AWS_REGION": "eu-west-1", "PATH": "/usr/bin:/bin"}
+        result = subprocess.run(
+            [python, "-S", "-c", f"import {module}"], capture_output=True, text=True, env=env
+        )
+        if result.returncode != 0:
+            failures[function.logical_id] = result.stderr.strip().splitlines()[-1:]
+    # Then every one loads: what it imports is in its layers' pinned requirements
+    assert failures == {}
