@@ -4,6 +4,7 @@ client sees meanwhile, and a delete that meets the intake function half-way."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 import boto3
 import pytest
@@ -30,6 +31,22 @@ def stored_request(local_stack: Harness, tenant: str, words: list[str], model: s
         Metadata={"model": f"{model}:analyze", "api-version": API_VERSION},
     )
     return operation_id
+
+
+def before_the_workflow_starts(monkeypatch: pytest.MonkeyPatch, meanwhile: Callable[[], object]) -> None:
+    """Run `meanwhile` once, when the intake function has recorded the job and checks the
+    request is still wanted (the moment before it starts the workflow)."""
+    intake = runtime.services().intake
+    real_still_there = intake.still_there
+    done: list[bool] = []
+
+    def still_there(request):  # type: ignore[no-untyped-def]
+        if not done:
+            done.append(True)
+            meanwhile()
+        return real_still_there(request)
+
+    monkeypatch.setattr(intake, "still_there", still_there)
 
 
 def object_created(tenant: str, operation_id: str) -> dict:
@@ -72,16 +89,13 @@ def test_a_delete_while_the_intake_function_submits_leaves_nothing(
 ) -> None:
     key = local_stack.new_key("acme")
     operation_id = stored_request(local_stack, "acme", ["Raced words"])
-    intake = runtime.services().intake
-    real_still_there = intake.still_there
 
-    def deleted_meanwhile(request):  # type: ignore[no-untyped-def]
+    def delete() -> None:
         # The client's delete lands after the job was recorded, before the workflow starts
         answer = local_stack.request("DELETE", f"/v1/operations/{operation_id}", key, query="")
         assert answer.status == 200, answer.body
-        return real_still_there(request)
 
-    monkeypatch.setattr(intake, "still_there", deleted_meanwhile)
+    before_the_workflow_starts(monkeypatch, delete)
     invoke(local_stack.stack, "IntakeFunction", object_created("acme", operation_id))
     local_stack.wait_for_executions()
     assert local_stack.job_records() == [] and local_stack.stored_objects() == []
@@ -142,16 +156,10 @@ def test_an_event_delivered_again_while_the_first_is_taking_it_in_loses_nothing(
 ) -> None:
     key = local_stack.new_key("acme")
     operation_id = stored_request(local_stack, "acme", ["Delivered twice"])
-    intake = runtime.services().intake
-    real_still_there = intake.still_there
-    again: list[object] = []
-
-    def second_delivery_meanwhile(request):  # type: ignore[no-untyped-def]
-        if not again:  # Lambda delivers the same event again while the first one seals
-            again.append(invoke(local_stack.stack, "IntakeFunction", object_created("acme", operation_id)))
-        return real_still_there(request)
-
-    monkeypatch.setattr(intake, "still_there", second_delivery_meanwhile)
+    # Lambda delivers the same event again while the first delivery seals the document
+    before_the_workflow_starts(
+        monkeypatch, lambda: invoke(local_stack.stack, "IntakeFunction", object_created("acme", operation_id))
+    )
     invoke(local_stack.stack, "IntakeFunction", object_created("acme", operation_id))
     body = local_stack.wait(RESULTS.format(model="prebuilt-read", operation=operation_id), key)
     assert {"delivered", "twice"} <= words_of(body["analyzeResult"]["content"])
