@@ -148,3 +148,17 @@ def test_waiting_for_another_request_does_not_count_against_the_29_seconds(local
     answer = gateway.handle("GET", "/v1/operations", headers={"Ocp-Apim-Subscription-Key": key})
     held.join()
     assert answer.status == 200, answer.body
+
+
+def test_a_path_no_function_has_is_a_404_whatever_the_request_lacks(local_stack: Harness) -> None:
+    # The greedy routes take any /documentintelligence/ path to a function: one it has no
+    # route for is a 404, with or without the api-version its routes need
+    key = local_stack.new_key("acme")
+    for method, path in [
+        ("POST", "/documentintelligence/documentClassifiers:build"),
+        ("GET", "/documentintelligence/nothing"),
+        ("DELETE", "/documentintelligence/nothing/here"),
+    ]:
+        for query in ("", "api-version=2024-11-30"):
+            answer = local_stack.request(method, path, key, query=query)
+            assert answer.status == 404 and _azure_error(answer)["code"] == "NotFound", (method, path, query)

@@ -73,16 +73,26 @@ def _checked(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Re
     if event.path in PUBLIC_PATHS:
         return next_middleware(app)
     tenant = _authorized_tenant(app)
+    if tenant:
+        from docsafe.ratelimit import Kind
+        from docsafe.runtime import services
+
+        services().rate_limiter.admit(tenant, Kind.SUBMIT if event.http_method == "POST" else Kind.READ)
+    if not _matched(app):
+        return next_middleware(app)  # no route of ours: the 404, whatever the request lacks
     if not tenant:
         raise Unauthorized()
-    from docsafe.ratelimit import Kind
-    from docsafe.runtime import services
-
-    services().rate_limiter.admit(tenant, Kind.SUBMIT if event.http_method == "POST" else Kind.READ)
     if event.path.startswith(AZURE_PATHS):
         require_api_version(query(app))
     app.append_context(tenant=tenant)
     return next_middleware(app)
+
+
+def _matched(app: APIGatewayRestResolver) -> bool:
+    """Whether one of the app's routes took the request: powertools runs the middlewares
+    for its not-found answer too (its registered routes are not public API; pinned)."""
+    route = app.context.get("_route")
+    return any(route is own for own in (*app._static_routes, *app._dynamic_routes))
 
 
 def within_lambda_payload(handler: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict]:
