@@ -304,7 +304,8 @@ def _lambda_python() -> str | None:
     """An interpreter of the template's runtime (python3.12), if this machine has one."""
     import shutil
 
-    for candidate in ("python3.12", str(Path.home() / ".pyenv/versions/3.12.1/bin/python3.12")):
+    installed = sorted(str(path) for path in Path.home().glob(".pyenv/versions/3.12*/bin/python3.12"))
+    for candidate in ("python3.12", *installed):
         found = shutil.which(candidate) or (candidate if Path(candidate).is_file() else None)
         if found and subprocess.run([found, "--version"], capture_output=True).returncode == 0:
             return found
