@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run serve test lint browser unit integration e2e smoke build-check clean bench-accuracy bench-speed bench-memory bench-profile bench-purge
+.PHONY: install run serve test lint lock browser unit integration e2e smoke build-check clean bench-accuracy bench-speed bench-memory bench-profile bench-purge
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,7 @@ lint: $(STAMP) $(SAM_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/python infra/scripts/lock.py --check
 	$(BIN)/cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1} $(SAM_VENV)/bin/sam validate --lint --template template.yaml
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1} $(SAM_VENV)/bin/python infra/scripts/check_translation.py
@@ -46,6 +47,10 @@ lint: $(STAMP) $(SAM_STAMP)
 ## fits 250 MB unzipped with its layers; installs are cached in .aws-build/.
 build-check: $(STAMP)
 	$(BIN)/python infra/scripts/check_builds.py
+
+## The layers' requirements.txt, resolved again from their requirements.in (uv, for python3.12 x86_64).
+lock: $(STAMP)
+	$(BIN)/python infra/scripts/lock.py
 
 test: lint browser build-check
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile

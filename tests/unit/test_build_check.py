@@ -339,3 +339,35 @@ def test_every_function_loads_with_only_its_layers_as_built_for_lambda() -> None
             failures[function.logical_id] = result.stderr.strip().splitlines()[-1:]
     # Then every one loads: what it imports is in its layers' pinned requirements
     assert failures == {}
+
+
+def _lock_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("lock", REPO_ROOT / "infra/scripts/lock.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_layers_lock_is_stale_once_its_input_changes_or_its_pins_are_edited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lock = _lock_module()
+    monkeypatch.setattr(lock, "ROOT", tmp_path)
+    layer = tmp_path / "layers" / "x"
+    layer.mkdir(parents=True)
+    wanted = "example==1.0\n"
+    (layer / "requirements.in").write_text(wanted)
+    locked = f"# from requirements.in sha256:{lock.digest(wanted)}\nexample==1.0\nother==2.0\n"
+    (layer / "requirements.txt").write_text(locked)
+    assert lock.problems("layers/x") == []
+    (layer / "requirements.in").write_text("example==1.1\n")
+    assert "run make lock" in lock.problems("layers/x")[0]
+    (layer / "requirements.in").write_text(wanted)
+    (layer / "requirements.txt").write_text(locked.replace("example==1.0", "example==0.9"))
+    assert "pins example at 0.9" in lock.problems("layers/x")[0]
+
+
+def test_the_layers_requirements_are_their_current_locks() -> None:
+    lock = _lock_module()
+    assert [problem for layer in lock.LAYERS for problem in lock.problems(layer)] == []
