@@ -25,7 +25,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 import boto3
 from azure.ai.documentintelligence import DocumentIntelligenceClient
@@ -129,6 +130,16 @@ def two_page_pdf(letter: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def operation_id_of(poller: Any) -> str:
+    """The operation id of an analyze poller, from the Operation-Location it was given.
+
+    The SDK's own `poller.details["operation_id"]` finds it only where the path starts with
+    /documentintelligence/ (a custom domain); on the execute-api endpoint the stage comes
+    first (https://ID.execute-api.REGION.amazonaws.com/api/documentintelligence/…)."""
+    location = poller.polling_method()._initial_response.http_response.headers["Operation-Location"]
+    return urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]
+
+
 @dataclass(frozen=True)
 class Target:
     endpoint: str
@@ -177,7 +188,7 @@ class Smoke:
         poller = client.begin_analyze_document(
             model, io.BytesIO(document), polling_interval=self.polling_interval
         )
-        operation_id = poller.details["operation_id"]
+        operation_id = operation_id_of(poller)
         self.results.append((model, operation_id))
         poller.wait(timeout=self.timeout)  # the poller's thread is a daemon: left behind, it ends with us
         check(poller.done(), f"operation {operation_id} not done after {self.timeout:.0f}s")

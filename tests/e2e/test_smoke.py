@@ -198,3 +198,23 @@ def test_bad_arguments_exit_2(args: list[str]) -> None:
     )
     assert answer.returncode == 2
     assert "usage:" in answer.stderr
+
+
+@pytest.mark.parametrize(
+    "base",
+    ["https://ocr.example.com", "https://abc123.execute-api.eu-west-1.amazonaws.com/api"],
+)
+def test_the_smoke_script_reads_the_operation_id_on_either_endpoint(base: str) -> None:
+    # The SDK's poller.details finds no id where the stage precedes /documentintelligence/
+    import importlib.util
+    from types import SimpleNamespace
+
+    spec = importlib.util.spec_from_file_location("smoke_script", SCRIPT)
+    assert spec and spec.loader
+    script = importlib.util.module_from_spec(spec)
+    sys.modules["smoke_script"] = script  # its dataclasses look their module up
+    spec.loader.exec_module(script)
+    location = f"{base}/documentintelligence/documentModels/prebuilt-read/analyzeResults/0b7c?api-version=x"
+    response = SimpleNamespace(http_response=SimpleNamespace(headers={"Operation-Location": location}))
+    poller = SimpleNamespace(polling_method=lambda: SimpleNamespace(_initial_response=response))
+    assert script.operation_id_of(poller) == "0b7c"
