@@ -4,9 +4,6 @@ tenant gets exactly its own results, nothing is lost."""
 from __future__ import annotations
 
 import json
-import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -14,25 +11,12 @@ import pytest
 from docsafe.settings import API_VERSION
 
 from tests.e2e.conftest import Server
+from tests.e2e.plain_http import call, finished
 from tests.support.documents import encode, text_image, words_of
 
 pytestmark = pytest.mark.e2e
 TENANTS = ("alpha", "beta", "gamma", "delta")
 DOCUMENTS = 100
-
-
-def call(
-    server: Server, tenant: str, method: str, url: str, body: bytes | None = None
-) -> tuple[int, dict, bytes]:
-    request = urllib.request.Request(
-        url if url.startswith("http") else server.url + url, data=body, method=method
-    )
-    request.add_header("Ocp-Apim-Subscription-Key", server.keys[tenant])
-    try:
-        with urllib.request.urlopen(request, timeout=60) as answer:
-            return answer.status, dict(answer.headers.items()), answer.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers.items()), error.read()
 
 
 def analyze(server: Server, tenant: str, number: int) -> dict[str, Any]:
@@ -41,15 +25,8 @@ def analyze(server: Server, tenant: str, number: int) -> dict[str, Any]:
     status, headers, body = call(server, tenant, "POST", url, document)
     assert status == 202, body
     location = headers["Operation-Location"]
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        status, headers, body = call(server, tenant, "GET", location)
-        assert status == 200, body
-        answer = json.loads(body)
-        if answer["status"] in ("succeeded", "failed"):
-            return {"tenant": tenant, "number": number, "location": location, **answer}
-        time.sleep(float(headers.get("Retry-After", "1")))
-    raise AssertionError(f"{tenant} document {number} did not finish")
+    answer = finished(server, tenant, location, timeout=240)
+    return {"tenant": tenant, "number": number, "location": location, **answer}
 
 
 def test_a_hundred_concurrent_documents_from_four_tenants(server: Server) -> None:

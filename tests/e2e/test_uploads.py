@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import urllib.error
 import urllib.request
 
@@ -16,6 +15,7 @@ from docsafe.settings import API_VERSION
 from docsafe_tools.client import ApiClient, post_upload
 from PIL import Image
 
+from tests.e2e import plain_http
 from tests.e2e.conftest import Server
 from tests.support.documents import text_image, words_of
 
@@ -30,30 +30,12 @@ def call(
     body: bytes | None = None,
     content_type: str = "application/json",
 ) -> tuple[int, dict, bytes]:
-    request = urllib.request.Request(
-        server.url + path,
-        data=body,
-        method=method,
-        headers={"x-api-key": server.keys[tenant], "Content-Type": content_type},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as answer:
-            return answer.status, dict(answer.headers.items()), answer.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers.items()), error.read()
+    """A request with the key in x-api-key, the API's other key header."""
+    return plain_http.call(server, tenant, method, path, body, content_type, key_header="x-api-key")
 
 
 def finished(server: Server, tenant: str, location: str) -> dict:
-    """Poll an operation (as the Azure clients do) until it has finished."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        status, _, body = call(server, tenant, "GET", location)
-        assert status == 200, body
-        answer = json.loads(body)
-        if answer["status"] in ("succeeded", "failed"):
-            return dict(answer)
-        time.sleep(0.2)
-    raise AssertionError("the operation did not finish")
+    return plain_http.finished(server, tenant, location)
 
 
 def big_tiff() -> bytes:

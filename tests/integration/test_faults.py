@@ -118,13 +118,19 @@ def test_the_watchdog_fails_jobs_whose_execution_died_and_the_purge_removes_them
     assert local_stack.job_records() == [] and local_stack.stored_objects() == []
 
 
+def allow(monkeypatch: pytest.MonkeyPatch, fake_clock: Clock, work: int, reads: int) -> None:
+    """Each tenant's allowance a minute (0: none), with the clock in mid-minute so that
+    a test's requests all fall in one window."""
+    fake_clock.now = fake_clock.now // 60 * 60 + 30
+    monkeypatch.setenv("DOCSAFE_RATE_LIMIT_PER_MINUTE", str(work))
+    monkeypatch.setenv("DOCSAFE_READ_RATE_LIMIT_PER_MINUTE", str(reads))
+    runtime.reset()
+
+
 def test_rate_limit_refuses_a_tenants_analyses_past_its_allowance_and_no_one_elses(
     local_stack: Harness, monkeypatch: pytest.MonkeyPatch, fake_clock: Clock
 ) -> None:
-    fake_clock.now = fake_clock.now // 60 * 60 + 30  # mid-minute: the requests share one window
-    monkeypatch.setenv("DOCSAFE_RATE_LIMIT_PER_MINUTE", "2")
-    monkeypatch.setenv("DOCSAFE_READ_RATE_LIMIT_PER_MINUTE", "0")
-    runtime.reset()
+    allow(monkeypatch, fake_clock, work=2, reads=0)
     busy, quiet = local_stack.new_key("busy"), local_stack.new_key("quiet")
     pdf = text_pdf([["x"]])
     path = "/documentintelligence/documentModels/prebuilt-read:analyze"
@@ -141,10 +147,7 @@ def test_rate_limit_refuses_a_tenants_analyses_past_its_allowance_and_no_one_els
 def test_reads_and_uploads_are_rate_limited_per_tenant_too(
     local_stack: Harness, monkeypatch: pytest.MonkeyPatch, fake_clock: Clock
 ) -> None:
-    fake_clock.now = fake_clock.now // 60 * 60 + 30  # mid-minute: the requests share one window
-    monkeypatch.setenv("DOCSAFE_RATE_LIMIT_PER_MINUTE", "2")
-    monkeypatch.setenv("DOCSAFE_READ_RATE_LIMIT_PER_MINUTE", "3")
-    runtime.reset()
+    allow(monkeypatch, fake_clock, work=2, reads=3)
     busy, quiet = local_stack.new_key("busy"), local_stack.new_key("quiet")
     # Reads (each one a KMS decrypt and an audit write when it returns a result) have
     # their own allowance

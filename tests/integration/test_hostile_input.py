@@ -70,6 +70,11 @@ def test_json_nested_past_the_parsers_depth_is_a_400_not_a_crash(
 ) -> None:
     key = local_stack.new_key("acme")
     answer = local_stack.request("POST", path, key, body=body, content_type="application/json")
-    error = answer.json()["error"] if answer.status != 202 else local_stack.refusal(answer, key)
-    assert answer.status in (202, 400) and error["code"] == "InvalidRequest", answer.body
+    # A build is answered by its function; an analyze request is refused when taken in
+    if path.endswith(":build"):
+        assert answer.status == 400, answer.body
+        error = answer.json()["error"]
+    else:
+        error = local_stack.refusal(answer, key)
+    assert error["code"] == "InvalidRequest"
     assert local_stack.stored_objects() == []
