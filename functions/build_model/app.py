@@ -3,8 +3,8 @@ the template, store the model sealed, delete the copied training data."""
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from docsafe.runtime import services
 from docsafe.stages import JobRef, stage_errors
-from docsafe.training import default_builder
 
 logger = Logger(service="docsafe")
 tracer = Tracer(service="docsafe")
@@ -14,6 +14,6 @@ tracer = Tracer(service="docsafe")
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     ref = JobRef.from_event(event)
-    with stage_errors("build_model", ref):
-        default_builder().build(ref.tenant, ref.operation_id)
+    with stage_errors("build_model", ref, services().jobs):
+        services().model_builder.build(ref.tenant, ref.operation_id)
     return ref.to_event()

@@ -7,8 +7,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api
-from docsafe.analysis import Operations
-from docsafe.custom_models import CustomModels
 from docsafe.runtime import services
 
 logger = Logger(service="docsafe")
@@ -18,7 +16,7 @@ app = api.create_app()
 @app.delete("/documentintelligence/documentModels/<model_id>/analyzeResults/<result_id>")
 def delete_result(model_id: str, result_id: str) -> Response:
     tenant = api.tenant(app)
-    receipt = Operations(services()).delete(tenant, result_id, model_id)
+    receipt = services().operations.delete(tenant, result_id, model_id)
     # The Azure client accepts only 204 (no body): the receipt rides in a header.
     return Response(status_code=204, body="", headers=api.receipt_headers(receipt))
 
@@ -26,14 +24,14 @@ def delete_result(model_id: str, result_id: str) -> Response:
 @app.delete("/documentintelligence/documentModels/<model_id>")
 def delete_model(model_id: str) -> Response:
     tenant = api.tenant(app)
-    CustomModels(services()).delete(tenant, model_id)
+    services().custom_models.delete(tenant, model_id)
     return Response(status_code=204, body="")
 
 
 @app.delete("/v1/operations/<operation_id>")
 def delete_operation(operation_id: str) -> Response:
     tenant = api.tenant(app)
-    receipt = Operations(services()).delete(tenant, operation_id)
+    receipt = services().operations.delete(tenant, operation_id)
     return api.json_response({"receipt": receipt.to_wire()})
 
 

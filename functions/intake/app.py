@@ -3,7 +3,6 @@ taken in: submitted, or recorded as failed with its reason (docsafe.intake)."""
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from docsafe.analysis import Operations
 from docsafe.intake import Intake
 from docsafe.runtime import services
 from docsafe.stages import log_context
@@ -18,4 +17,4 @@ def lambda_handler(event: dict, context: LambdaContext) -> None:
         logger.warning("not an intake object")
         return
     log_context(*request)
-    Operations(services()).receive(*request)
+    services().operations.receive(*request)

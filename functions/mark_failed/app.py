@@ -14,6 +14,6 @@ tracer = Tracer(service="docsafe")
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     ref = JobRef.from_event(event)
     error = event.get("error") or {}
-    with stage_errors("mark_failed", ref):
-        mark_failed(services(), ref, str(error.get("Error", "")), error.get("Cause"))
+    with stage_errors("mark_failed", ref, services().jobs):
+        mark_failed(services().jobs, ref, str(error.get("Error", "")), error.get("Cause"))
     return ref.to_event()

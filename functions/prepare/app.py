@@ -2,8 +2,8 @@
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from docsafe.pipeline import batches, default_pipeline
-from docsafe.settings import get_settings
+from docsafe.pipeline import batches
+from docsafe.runtime import services
 from docsafe.stages import JobRef, stage_errors
 
 logger = Logger(service="docsafe")
@@ -14,6 +14,6 @@ tracer = Tracer(service="docsafe")
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     ref = JobRef.from_event(event)
-    with stage_errors("prepare", ref):
-        pages = default_pipeline().prepare(ref)
-    return {**ref.to_event(), "pages": pages, "batches": batches(pages, get_settings().page_concurrency)}
+    with stage_errors("prepare", ref, services().jobs):
+        pages = services().pipeline.prepare(ref)
+    return {**ref.to_event(), "pages": pages, "batches": batches(pages, services().settings.page_concurrency)}

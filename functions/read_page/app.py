@@ -2,7 +2,7 @@
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from docsafe.pipeline import default_pipeline
+from docsafe.runtime import services
 from docsafe.stages import JobRef, stage_errors
 
 logger = Logger(service="docsafe")
@@ -13,6 +13,6 @@ tracer = Tracer(service="docsafe")
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     ref = JobRef.from_event(event)
-    with stage_errors("read_page", ref):
-        default_pipeline().read_pages(ref, [int(page) for page in event["pages"]])
+    with stage_errors("read_page", ref, services().jobs):
+        services().pipeline.read_pages(ref, [int(page) for page in event["pages"]])
     return {}

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api
-from docsafe.analysis import ByteRange, Operations
+from docsafe.analysis import ByteRange
 from docsafe.contract.openapi import load_openapi
 from docsafe.runtime import services
 from docsafe.viewer import viewer_page
@@ -22,16 +22,16 @@ def result(operation_id: str) -> Response:
     result_format = api.result_format(api.query(app))
     if (wanted := api.header(app, "range")) and result_format == api.RESULT_FORMATS[0]:
         # A result too large for one response, read a part at a time.
-        part = Operations(services()).result_part(tenant, operation_id, ByteRange.parse(wanted))
+        part = services().operations.result_part(tenant, operation_id, ByteRange.parse(wanted))
         return api.partial_response(*part)
-    snapshot = Operations(services()).snapshot(tenant, operation_id)
+    snapshot = services().operations.snapshot(tenant, operation_id)
     return api.json_response(api.result_body(snapshot, result_format))
 
 
 @app.get("/documentintelligence/documentModels/<model_id>/analyzeResults/<result_id>/pdf")
 def searchable_pdf(model_id: str, result_id: str) -> Response:
     tenant = api.tenant(app)
-    data = Operations(services()).searchable_pdf(tenant, result_id, model_id)
+    data = services().operations.searchable_pdf(tenant, result_id, model_id)
     return Response(status_code=200, content_type="application/pdf", body=data)
 
 

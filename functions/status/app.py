@@ -6,8 +6,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api
-from docsafe.analysis import Operations
-from docsafe.custom_models import CustomModels
 from docsafe.runtime import services
 
 logger = Logger(service="docsafe")
@@ -17,7 +15,7 @@ app = api.create_app()
 @app.get("/documentintelligence/documentModels/<model_id>/analyzeResults/<result_id>", compress=True)
 def analyze_result(model_id: str, result_id: str) -> Response:
     tenant = api.tenant(app)
-    snapshot = Operations(services()).snapshot(tenant, result_id, model_id)
+    snapshot = services().operations.snapshot(tenant, result_id, model_id)
     headers = api.poll_headers(snapshot, services().settings.poll_after_seconds)
     return api.json_response(api.status_body(snapshot), headers=headers)
 
@@ -25,7 +23,7 @@ def analyze_result(model_id: str, result_id: str) -> Response:
 @app.get("/v1/operations/<operation_id>")
 def operation(operation_id: str) -> Response:
     tenant = api.tenant(app)
-    snapshot = Operations(services()).snapshot(tenant, operation_id, with_result=False)
+    snapshot = services().operations.snapshot(tenant, operation_id, with_result=False)
     headers = api.poll_headers(snapshot, services().settings.poll_after_seconds)
     return api.json_response(api.operation_body(snapshot.job), headers=headers)
 
@@ -33,26 +31,26 @@ def operation(operation_id: str) -> Response:
 @app.get("/v1/operations")
 def operations() -> Response:
     tenant = api.tenant(app)
-    jobs = Operations(services()).list(tenant)
+    jobs = services().operations.list(tenant)
     return api.json_response({"value": [api.operation_body(job) for job in jobs]})
 
 
 @app.get("/documentintelligence/documentModels")
 def models() -> Response:
     tenant = api.tenant(app)
-    return api.json_response({"value": CustomModels(services()).list(tenant)})
+    return api.json_response({"value": services().custom_models.list(tenant)})
 
 
 @app.get("/documentintelligence/documentModels/<model_id>")
 def model(model_id: str) -> Response:
     tenant = api.tenant(app)
-    return api.json_response(CustomModels(services()).info(tenant, model_id))
+    return api.json_response(services().custom_models.info(tenant, model_id))
 
 
 @app.get("/documentintelligence/operations/<operation_id>")
 def build_operation(operation_id: str) -> Response:
     tenant = api.tenant(app)
-    body = CustomModels(services()).operation(tenant, operation_id, api.base_url(app))
+    body = services().custom_models.operation(tenant, operation_id, api.base_url(app))
     finished = body["status"] in ("succeeded", "failed")
     return api.json_response(body, headers=api.retry_after(finished, services().settings.poll_after_seconds))
 
@@ -60,7 +58,7 @@ def build_operation(operation_id: str) -> Response:
 @app.get("/documentintelligence/info")
 def info() -> Response:
     tenant = api.tenant(app)
-    return api.json_response(CustomModels(services()).resource_info(tenant))
+    return api.json_response(services().custom_models.resource_info(tenant))
 
 
 # No powertools Tracer on the API functions: loading the X-Ray SDK costs ~150 ms of cold

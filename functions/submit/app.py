@@ -10,7 +10,6 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api
 from docsafe.contract.requests import parse_build_request
-from docsafe.custom_models import CustomModels
 from docsafe.runtime import services
 
 logger = Logger(service="docsafe")
@@ -20,7 +19,7 @@ app = api.create_app()
 @app.post("/documentintelligence/documentModels:build")
 def build_model() -> Response:
     tenant = api.tenant(app)
-    job = CustomModels(services()).build(tenant, parse_build_request(api.body_bytes(app)))
+    job = services().custom_models.build(tenant, parse_build_request(api.body_bytes(app)))
     location = api.build_operation_url(api.base_url(app), job.operation_id)
     headers = {"Operation-Location": location, "Retry-After": str(services().settings.poll_after_seconds)}
     return Response(status_code=202, headers=headers, body="")

@@ -109,13 +109,11 @@ def test_sealed_objects_name_the_stack_key_on_every_put(local_stack: Harness) ->
 def test_an_upload_replaced_after_analyze_checked_it_is_not_read(local_stack: Harness) -> None:
     # Given an upload checked by analyze
     key, ticket = uploaded(local_stack, "acme", ["Original harmless words"])
-    operations = runtime.services()
-    from docsafe.analysis import Operations
-
-    request = Operations(operations).upload_request("acme", ticket["uploadId"], AnalysisSpec())
+    operations = runtime.services().operations
+    request = operations.upload_request("acme", ticket["uploadId"], AnalysisSpec())
     # When the presigned form is used again to replace the bytes before the pipeline reads them
     put_upload(local_stack, ticket, png(text_image(["Smuggled replacement words"])))
-    job = Operations(operations).submit("acme", "prebuilt-read", request)
+    job = operations.submit("acme", "prebuilt-read", request)
     # Then the job fails instead of reading bytes nobody checked, and nothing of them is kept
     location = f"/documentintelligence/documentModels/prebuilt-read/analyzeResults/{job.operation_id}"
     body = local_stack.wait(location, key)
@@ -138,11 +136,10 @@ def test_an_upload_is_analyzed_once(local_stack: Harness) -> None:
 
 
 def test_two_analyses_racing_for_one_upload_get_one_job(local_stack: Harness) -> None:
-    from docsafe.analysis import Operations
     from docsafe.contract.errors import Conflict
 
     key, ticket = uploaded(local_stack, "acme", ["Raced words"])
-    operations = Operations(runtime.services())
+    operations = runtime.services().operations
     # Both checked the upload while it was still unused
     first = operations.upload_request("acme", ticket["uploadId"], AnalysisSpec())
     second = operations.upload_request("acme", ticket["uploadId"], AnalysisSpec())

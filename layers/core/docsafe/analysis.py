@@ -6,7 +6,6 @@ deleted and an expired job all raise the same OperationNotFound.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import re
@@ -16,10 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import ClientError
 
 from docsafe import urlsource
-from docsafe.audit import Action
+from docsafe.audit import Action, AuditLog
 from docsafe.contract.errors import (
     Conflict,
     DocSafeError,
@@ -37,14 +35,17 @@ from docsafe.contract.requests import (
     upload_source,
 )
 from docsafe.custom_models import CustomModels
-from docsafe.intake import INTAKE_ATTEMPTS_SECONDS
-from docsafe.jobs import Job, JobError, JobExists, Status
+from docsafe.intake import INTAKE_ATTEMPTS_SECONDS, Intake
+from docsafe.jobs import Job, JobError, JobExists, JobStore, Status
 from docsafe.limits import API_GATEWAY_BODY_BYTES
-from docsafe.retention import Receipt, purge_job
-from docsafe.runtime import Services
-from docsafe.settings import API_VERSION
+from docsafe.ratelimit import RateLimiter
+from docsafe.retention import Receipt
+from docsafe.sealing import KeyService
+from docsafe.settings import API_VERSION, Settings
 from docsafe.specs import AnalysisSpec, UploadRef
-from docsafe.watchdog import execution_arn, start_workflow
+from docsafe.storage import SealedStore
+from docsafe.uploads import Uploads
+from docsafe.workflows import Workflows
 
 logger = Logger(service="docsafe", child=True)
 
@@ -109,8 +110,34 @@ class Snapshot:
 
 
 class Operations:
-    def __init__(self, services: Services):
-        self._s = services
+    def __init__(
+        self,
+        *,
+        jobs: JobStore,
+        objects: SealedStore,
+        data_keys: KeyService,
+        uploads: Uploads,
+        intake: Intake,
+        audit: AuditLog,
+        rate_limiter: RateLimiter,
+        workflows: Workflows,
+        models: CustomModels,
+        purge: Callable[[str, str, Action], Receipt],
+        settings: Settings,
+        now: Callable[[], float],
+    ):
+        self._jobs = jobs
+        self._objects = objects
+        self._data_keys = data_keys
+        self._uploads = uploads
+        self._intake = intake
+        self._audit = audit
+        self._rate_limiter = rate_limiter
+        self._workflows = workflows
+        self._models = models
+        self._purge = purge
+        self._settings = settings
+        self._now = now
 
     def analyze(
         self,
@@ -124,10 +151,9 @@ class Operations:
     ) -> Job:
         """An analyze request checked and submitted: the model the tenant's, the options
         supported, the document one DocSafe reads (in the body, at a urlSource, or an upload)."""
-        s = self._s
         require_api_version(query)
-        CustomModels(s).info(tenant, model_id)  # 404 ModelNotFound, also for another tenant's
-        settings = s.settings
+        self._models.info(tenant, model_id)  # 404 ModelNotFound, also for another tenant's
+        settings = self._settings
         spec = parse_options(query, model_id, settings.ocr_engine, settings.installed_languages)
         if upload_id := upload_source(body, content_type):
             request = self.upload_request(tenant, upload_id, spec)
@@ -141,19 +167,18 @@ class Operations:
         or recorded as failed with the reason (the client has its operation id already).
         None when there is nothing to do: the client deleted it, it was taken before (a
         retried event), or API Gateway refused it (not an analyze request)."""
-        s = self._s
-        request = s.intake.take(tenant, operation_id)
-        if request is None or s.jobs.exists(tenant, operation_id):
+        request = self._intake.take(tenant, operation_id)
+        if request is None or self._jobs.exists(tenant, operation_id):
             # Gone (deleted, or taken in before), or being taken in by another delivery of
             # the same event (Lambda may deliver one twice): that one removes it when done.
             return None
         model_id = request.model_id
         if model_id is None or request.query.get("api-version") != API_VERSION:
             # API Gateway answered 404 or 400 itself (template.yaml): no operation exists.
-            s.intake.remove(tenant, operation_id)
+            self._intake.remove(tenant, operation_id)
             return None
         try:
-            s.rate_limiter.admit(tenant)
+            self._rate_limiter.admit(tenant)
             if len(request.body) > API_GATEWAY_BODY_BYTES:  # no body API Gateway stored
                 raise InvalidRequest(
                     "The request body is larger than 10 MB.", inner_code="InvalidContentLength"
@@ -165,7 +190,7 @@ class Operations:
                 request.content_type,
                 request.body,
                 operation_id,
-                still_wanted=lambda: s.intake.still_there(request),
+                still_wanted=lambda: self._intake.still_there(request),
             )
         except (Withdrawn, JobExists):
             return None  # deleted meanwhile, or another delivery recorded it first
@@ -174,26 +199,25 @@ class Operations:
                 job = self._refused(tenant, operation_id, model_id, error)
             except JobExists:
                 return None
-            if not s.intake.still_there(request):  # deleted meanwhile: nothing may remain
-                s.jobs.delete(tenant, operation_id)
+            if not self._intake.still_there(request):  # deleted meanwhile: nothing may remain
+                self._jobs.delete(tenant, operation_id)
                 return None
-        s.intake.remove(tenant, operation_id)
+        self._intake.remove(tenant, operation_id)
         return job
 
     def _refused(self, tenant: str, operation_id: str, model_id: str, error: DocSafeError) -> Job:
         """A failed operation that never held a document: what a refused request leaves."""
-        s = self._s
-        job = s.jobs.create(
+        job = self._jobs.create(
             tenant=tenant,
             operation_id=operation_id,
             model_id=model_id[:64],
             wrapped_key=b"",
             content_format="",
-            retention_seconds=s.settings.retention_seconds,
+            retention_seconds=self._settings.retention_seconds,
             options={},
         )
         failure = JobError(error.code, error.message, error.inner_code, error.target)
-        s.jobs.fail(job, failure)
+        self._jobs.fail(job, failure)
         logger.info(
             "analysis refused", tenant=tenant, operation_id=operation_id, code=error.inner_code or error.code
         )
@@ -209,37 +233,36 @@ class Operations:
     ) -> Job:
         """Seal the document, record the job and start its workflow (unless, by then, the
         client no longer wants it: Withdrawn, and nothing of it remains)."""
-        s = self._s
         operation_id = operation_id or str(uuid.uuid4())
-        job_key, wrapped = s.data_keys.new_job_key(tenant, operation_id)
+        job_key, wrapped = self._data_keys.new_job_key(tenant, operation_id)
         # The record (holding the wrapped key) is written before any object: no sealed
         # object can exist whose key was never stored.
-        job = s.jobs.create(
+        job = self._jobs.create(
             tenant=tenant,
             operation_id=operation_id,
             model_id=model_id,
             wrapped_key=wrapped,
             content_format=request.format.value,
-            retention_seconds=s.settings.retention_seconds,
+            retention_seconds=self._settings.retention_seconds,
             options=request.spec.to_record(),
         )
         try:
             if request.upload is None:
-                s.objects.put(s.objects.input_ref(tenant, operation_id), job_key, request.document)
+                self._objects.put(self._objects.input_ref(tenant, operation_id), job_key, request.document)
             else:
-                s.uploads.claim(tenant, request.upload, operation_id)
+                self._uploads.claim(tenant, request.upload, operation_id)
             if not still_wanted():
                 raise Withdrawn()
-            start_workflow(s, s.settings.state_machine_arn, tenant, operation_id)
+            self._workflows.start_analysis(tenant, operation_id)
         except Exception:
-            s.jobs.delete(tenant, operation_id)
-            s.objects.purge(tenant, operation_id)
+            self._jobs.delete(tenant, operation_id)
+            self._objects.purge(tenant, operation_id)
             if request.upload is not None:
                 # A retry may analyze the upload: nothing read it (a lost race leaves the
                 # winner's claim alone).
-                s.uploads.release(tenant, request.upload, operation_id)
+                self._uploads.release(tenant, request.upload, operation_id)
             raise
-        s.audit.record(
+        self._audit.record(
             tenant,
             operation_id,
             Action.SUBMITTED,
@@ -258,7 +281,7 @@ class Operations:
     def upload_request(self, tenant: str, upload_id: str, spec: AnalysisSpec) -> AnalyzeRequest:
         """An analyze request for a document the tenant uploaded (checked, not yet read;
         submitting it claims the upload)."""
-        upload = self._s.uploads.check(tenant, upload_id)
+        upload = self._uploads.check(tenant, upload_id)
         taken = UploadRef(upload_id, upload.etag, upload.size)
         return AnalyzeRequest(b"", checked_format(upload.head), spec.with_upload(taken), upload)
 
@@ -275,18 +298,19 @@ class Operations:
         if job.status is not Status.SUCCEEDED or not with_result:
             return Snapshot(job)
         result = self._result(job)
-        self._s.audit.record(tenant, operation_id, Action.READ)
+        self._audit.record(tenant, operation_id, Action.READ)
         return Snapshot(job, result)
 
     def list(self, tenant: str) -> list[Job]:
         """The tenant's analyses still within retention, newest first (model builds have
         their own route)."""
-        return [job for job in self._s.jobs.list_for(tenant) if not job.is_build]
+        return [job for job in self._jobs.list_for(tenant) if not job.is_build]
 
     def _result(self, job: Job) -> RawJson:
-        s = self._s
-        job_key = s.data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
-        return RawJson(s.objects.get(s.objects.result_ref(job.tenant, job.operation_id), job_key).decode())
+        job_key = self._data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
+        return RawJson(
+            self._objects.get(self._objects.result_ref(job.tenant, job.operation_id), job_key).decode()
+        )
 
     def delete(self, tenant: str, operation_id: str, model_id: str | None = None) -> Receipt:
         """Purge the job now: its key first (crypto-shredding), then every object.
@@ -294,38 +318,33 @@ class Operations:
         A request still in the intake folder goes first: the intake function checks it is
         there before it starts a job, and this looks for the job after removing it, so one
         of the two always sees the other."""
-        s = self._s
-        pending = s.intake.pending(tenant, operation_id) if _looks_like_operation_id(operation_id) else None
+        pending = (
+            self._intake.pending(tenant, operation_id) if _looks_like_operation_id(operation_id) else None
+        )
         if pending is not None and model_id is not None and pending.model_id != model_id:
             pending = None
-        taken_in = s.intake.remove(tenant, operation_id) if pending is not None else None
+        taken_in = self._intake.remove(tenant, operation_id) if pending is not None else None
         try:
             job: Job | None = self._visible(tenant, operation_id, model_id)
         except NotFound:
             if taken_in is None:
                 raise
             job = None
-        receipt = purge_job(s, tenant, operation_id, Action.DELETED)
+        receipt = self._purge(tenant, operation_id, Action.DELETED)
         if taken_in is not None:
             receipt = dataclasses.replace(receipt, objects=(*receipt.objects, taken_in))
         if job is not None and (upload := job.analysis().upload):
             upload_id = upload.upload_id
             # Not yet taken into the job (or taken: then the key is already gone).
-            removed = s.uploads.remove_document(tenant, upload_id)
+            removed = self._uploads.remove_document(tenant, upload_id)
             receipt = dataclasses.replace(receipt, objects=(*receipt.objects, removed))
         if job is not None and not job.status.finished:
             # The stages find the job gone and stop on their own; this only saves work.
-            self._stop_execution(operation_id)
+            self._workflows.stop_analysis(operation_id)
         logger.info(
             "analysis deleted", tenant=tenant, operation_id=operation_id, objects=len(receipt.objects)
         )
         return receipt
-
-    def _stop_execution(self, operation_id: str) -> None:
-        s = self._s
-        arn = execution_arn(s.settings.state_machine_arn, operation_id)
-        with contextlib.suppress(ClientError):  # already finished, or never started
-            s.stepfunctions.stop_execution(executionArn=arn, cause="deleted by the client")
 
     def result_part(self, tenant: str, operation_id: str, wanted: ByteRange) -> tuple[bytes, int, int]:
         """Bytes of the analyzeResult's JSON text: a result larger than one response can
@@ -338,14 +357,13 @@ class Operations:
                 f"The operation has no result: its status is {job.status.value}.",
                 inner_code="OperationNotComplete",
             )
-        s = self._s
-        job_key = s.data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
-        with s.objects.open_file(s.objects.result_ref(job.tenant, job.operation_id), job_key) as file:
+        job_key = self._data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
+        with self._objects.open_file(self._objects.result_ref(job.tenant, job.operation_id), job_key) as file:
             first, last = wanted.within(file.size)
             file.seek(first)
             data = file.read(last - first + 1)
             total = file.size
-        s.audit.record(tenant, operation_id, Action.READ)
+        self._audit.record(tenant, operation_id, Action.READ)
         return data, first, total
 
     def searchable_pdf(self, tenant: str, operation_id: str, model_id: str | None = None) -> bytes:
@@ -358,10 +376,9 @@ class Operations:
                 f"The operation has no PDF: its status is {job.status.value}.",
                 inner_code="OperationNotComplete",
             )
-        s = self._s
-        ref = s.objects.pdf_ref(job.tenant, job.operation_id)
-        job_key = s.data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
-        with s.objects.open_file(ref, job_key) as file:
+        ref = self._objects.pdf_ref(job.tenant, job.operation_id)
+        job_key = self._data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
+        with self._objects.open_file(ref, job_key) as file:
             if file.size > MAX_PDF_RESPONSE_BYTES:
                 raise InvalidRequest(
                     f"The searchable PDF is {file.size / 1e6:.1f} MB; the API returns at most "
@@ -370,7 +387,7 @@ class Operations:
                     inner_code="ResponseTooLarge",
                 )
             data = file.read()
-        s.audit.record(tenant, operation_id, Action.READ)
+        self._audit.record(tenant, operation_id, Action.READ)
         return data
 
     def _visible_or_pending(self, tenant: str, operation_id: str, model_id: str | None) -> Job:
@@ -379,9 +396,7 @@ class Operations:
             return self._visible(tenant, operation_id, model_id)
         except NotFound:
             pending = (
-                self._s.intake.pending(tenant, operation_id)
-                if _looks_like_operation_id(operation_id)
-                else None
+                self._intake.pending(tenant, operation_id) if _looks_like_operation_id(operation_id) else None
             )
             if pending is None or (model_id is not None and pending.model_id != model_id):
                 # Taken in between the two looks: the job exists now.
@@ -394,10 +409,10 @@ class Operations:
             status=Status.NOT_STARTED,
             created_at=arrived,
             updated_at=arrived,
-            expires_at=arrived + self._s.settings.retention_seconds,
+            expires_at=arrived + self._settings.retention_seconds,
             wrapped_key=b"",
         )
-        if self._s.clock() < arrived + INTAKE_ATTEMPTS_SECONDS:
+        if self._now() < arrived + INTAKE_ATTEMPTS_SECONDS:
             return waiting
         # Lambda no longer retries it: the client is told, instead of waiting for the purge.
         failure = JobError("InternalServerError", "The request could not be taken in; send it again.")
@@ -406,7 +421,7 @@ class Operations:
     def _visible(self, tenant: str, operation_id: str, model_id: str | None) -> Job:
         if not _looks_like_operation_id(operation_id):
             raise operation_not_found()
-        job = self._s.jobs.visible(tenant, operation_id)
+        job = self._jobs.visible(tenant, operation_id)
         if job is None or (model_id is not None and job.model_id != model_id):
             raise operation_not_found()
         if job.is_build:

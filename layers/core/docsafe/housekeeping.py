@@ -11,12 +11,14 @@ key or a name.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from docsafe.clock import Deadline
 from docsafe.retention import Purge, PurgeReport
-from docsafe.runtime import Services
 from docsafe.watchdog import recover_stuck
+
+if TYPE_CHECKING:  # the composition root builds what calls this
+    from docsafe.runtime import Services
 
 METRICS_NAMESPACE = "DocSafe"
 # Stop starting work this long before the function's timeout: what is in flight finishes
@@ -56,7 +58,9 @@ def scheduled_run(
     recovered = 0
     with Purge(services, deadline, workers) as purge:
         try:
-            recovered = purge.run_phases(lambda: recover_stuck(services, deadline))
+            recovered = purge.run_phases(
+                lambda: recover_stuck(services.jobs, services.workflows, services.clock, deadline)
+            )
         finally:
             report = purge.report(recovered)
             record_metrics(metrics, report, services.settings.stack_name)

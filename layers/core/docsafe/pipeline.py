@@ -11,7 +11,6 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -19,8 +18,8 @@ from botocore.exceptions import ClientError
 
 from docsafe.contract.models import PREBUILT_MODELS
 from docsafe.contract.result import LAYOUT_MODELS, DocumentsOf, stream_analyze_result
+from docsafe.custom.models import ModelStore
 from docsafe.documents import Document, open_document
-from docsafe.engines import default_engine
 from docsafe.engines.base import OcrEngine, PageText
 from docsafe.failures import (
     InvalidContent,
@@ -29,14 +28,13 @@ from docsafe.failures import (
     ModelGone,
     TooManyPages,
 )
-from docsafe.jobs import Job, Status, TransitionRejected
-from docsafe.languages import tesseract_code
-from docsafe.runtime import Services, forget_on_reset, services
-from docsafe.sealing import JobKey
+from docsafe.jobs import Job, JobStore, Status, TransitionRejected
+from docsafe.sealing import JobKey, KeyService
+from docsafe.settings import Settings
 from docsafe.specs import UploadRef
 from docsafe.stages import JobRef
-from docsafe.storage import DeleteFailed, ObjectRef
-from docsafe.uploads import UploadChanged
+from docsafe.storage import DeleteFailed, ObjectRef, SealedStore
+from docsafe.uploads import UploadChanged, Uploads
 
 logger = Logger(service="docsafe", child=True)
 
@@ -52,9 +50,24 @@ def batches(pages: list[int], concurrency: int) -> list[list[int]]:
 
 
 class Pipeline:
-    def __init__(self, services: Services, engine_factory: Callable[[str], OcrEngine]):
-        self._s = services
-        self._engine_factory = engine_factory
+    def __init__(
+        self,
+        *,
+        jobs: JobStore,
+        objects: SealedStore,
+        data_keys: KeyService,
+        uploads: Uploads,
+        models: ModelStore,
+        settings: Settings,
+        engine_for: Callable[[str], OcrEngine],
+    ):
+        self._jobs = jobs
+        self._objects = objects
+        self._data_keys = data_keys
+        self._uploads = uploads
+        self._models = models
+        self._settings = settings
+        self._engine_for = engine_for
 
     def prepare(self, ref: JobRef) -> list[int]:
         """Open the document, check it, and say which pages to read (see `batches`)."""
@@ -66,8 +79,8 @@ class Pipeline:
             pages = spec.page_numbers(document.page_count)
             if not pages:
                 raise InvalidPages(f"The document has {document.page_count} pages; none was selected.")
-            if len(pages) > self._s.settings.max_pages:
-                raise TooManyPages(f"At most {self._s.settings.max_pages} pages can be analyzed at once.")
+            if len(pages) > self._settings.max_pages:
+                raise TooManyPages(f"At most {self._settings.max_pages} pages can be analyzed at once.")
             # One write: running, and how many pages there are to read.
             self._transition(job, Status.RUNNING, pageCount=len(pages))
             logger.info(
@@ -86,22 +99,22 @@ class Pipeline:
         of the document whatever its length.
         """
         job, job_key = self._live(ref)
-        engine = self._engine_factory(job.analysis().locale or "en")
+        engine = self._engine_for(job.analysis().locale or "en")
         layout = job.model_id in LAYOUT_MODELS
-        objects = self._s.objects
+        objects = self._objects
         # Each page is stored while the next one is read: the store (seal, S3, the job
         # record) costs no reading time, and at most two pages are in memory.
         with self._document(job, job_key) as document, ThreadPoolExecutor(max_workers=1) as storing:
             stored: Future[None] | None = None
             for page_number in page_numbers:
-                page = document.page_text(page_number, engine, self._s.settings.render_dpi, layout)
+                page = document.page_text(page_number, engine, self._settings.render_dpi, layout)
                 payload = json.dumps(page.to_json()).encode()
                 page_ref = objects.page_ref(ref.tenant, ref.operation_id, page_number)
                 if stored is not None:
                     stored.result()  # the previous page's failure (or JobGone) stops the batch
                 # Counting the page (progress for clients) also proves the job still runs.
                 stored = storing.submit(
-                    self._put_live, page_ref, job_key, [payload], lambda: self._s.jobs.count_page_read(job)
+                    self._put_live, page_ref, job_key, [payload], lambda: self._jobs.count_page_read(job)
                 )
             if stored is not None:
                 stored.result()
@@ -115,7 +128,7 @@ class Pipeline:
         (paragraphs, tables), not every page's words and polygons.
         """
         job, job_key = self._live(ref)
-        objects = self._s.objects
+        objects = self._objects
         spec = job.analysis()
         # The searchable PDF is made of the same pages, read once (its writer holds them all).
         for_pdf: list[tuple[int, PageText]] | None = [] if spec.searchable_pdf else None
@@ -135,7 +148,7 @@ class Pipeline:
         if for_pdf is not None:
             self._searchable_pdf(job, job_key, for_pdf)
         try:
-            self._s.jobs.transition(job, Status.SUCCEEDED)
+            self._jobs.transition(job, Status.SUCCEEDED)
         except TransitionRejected:
             # Deleted (or expired and purged) while we assembled: take back what we wrote.
             objects.purge(ref.tenant, ref.operation_id)
@@ -146,7 +159,7 @@ class Pipeline:
     def _drop_pages(self, ref: JobRef, pages: list[int]) -> None:
         """The pages live on in the result: delete them now rather than leave them to the
         purge (only once the job succeeded: a retry of assembly would read them again)."""
-        objects = self._s.objects
+        objects = self._objects
         keys = [objects.page_ref(ref.tenant, ref.operation_id, number).key for number in pages]
         try:
             objects.delete_keys(objects.documents_bucket, keys)
@@ -159,10 +172,10 @@ class Pipeline:
             return None
         from docsafe.custom.template import extract
 
-        record = self._s.models.get(job.tenant, job.model_id)
+        record = self._models.get(job.tenant, job.model_id)
         if record is None:
             raise ModelGone(f"Model '{job.model_id}' was deleted after the analysis was submitted.")
-        model = self._s.models.load(record)
+        model = self._models.load(record)
         return lambda pages, content: [extract(model, pages, content)]
 
     def _searchable_pdf(self, job: Job, job_key: JobKey, texts: Iterable[tuple[int, PageText]]) -> None:
@@ -175,14 +188,14 @@ class Pipeline:
         out = io.BytesIO()
         with self._document(job, job_key) as document:
             write_searchable_pdf(document, texts, out)
-        self._put_live(self._s.objects.pdf_ref(job.tenant, job.operation_id), job_key, [out.getvalue()])
+        self._put_live(self._objects.pdf_ref(job.tenant, job.operation_id), job_key, [out.getvalue()])
 
     def _take_upload(self, job: Job, job_key: JobKey, upload: UploadRef) -> None:
         """Seal the uploaded document as the job's input and delete the upload.
 
         Only the object analyze checked is read (its ETag), and no more of it than the
         size checked. Idempotent for retries: once the input exists the upload is gone."""
-        uploads, objects = self._s.uploads, self._s.objects
+        uploads, objects = self._uploads, self._objects
         input_ref = objects.input_ref(job.tenant, job.operation_id)
         try:
             pieces = uploads.pieces(job.tenant, upload.upload_id, upload.etag, upload.size)
@@ -201,7 +214,7 @@ class Pipeline:
 
     def _transition(self, job: Job, to: Status, **changes: Any) -> None:
         try:
-            self._s.jobs.transition(job, to, **changes)
+            self._jobs.transition(job, to, **changes)
         except TransitionRejected:
             raise JobGone("job deleted while it ran") from None
 
@@ -219,30 +232,24 @@ class Pipeline:
         that listing sees the object, or we see the record gone and remove the object
         ourselves. Nothing is left behind either way.
         """
-        self._s.objects.put_stream(ref, job_key, pieces)
-        live = still_live() if still_live else self._s.jobs.exists(job_key.tenant, job_key.operation_id)
+        self._objects.put_stream(ref, job_key, pieces)
+        live = still_live() if still_live else self._jobs.exists(job_key.tenant, job_key.operation_id)
         if not live:
-            self._s.objects.delete(ref.bucket, ref.key)
+            self._objects.delete(ref.bucket, ref.key)
             raise JobGone("job deleted while it ran")
 
     def _live(self, ref: JobRef) -> tuple[Job, JobKey]:
-        job = self._s.jobs.visible(ref.tenant, ref.operation_id)
+        job = self._jobs.visible(ref.tenant, ref.operation_id)
         if job is None or job.status.finished:
             raise JobGone("job deleted, expired or already finished")
-        return job, self._s.data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
+        return job, self._data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
 
     @contextmanager
     def _document(self, job: Job, job_key: JobKey) -> Iterator[Document]:
-        objects = self._s.objects
+        objects = self._objects
         with objects.open_file(objects.input_ref(job.tenant, job.operation_id), job_key) as file:
             document = open_document(file)
             try:
                 yield document
             finally:
                 document.close()
-
-
-@forget_on_reset
-@cache
-def default_pipeline() -> Pipeline:
-    return Pipeline(services(), lambda locale: default_engine(tesseract_code(locale)))

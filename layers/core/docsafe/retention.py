@@ -15,7 +15,6 @@ next run takes it up.
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 import threading
 import time
@@ -24,7 +23,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
@@ -35,10 +34,12 @@ from docsafe.custom.models import PREFIX as MODELS_PREFIX
 from docsafe.custom.models import model_of
 from docsafe.intake import INTAKE_PREFIX, INTAKE_SECONDS
 from docsafe.jobs import BATCH_GET_LIMIT, Expiring, iso
-from docsafe.runtime import Services
 from docsafe.settings import MAX_RETENTION_SECONDS
 from docsafe.storage import DELETE_LIMIT, JOBS_PREFIX, Unfinished, job_of, job_prefix
 from docsafe.uploads import PREFIX as UPLOADS_PREFIX
+
+if TYPE_CHECKING:  # the composition root builds what calls this
+    from docsafe.runtime import Services
 
 logger = Logger(service="docsafe", child=True)
 
@@ -337,14 +338,7 @@ class Purge:
         shared: boto3 clients are thread-safe, its resource objects are not)."""
         mine: Services | None = getattr(self._local, "services", None)
         if mine is None:
-            base = self._services
-            mine = dataclasses.replace(
-                base,
-                jobs=base.jobs.for_thread(),
-                audit=base.audit.for_thread(),
-                models=base.models.for_thread(),
-            )
-            self._local.services = mine
+            mine = self._local.services = self._services.for_thread()
         return mine
 
     def _drain(

@@ -1,11 +1,19 @@
-"""The service objects every function uses, wired once per Lambda container."""
+"""The composition root: the one place that builds the stores, the AWS clients under them
+and the use cases, once per Lambda container.
+
+Every member is built on first use, so a function builds only what its routes touch (the
+status function never makes a Step Functions client, the authorizer only the keys
+table). The use cases take the narrow collaborators they use, never this object, and
+unit tests build them directly. The OCR use cases are imported on first use: what the API
+functions import loads no image, PDF or OCR library.
+"""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cache
-from typing import Any, TypeVar
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any
 
 from docsafe import aws, clock, engines
 from docsafe.audit import AuditLog
@@ -19,69 +27,199 @@ from docsafe.settings import Settings, get_settings, reset_settings
 from docsafe.storage import SealedStore
 from docsafe.tenants import TenantPolicies
 from docsafe.uploads import Uploads
+from docsafe.workflows import Workflows
 
-F = TypeVar("F", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    from docsafe.analysis import Operations
+    from docsafe.custom_models import CustomModels
+    from docsafe.pipeline import Pipeline
+    from docsafe.training import ModelBuilder, TrainingBucket
 
 
-@dataclass(frozen=True)
 class Services:
-    settings: Settings
-    jobs: JobStore
-    api_keys: KeyStore
-    audit: AuditLog
-    rate_limiter: RateLimiter
-    uploads: Uploads
-    intake: Intake
-    data_keys: KeyService
-    objects: SealedStore
-    models: ModelStore
-    tenants: TenantPolicies
-    s3: Any  # for reading a tenant's own training bucket
-    stepfunctions: Any
-    clock: Callable[[], float]
+    """Stores, clients and use cases of one Lambda container (see the module's text)."""
 
+    def __init__(self, now: Callable[[], float] = clock.now):
+        self.clock = now
 
-def build_services(now: Callable[[], float] = clock.now) -> Services:
-    settings = get_settings()
-    dynamodb = aws.resource("dynamodb")
-    data_keys = KeyService(aws.client("kms"), settings.kms_key_id)
-    objects = SealedStore(
-        aws.client("s3"), settings.documents_bucket, settings.results_bucket, settings.kms_key_id
-    )
-    return Services(
-        settings=settings,
-        jobs=JobStore(dynamodb.Table(settings.jobs_table), now),
-        api_keys=KeyStore(dynamodb.Table(settings.keys_table), now),
-        audit=AuditLog(dynamodb.Table(settings.audit_table), settings.audit_retention_days, now),
-        rate_limiter=RateLimiter(
-            dynamodb.Table(settings.limits_table),
+    def built(self) -> set[str]:
+        """The members built so far (what this container has paid for)."""
+        return {name for name in self.__dict__ if name != "clock"}
+
+    def for_thread(self) -> Services:
+        """The same services with table objects of the calling thread's own: boto3 clients
+        are thread-safe, its resource objects are not (the purge's workers)."""
+        mine = copy.copy(self)
+        mine.__dict__.update(
+            jobs=self.jobs.for_thread(), audit=self.audit.for_thread(), models=self.models.for_thread()
+        )
+        return mine
+
+    # ------------------------------------------------------------ configuration, clients
+
+    @cached_property
+    def settings(self) -> Settings:
+        return get_settings()
+
+    @cached_property
+    def _dynamodb(self) -> Any:
+        return aws.resource("dynamodb")
+
+    @cached_property
+    def s3(self) -> Any:
+        return aws.client("s3")
+
+    @cached_property
+    def stepfunctions(self) -> Any:
+        return aws.client("stepfunctions")
+
+    # ------------------------------------------------------------ stores
+
+    @cached_property
+    def jobs(self) -> JobStore:
+        return JobStore(self._dynamodb.Table(self.settings.jobs_table), self.clock)
+
+    @cached_property
+    def api_keys(self) -> KeyStore:
+        return KeyStore(self._dynamodb.Table(self.settings.keys_table), self.clock)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        settings = self.settings
+        return AuditLog(self._dynamodb.Table(settings.audit_table), settings.audit_retention_days, self.clock)
+
+    @cached_property
+    def rate_limiter(self) -> RateLimiter:
+        settings = self.settings
+        return RateLimiter(
+            self._dynamodb.Table(settings.limits_table),
             settings.rate_limit_per_minute,
             settings.read_rate_limit_per_minute,
-            now,
-        ),
-        data_keys=data_keys,
-        objects=objects,
-        models=ModelStore(dynamodb.Table(settings.models_table), objects, data_keys, now),
-        tenants=TenantPolicies(dynamodb.Table(settings.tenants_table)),
-        s3=aws.client("s3"),
-        uploads=Uploads(
-            aws.client("s3"),
-            dynamodb.Table(settings.uploads_table),
+            self.clock,
+        )
+
+    @cached_property
+    def data_keys(self) -> KeyService:
+        return KeyService(aws.client("kms"), self.settings.kms_key_id)
+
+    @cached_property
+    def objects(self) -> SealedStore:
+        settings = self.settings
+        return SealedStore(self.s3, settings.documents_bucket, settings.results_bucket, settings.kms_key_id)
+
+    @cached_property
+    def models(self) -> ModelStore:
+        return ModelStore(
+            self._dynamodb.Table(self.settings.models_table), self.objects, self.data_keys, self.clock
+        )
+
+    @cached_property
+    def tenants(self) -> TenantPolicies:
+        settings = self.settings
+        return TenantPolicies(
+            self._dynamodb.Table(settings.tenants_table),
+            own_buckets={settings.documents_bucket, settings.results_bucket},
+        )
+
+    @cached_property
+    def uploads(self) -> Uploads:
+        settings = self.settings
+        return Uploads(
+            self.s3,
+            self._dynamodb.Table(settings.uploads_table),
             settings.documents_bucket,
             settings.max_upload_bytes,
             min(settings.upload_ttl_seconds, settings.retention_seconds),
-            now,
+            self.clock,
             claim_margin_seconds=2 * settings.purge_interval_seconds,
-        ),
-        intake=Intake(aws.client("s3"), settings.documents_bucket),
-        stepfunctions=aws.client("stepfunctions"),
-        clock=now,
-    )
+        )
+
+    @cached_property
+    def intake(self) -> Intake:
+        return Intake(self.s3, self.settings.documents_bucket)
+
+    @cached_property
+    def workflows(self) -> Workflows:
+        return Workflows(lambda: self.stepfunctions, self.settings)
+
+    @cached_property
+    def training_bucket(self) -> TrainingBucket:
+        from docsafe.training import TrainingBucket
+
+        settings = self.settings
+        return TrainingBucket(self.s3, settings.region, settings.account_id, settings.max_upload_bytes)
+
+    # ------------------------------------------------------------ use cases
+
+    @cached_property
+    def custom_models(self) -> CustomModels:
+        from docsafe.custom_models import CustomModels
+
+        return CustomModels(
+            jobs=self.jobs,
+            models=self.models,
+            data_keys=self.data_keys,
+            tenants=self.tenants,
+            audit=self.audit,
+            workflows=self.workflows,
+            settings=self.settings,
+        )
+
+    @cached_property
+    def operations(self) -> Operations:
+        from docsafe.analysis import Operations
+        from docsafe.retention import purge_job
+
+        return Operations(
+            jobs=self.jobs,
+            objects=self.objects,
+            data_keys=self.data_keys,
+            uploads=self.uploads,
+            intake=self.intake,
+            audit=self.audit,
+            rate_limiter=self.rate_limiter,
+            workflows=self.workflows,
+            models=self.custom_models,
+            purge=lambda tenant, operation_id, reason: purge_job(self, tenant, operation_id, reason),
+            settings=self.settings,
+            now=self.clock,
+        )
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        # Imported here: it loads Pillow and pypdfium2, which only the OCR stages carry.
+        from docsafe.languages import tesseract_code
+        from docsafe.pipeline import Pipeline
+
+        return Pipeline(
+            jobs=self.jobs,
+            objects=self.objects,
+            data_keys=self.data_keys,
+            uploads=self.uploads,
+            models=self.models,
+            settings=self.settings,
+            engine_for=lambda locale: engines.default_engine(tesseract_code(locale)),
+        )
+
+    @cached_property
+    def model_builder(self) -> ModelBuilder:
+        from docsafe.training import ModelBuilder
+
+        return ModelBuilder(
+            jobs=self.jobs,
+            objects=self.objects,
+            data_keys=self.data_keys,
+            models=self.models,
+            tenants=self.tenants,
+            source=self.training_bucket,
+            settings=self.settings,
+            engine=engines.default_engine,
+        )
 
 
 @cache
 def services() -> Services:
-    return build_services()
+    return Services()
 
 
 @cache
@@ -91,22 +229,10 @@ def key_store() -> KeyStore:
     return KeyStore(aws.resource("dynamodb").Table(get_settings().keys_table))
 
 
-_CACHED: list[Callable[[], None]] = []
-
-
-def forget_on_reset(cached: F) -> F:
-    """Mark a cached factory (functools.cache) that `reset` forgets: the modules that
-    build on the services register their own, so that this one imports none of them."""
-    _CACHED.append(cached.cache_clear)  # type: ignore[attr-defined]
-    return cached
-
-
 def reset() -> None:
     """Forget settings, clients and services (tests; local mode after changing the env)."""
     services.cache_clear()
     key_store.cache_clear()
     engines.default_engine.cache_clear()
-    for clear in _CACHED:
-        clear()
     aws.reset_clients()
     reset_settings()

@@ -17,8 +17,7 @@ from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from docsafe.failures import JobFailure, JobGone, TransientError, job_error_for
-from docsafe.jobs import TransitionRejected
-from docsafe.runtime import Services, services
+from docsafe.jobs import JobStore, TransitionRejected
 
 logger = Logger(service="docsafe", child=True)
 
@@ -63,7 +62,7 @@ RECORDED = "The job's error is in its record."
 
 
 @contextmanager
-def stage_errors(stage: str, ref: JobRef | None = None) -> Iterator[None]:
+def stage_errors(stage: str, ref: JobRef | None = None, jobs: JobStore | None = None) -> Iterator[None]:
     """Classify what a stage raises: retryable, a document failure, or a crash.
 
     A document failure's message may name what the tenant sent (a file or field of its
@@ -75,8 +74,8 @@ def stage_errors(stage: str, ref: JobRef | None = None) -> Iterator[None]:
     try:
         yield
     except JobFailure as failure:
-        if ref is not None:
-            record_failure(ref, failure)
+        if ref is not None and jobs is not None:
+            record_failure(jobs, ref, failure)
             raise type(failure)(RECORDED) from None
         raise
     except (JobGone, TransientError):
@@ -108,9 +107,8 @@ def log_context(tenant: str, operation_id: str) -> None:
     logger.append_keys(tenant=tenant, operation_id=operation_id)
 
 
-def record_failure(ref: JobRef, failure: JobFailure) -> None:
+def record_failure(jobs: JobStore, ref: JobRef, failure: JobFailure) -> None:
     """Fail the job with the failure's own error (a job already ended keeps its state)."""
-    jobs = services().jobs
     job = jobs.get(ref.tenant, ref.operation_id)
     if job is None:
         return
@@ -118,14 +116,14 @@ def record_failure(ref: JobRef, failure: JobFailure) -> None:
         jobs.fail(job, failure.job_error())
 
 
-def mark_failed(s: Services, ref: JobRef, error_type: str, cause: str | None) -> None:
+def mark_failed(jobs: JobStore, ref: JobRef, error_type: str, cause: str | None) -> None:
     """Record why the job failed (the catch-all stage); a job that is gone stays gone."""
-    job = s.jobs.get(ref.tenant, ref.operation_id)
+    job = jobs.get(ref.tenant, ref.operation_id)
     if job is None:
         return
     error = job_error_for(error_type, cause)
     try:
-        s.jobs.fail(job, error)
+        jobs.fail(job, error)
     except TransitionRejected:
         return
     logger.info(

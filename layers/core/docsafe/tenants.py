@@ -12,6 +12,7 @@ exist.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,14 +45,18 @@ class TrainingSource:
 class TenantPolicies:
     """The tenants table: tenant → the training sources the operator allowed it."""
 
-    def __init__(self, table: Any):
+    def __init__(self, table: Any, own_buckets: Iterable[str] = ()):
         self._table = table
+        self._own_buckets = frozenset(own_buckets)
 
     def training_sources(self, tenant: str) -> tuple[TrainingSource, ...]:
         item = self._table.get_item(Key={"tenant": tenant}, ConsistentRead=True).get("Item") or {}
         return tuple(sorted(TrainingSource.parse(uri) for uri in item.get("trainingSources", ())))
 
     def may_train_from(self, tenant: str, bucket: str, prefix: str) -> bool:
+        """Inside a folder the operator allowed this tenant, and never the stack's own buckets."""
+        if bucket in self._own_buckets:
+            return False
         return any(source.covers(bucket, prefix) for source in self.training_sources(tenant))
 
     def allow_training(self, tenant: str, source: TrainingSource) -> None:
