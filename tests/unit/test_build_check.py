@@ -4,6 +4,7 @@ what it reads from template.yaml, the size rule, the install cache and the exit 
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -312,8 +313,9 @@ def _lambda_python() -> str | None:
     return None
 
 
-def test_every_function_loads_with_only_its_layers_as_built_for_lambda() -> None:
-    # Given the layers as `make build-check` installed them for Lambda (python3.12 wheels)
+def _lambda_builds() -> tuple[str, dict[str, Path]]:
+    """python3.12 and each layer's requirements as `make build-check` installed them for
+    Lambda (python3.12 x86_64 wheels); the test skips, saying why, where either is missing."""
     python = _lambda_python()
     if python is None:
         pytest.skip("no python3.12 here to load the Lambda builds with")
@@ -321,6 +323,51 @@ def test_every_function_loads_with_only_its_layers_as_built_for_lambda() -> None
     trees = {name: cb.CACHE / f"{name}-py3.12-x86_64" / "tree" / "python" for name in plan.layers}
     if not all(tree.is_dir() for tree in trees.values()):
         pytest.skip("the Lambda builds are made by make build-check (make test runs it first)")
+    return python, trees
+
+
+_IMPORT_EACH = """
+import json, pkgutil, sys, traceback
+import docsafe
+failed = {}
+for module in pkgutil.walk_packages(docsafe.__path__, "docsafe."):
+    try:
+        __import__(module.name)
+    except Exception as exc:
+        failed[module.name] = [type(exc).__name__, getattr(exc, "name", None) or str(exc)]
+print(json.dumps(failed))
+"""
+
+
+def _import_every_module(python: str, layer_trees: list[Path]) -> dict[str, list[str]]:
+    """Each module of the shipped package imported by python3.12 with no site-packages:
+    only the core layer's code and the given layers' requirements on its path."""
+    path = [*(str(tree) for tree in layer_trees), str(REPO_ROOT / "layers/core")]
+    env = {"PYTHONPATH": ":".join(path), "AWS_REGION": "eu-west-1", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([python, "-S", "-c", _IMPORT_EACH], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+def test_every_module_of_the_shipped_package_imports_with_only_the_layers_requirements() -> None:
+    python, trees = _lambda_builds()
+    # With both layers (what the OCR stages run with) every module imports
+    assert _import_every_module(python, [trees["CoreLayer"], trees["OcrLayer"]]) == {}
+    # With the core layer alone, a module fails only for want of what the OCR layer ships
+    ocr_packages = {entry.name.split(".")[0] for entry in trees["OcrLayer"].iterdir()}
+    core_only = _import_every_module(python, [trees["CoreLayer"]])
+    assert {
+        module: error
+        for module, (kind, error) in core_only.items()
+        if kind != "ModuleNotFoundError" or error.split(".")[0] not in ocr_packages
+    } == {}
+    # and what the API, intake, MarkFailed and purge functions import is among the rest
+    assert not {"docsafe.runtime", "docsafe.api", "docsafe.stages", "docsafe.housekeeping"} & set(core_only)
+
+
+def test_every_function_loads_with_only_its_layers_as_built_for_lambda() -> None:
+    python, trees = _lambda_builds()
+    plan = _plan(TEMPLATE.raw)
     failures = {}
     for function in plan.functions:
         spec = TEMPLATE.functions()[function.logical_id]
