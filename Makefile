@@ -2,15 +2,16 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# The environment is installed under the project's one lock (make lock writes it).
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
 .PHONY: install run serve test lint lock browser unit integration e2e smoke build-check clean bench-accuracy bench-speed bench-memory bench-profile bench-purge
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -48,7 +49,8 @@ lint: $(STAMP) $(SAM_STAMP)
 build-check: $(STAMP)
 	$(BIN)/python infra/scripts/check_builds.py
 
-## The layers' requirements.txt, resolved again from their requirements.in (uv, for python3.12 x86_64).
+## requirements.lock resolved again from pyproject.toml, and the layers' requirements.txt from
+## their requirements.in under it (uv; the layers for python3.12 x86_64).
 lock: $(STAMP)
 	$(BIN)/python infra/scripts/lock.py
 
@@ -81,7 +83,7 @@ clean:
 ## OCR accuracy per engine (writes docs/benchmarks.md). Installs Tesseract's command-line
 ## program and document fonts from Debian when they are missing (needs root).
 bench-accuracy: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,bench]"
 	command -v tesseract >/dev/null || { apt-get update -qq && apt-get install -y -qq tesseract-ocr fonts-liberation fonts-dejavu-core >/dev/null; } || echo "no tesseract CLI: the baseline is skipped"
 	$(BIN)/python -m bench.accuracy.run
 
@@ -95,7 +97,7 @@ bench-memory: $(STAMP)
 
 ## Where the service's own time goes on a 10-page document (py-spy; writes docs/benchmarks.md).
 bench-profile: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,bench]"
 	$(BIN)/python -m bench.speed.profile
 
 ## One purge run against 10,000 expired jobs in moto: time, AWS calls, jobs/s, whether it

@@ -396,25 +396,38 @@ def _lock_module() -> ModuleType:
     return module
 
 
-def test_a_layers_lock_is_stale_once_its_input_changes_or_its_pins_are_edited(
+def test_a_lock_is_stale_once_its_input_changes_its_pins_are_edited_or_it_leaves_the_project_lock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lock = _lock_module()
     monkeypatch.setattr(lock, "ROOT", tmp_path)
+    pyproject = '[project]\nname = "x"\ndependencies = ["example>=1"]\n'
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    project_lock = f"# from pyproject.toml sha256:{lock.digest(lock.wanted_by_project())}\n"
+    (tmp_path / lock.LOCK).write_text(project_lock + "example==1.0\nother==2.0 ; sys_platform == 'linux'\n")
     layer = tmp_path / "layers" / "x"
     layer.mkdir(parents=True)
-    wanted = "example==1.0\n"
-    (layer / "requirements.in").write_text(wanted)
-    locked = f"# from requirements.in sha256:{lock.digest(wanted)}\nexample==1.0\nother==2.0\n"
+    (layer / "requirements.in").write_text("example\n")
+    locked = f"# from requirements.in sha256:{lock.digest('example' + chr(10))}\nexample==1.0\nother==2.0\n"
     (layer / "requirements.txt").write_text(locked)
-    assert lock.problems("layers/x") == []
-    (layer / "requirements.in").write_text("example==1.1\n")
+    assert lock.lock_problems() == [] and lock.problems("layers/x") == []
+    # The project asks for something new: its lock is stale
+    (tmp_path / "pyproject.toml").write_text(pyproject.replace('"example>=1"', '"example>=1", "new"'))
+    assert "run make lock" in lock.lock_problems()[0]
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    # The layer's input changed without a new lock
+    (layer / "requirements.in").write_text("example\nmore\n")
     assert "run make lock" in lock.problems("layers/x")[0]
-    (layer / "requirements.in").write_text(wanted)
+    (layer / "requirements.in").write_text("example\n")
+    # A pin edited by hand, or one the project's lock does not have
     (layer / "requirements.txt").write_text(locked.replace("example==1.0", "example==0.9"))
-    assert "pins example at 0.9" in lock.problems("layers/x")[0]
+    assert lock.problems("layers/x") == [
+        "layers/x/requirements.txt pins example at 0.9, requirements.lock at 1.0"
+    ]
+    (layer / "requirements.txt").write_text(locked + "stray==3.0\n")
+    assert "does not ask for it" in lock.problems("layers/x")[0]
 
 
-def test_the_layers_requirements_are_their_current_locks() -> None:
+def test_the_project_lock_and_the_layers_requirements_are_current() -> None:
     lock = _lock_module()
-    assert [problem for layer in lock.LAYERS for problem in lock.problems(layer)] == []
+    assert lock.lock_problems() + [problem for layer in lock.LAYERS for problem in lock.problems(layer)] == []
