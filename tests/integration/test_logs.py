@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import uuid
 from collections.abc import Iterator
 
 import pytest
 from aws_lambda_powertools import Logger
+from docsafe.jobs import JobStore
+from docsafe_tools.local.stack import invoke
 
 from tests.support.documents import encode, text_image
 from tests.support.stack import Harness
@@ -58,3 +62,46 @@ def test_an_api_request_is_logged_under_its_request_id(local_stack: Harness, log
     assert line["function_name"] == "StatusFunction"
     assert line["correlation_id"]  # API Gateway's request id
     assert "tenant" not in line  # a later request's lines start clean
+
+
+def test_invocations_running_at_once_in_local_mode_each_log_as_themselves(
+    local_stack: Harness, logs: Captured, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a MarkFailed invocation held up in the middle (its job read waits, then fails)
+    held, release = threading.Event(), threading.Event()
+
+    def held_up(self: JobStore, tenant: str, operation_id: str) -> None:
+        held.set()
+        release.wait(10)
+        raise RuntimeError("the table went away")
+
+    monkeypatch.setattr(JobStore, "get", held_up)
+    operation_id = str(uuid.uuid4())
+    event = {"tenant": "acme", "operationId": operation_id, "error": {"Error": "States.TaskFailed"}}
+    outcome: list[BaseException] = []
+
+    def mark_failed() -> None:
+        try:
+            invoke(local_stack.stack, "MarkFailedFunction", event)
+        except Exception as exc:
+            outcome.append(exc)
+
+    stage = threading.Thread(target=mark_failed)
+    stage.start()
+    assert held.wait(10)
+    # When another function runs meanwhile (the authorizer, refusing a key)
+    assert local_stack.request("GET", "/v1/operations", "not-a-key", query="").status == 401
+    release.set()
+    stage.join(10)
+    # Then each line names its own function, job and correlation id
+    assert [type(exc).__name__ for exc in outcome] == ["StageFailed"]
+    (failed,) = [line for line in logs.lines if line["message"] == "stage failed"]
+    assert failed["function_name"] == "MarkFailedFunction"
+    assert (failed["correlation_id"], failed["tenant"], failed["operation_id"]) == (
+        operation_id,
+        "acme",
+        operation_id,
+    )
+    (refused,) = [line for line in logs.lines if line["message"].startswith("unknown or revoked key")]
+    assert refused["function_name"] == local_stack.stack.authorizer
+    assert refused["correlation_id"] != operation_id and "tenant" not in refused

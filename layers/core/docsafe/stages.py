@@ -103,8 +103,9 @@ def log_context(tenant: str, operation_id: str) -> None:
     """Every line this invocation logs names the job, once: its tenant and operation, and
     the operation id as the correlation id (an analysis's is API Gateway's request id, so
     the request, the intake and each stage of it share one)."""
-    logger.set_correlation_id(operation_id)
-    logger.append_keys(tenant=tenant, operation_id=operation_id)
+    # Thread-safe keys: the same in Lambda (the handler's clear_state clears them), and
+    # local mode's concurrent invocations keep theirs apart.
+    logger.thread_safe_append_keys(correlation_id=operation_id, tenant=tenant, operation_id=operation_id)
 
 
 def record_failure(jobs: JobStore, ref: JobRef, failure: JobFailure) -> None:

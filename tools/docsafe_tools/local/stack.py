@@ -22,6 +22,7 @@ from typing import Any
 import boto3
 
 from docsafe_tools.local.events import ACCOUNT_ID
+from docsafe_tools.local.logs import run_as_invocation
 from docsafe_tools.local.template import TEMPLATE_PATH, FunctionSpec, Template, load_template
 
 STACK_NAME = "docsafe-local"
@@ -320,7 +321,14 @@ def invoke(stack: LocalStack, function: str, event: dict[str, Any]) -> Any:
         invoked_function_arn=f"arn:aws:lambda:{stack.region}:{ACCOUNT_ID}:function:{function}",
         aws_request_id=str(uuid.uuid4()),
     )
-    return load_handler(spec)(event, context)
+    handler = load_handler(spec)
+    with _modules_lock:
+        cold_start = function not in _warm
+        _warm.add(function)
+    return run_as_invocation(handler, event, context, cold_start)
+
+
+_warm: set[str] = set()
 
 
 _in_flight = 0
