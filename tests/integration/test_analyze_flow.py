@@ -241,3 +241,18 @@ def test_a_finished_analysis_keeps_its_result_and_not_its_pages(local_stack: Har
     stored = local_stack.stored_objects()
     assert not [o for o in stored if "/pages/" in o]
     assert [o for o in stored if o.endswith("/result.json")] and [o for o in stored if o.endswith("/input")]
+
+
+def test_too_many_pages_and_pages_out_of_range_fail_with_their_codes(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docsafe import runtime
+
+    monkeypatch.setenv("DOCSAFE_MAX_PAGES", "2")
+    runtime.reset()
+    key = local_stack.new_key("acme")
+    three = text_pdf([["one"], ["two"], ["three"]])
+    failed = local_stack.wait(local_stack.submit(three, key), key)
+    assert failed["error"]["innererror"]["code"] == "TooManyPages"
+    out_of_range = local_stack.wait(local_stack.submit(three, key, query="pages=7-9"), key)
+    assert out_of_range["error"]["innererror"]["code"] == "InvalidParameter"

@@ -72,14 +72,7 @@ def build(
     assert answer.status == 202, answer.body
     location = urlsplit(answer.headers["Operation-Location"]).path
     assert location.startswith("/documentintelligence/operations/")
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        operation = stack.request("GET", location, key).json()
-        if operation["status"] in ("succeeded", "failed"):
-            stack.wait_for_executions()
-            return operation
-        time.sleep(0.1)
-    raise AssertionError("the build did not finish")
+    return stack.wait(location, key)
 
 
 def test_a_model_built_from_labelled_forms_extracts_the_fields_of_a_new_one(local_stack: Harness) -> None:

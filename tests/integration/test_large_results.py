@@ -22,24 +22,24 @@ def read_part(harness: Harness, operation_id: str, key: str, first: int) -> tupl
 
 
 def test_a_result_too_large_for_one_response_is_read_in_parts(
-    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+    shared_stack: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    key = local_stack.new_key("acme")
-    location = local_stack.submit(text_pdf([["First page words"], ["Second page words"]]), key)
-    whole = local_stack.wait(location, key)["analyzeResult"]
+    key = shared_stack.new_tenant()[1]
+    location = shared_stack.submit(text_pdf([["First page words"], ["Second page words"]]), key)
+    whole = shared_stack.wait(location, key)["analyzeResult"]
     operation_id = location.rsplit("/", 1)[1]
     # Given responses (scaled down) too small for the whole result
     monkeypatch.setattr(api, "LAMBDA_PAYLOAD_BYTES", 2000)
     monkeypatch.setattr(analysis, "RESULT_PART_BYTES", 700)
     # The Azure route answers in its error shape, naming the way that works
-    refused = local_stack.request("GET", location, key)
+    refused = shared_stack.request("GET", location, key)
     assert refused.status == 413
     error = refused.json()["error"]
     assert error["innererror"]["code"] == "ResponseTooLarge" and "Range" in error["message"]
     # The native route gives it a part at a time, and the parts make the whole
     text, total = b"", None
     while total is None or len(text) < total:
-        status, headers, body = read_part(local_stack, operation_id, key, len(text))
+        status, headers, body = read_part(shared_stack, operation_id, key, len(text))
         assert status == 206
         first_last, total_text = headers["Content-Range"].removeprefix("bytes ").split("/")
         assert int(first_last.split("-")[0]) == len(text)
@@ -48,20 +48,20 @@ def test_a_result_too_large_for_one_response_is_read_in_parts(
         text += body
     assert json.loads(text) == whole
     # Past the end: 416 in the API's shape; another tenant: not found
-    status, _, body = read_part(local_stack, operation_id, key, total)
+    status, _, body = read_part(shared_stack, operation_id, key, total)
     assert status == 416 and json.loads(body)["error"]["innererror"]["code"] == "InvalidRange"
-    other = local_stack.new_key("rival")
-    assert read_part(local_stack, operation_id, other, 0)[0] == 404
+    other = shared_stack.new_tenant()[1]
+    assert read_part(shared_stack, operation_id, other, 0)[0] == 404
 
 
 @pytest.mark.parametrize(
     "header", ["bytes=5-2", "items=0-1", "bytes=-5", "bytes=a-", "bytes=0-1,4-5", "bytes=²-", "bytes=0-١"]
 )
-def test_a_malformed_range_is_a_416(local_stack: Harness, header: str) -> None:
-    key = local_stack.new_key("acme")
-    location = local_stack.submit(text_pdf([["Ranged words"]]), key)
-    local_stack.wait(location, key)
-    answer = local_stack.gateway.handle(
+def test_a_malformed_range_is_a_416(shared_stack: Harness, header: str) -> None:
+    key = shared_stack.new_tenant()[1]
+    location = shared_stack.submit(text_pdf([["Ranged words"]]), key)
+    shared_stack.wait(location, key)
+    answer = shared_stack.gateway.handle(
         "GET",
         f"/v1/operations/{location.rsplit('/', 1)[1]}/result",
         headers={"Ocp-Apim-Subscription-Key": key, "Range": header},

@@ -38,11 +38,11 @@ def words_in(data: bytes) -> list[tuple[str, tuple[float, float, float, float]]]
     return found
 
 
-def test_an_image_comes_back_as_a_pdf_whose_text_extracts_in_place(local_stack: Harness) -> None:
+def test_an_image_comes_back_as_a_pdf_whose_text_extracts_in_place(shared_stack: Harness) -> None:
     # Given an image of two lines, analyzed with output=pdf
-    key = local_stack.new_key("acme")
+    key = shared_stack.new_tenant()[1]
     image = text_image(LINES, size=(1400, 600))
-    location, data, answer = pdf_of(local_stack, encode(image, "PNG"), key)
+    location, data, answer = pdf_of(shared_stack, encode(image, "PNG"), key)
 
     # Then the PDF is one page of the image's proportions whose text layer has the words
     assert answer["status"] == 200 and data.startswith(b"%PDF-")
@@ -52,7 +52,7 @@ def test_an_image_comes_back_as_a_pdf_whose_text_extracts_in_place(local_stack: 
     extracted = pdf[0].get_textpage().get_text_range()
     assert words_of(" ".join(LINES)) <= words_of(extracted)
     # And each word lies where the analyzeResult put it
-    result = local_stack.wait(location, key)["analyzeResult"]
+    result = shared_stack.wait(location, key)["analyzeResult"]
     scale = pdf[0].get_width() / 1400
     placed = dict(words_in(data))
     for word in result["pages"][0]["words"]:
@@ -64,33 +64,33 @@ def test_an_image_comes_back_as_a_pdf_whose_text_extracts_in_place(local_stack: 
         assert (top + bottom) / 2 == pytest.approx((min(ys) + max(ys)) / 2 * scale, abs=4)
 
 
-def test_a_scanned_pdf_keeps_its_pages_and_gains_a_text_layer(local_stack: Harness) -> None:
-    key = local_stack.new_key("acme")
+def test_a_scanned_pdf_keeps_its_pages_and_gains_a_text_layer(shared_stack: Harness) -> None:
+    key = shared_stack.new_tenant()[1]
     pages = [text_image([f"Scanned statement {word}"], size=(1275, 825)) for word in ("alpha", "bravo")]
-    _, data, _ = pdf_of(local_stack, scanned_pdf(pages, resolution=150), key)
+    _, data, _ = pdf_of(shared_stack, scanned_pdf(pages, resolution=150), key)
     pdf = pdfium.PdfDocument(data)
     assert len(pdf) == 2 and pdf[0].get_size() == pytest.approx((612, 396), abs=1)
     assert "alpha" in words_of(pdf[0].get_textpage().get_text_range())
     assert "bravo" in words_of(pdf[1].get_textpage().get_text_range())
 
 
-def test_a_born_digital_page_keeps_its_own_text_once(local_stack: Harness) -> None:
-    key = local_stack.new_key("acme")
-    _, data, _ = pdf_of(local_stack, text_pdf([["Already searchable text"]]), key)
+def test_a_born_digital_page_keeps_its_own_text_once(shared_stack: Harness) -> None:
+    key = shared_stack.new_tenant()[1]
+    _, data, _ = pdf_of(shared_stack, text_pdf([["Already searchable text"]]), key)
     text = pdfium.PdfDocument(data)[0].get_textpage().get_text_range()
     assert text.split() == ["Already", "searchable", "text"]
 
 
-def test_the_pdf_is_only_there_when_asked_for(local_stack: Harness) -> None:
-    key = local_stack.new_key("acme")
-    _, data, answer = pdf_of(local_stack, encode(text_image(["no pdf"]), "PNG"), key, query="")
+def test_the_pdf_is_only_there_when_asked_for(shared_stack: Harness) -> None:
+    key = shared_stack.new_tenant()[1]
+    _, data, answer = pdf_of(shared_stack, encode(text_image(["no pdf"]), "PNG"), key, query="")
     assert data == b"" and answer["status"] == 404
     assert answer["error"]["innererror"]["code"] == "PdfNotRequested"
-    refused = local_stack.request(
+    refused = shared_stack.request(
         "POST",
         "/documentintelligence/documentModels/prebuilt-read:analyze",
         key,
         body=encode(text_image(["x"]), "PNG"),
         query="api-version=2024-11-30&output=figures",
     )
-    assert "figures" in local_stack.refusal(refused, key)["message"]
+    assert "figures" in shared_stack.refusal(refused, key)["message"]

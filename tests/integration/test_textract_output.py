@@ -10,7 +10,7 @@ from tests.support.stack import Harness
 
 
 def analyzed(stack: Harness, document: bytes, model: str) -> tuple[str, str, dict]:
-    key = stack.new_key("acme")
+    key = stack.new_tenant()[1]
     location = stack.submit(
         document, key, model=model, query="features=keyValuePairs" if model == "prebuilt-layout" else ""
     )
@@ -20,13 +20,15 @@ def analyzed(stack: Harness, document: bytes, model: str) -> tuple[str, str, dic
 
 @pytest.mark.parametrize("model", ["prebuilt-read", "prebuilt-layout"])
 def test_textract_parser_reads_the_same_pages_lines_words_and_tables(
-    local_stack: Harness, model: str
+    shared_stack: Harness, model: str
 ) -> None:
     # Given a document with a ruled table, analyzed
-    key, operation_id, result = analyzed(local_stack, text_pdf_with_table(), model)
+    key, operation_id, result = analyzed(shared_stack, text_pdf_with_table(), model)
 
     # When its result is fetched in Textract's shape and parsed as Textract code would
-    answer = local_stack.request("GET", f"/v1/operations/{operation_id}/result", key, query="format=textract")
+    answer = shared_stack.request(
+        "GET", f"/v1/operations/{operation_id}/result", key, query="format=textract"
+    )
     assert answer.status == 200
     parsed = Document(answer.json())
 
@@ -52,9 +54,11 @@ def test_textract_parser_reads_the_same_pages_lines_words_and_tables(
         assert {k: v for k, v in parsed_cells.items() if k in wire_cells} == wire_cells
 
 
-def test_form_fields_and_check_boxes_come_through(local_stack: Harness) -> None:
-    key, operation_id, result = analyzed(local_stack, encode(form_image(), "PNG"), "prebuilt-layout")
-    answer = local_stack.request("GET", f"/v1/operations/{operation_id}/result", key, query="format=textract")
+def test_form_fields_and_check_boxes_come_through(shared_stack: Harness) -> None:
+    key, operation_id, result = analyzed(shared_stack, encode(form_image(), "PNG"), "prebuilt-layout")
+    answer = shared_stack.request(
+        "GET", f"/v1/operations/{operation_id}/result", key, query="format=textract"
+    )
     blocks = answer.json()
     (page,) = Document(blocks).pages
     marks = [b for b in blocks["Blocks"] if b["BlockType"] == "SELECTION_ELEMENT"]
@@ -69,8 +73,8 @@ def test_form_fields_and_check_boxes_come_through(local_stack: Harness) -> None:
     assert wire_pairs and parsed_pairs == wire_pairs
 
 
-def test_an_unknown_result_format_is_refused(local_stack: Harness) -> None:
-    key, operation_id, _ = analyzed(local_stack, text_pdf_with_table(), "prebuilt-read")
-    answer = local_stack.request("GET", f"/v1/operations/{operation_id}/result", key, query="format=xml")
+def test_an_unknown_result_format_is_refused(shared_stack: Harness) -> None:
+    key, operation_id, _ = analyzed(shared_stack, text_pdf_with_table(), "prebuilt-read")
+    answer = shared_stack.request("GET", f"/v1/operations/{operation_id}/result", key, query="format=xml")
     assert answer.status == 400
     assert answer.json()["error"]["code"] == "InvalidArgument"

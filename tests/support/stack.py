@@ -4,7 +4,9 @@ machine executing, our handlers invoked in-process, API Gateway emulated."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +20,10 @@ from docsafe_tools.local.stack import LocalStack, install_dispatcher, invocation
 from moto import mock_aws
 
 REGION = "eu-west-1"
+# How long a wait may take before it counts as a hang. Waits end when the work does: the
+# bound only stops a test that would never end, and is generous, for a loaded 2-core
+# machine (CI runs two test workers) can take a minute for what takes seconds alone.
+HANG_SECONDS = 600
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
 
@@ -34,6 +40,11 @@ class Harness:
     def new_key(self, tenant: str) -> str:
         key, _ = runtime.services().api_keys.create(tenant)
         return key
+
+    def new_tenant(self) -> tuple[str, str]:
+        """A tenant no other test uses, and a key of it."""
+        tenant = f"t-{uuid.uuid4().hex[:16]}"
+        return tenant, self.new_key(tenant)
 
     def request(
         self,
@@ -67,8 +78,9 @@ class Harness:
         assert body["status"] == "failed" and "analyzeResult" not in body, body
         return dict(body["error"])
 
-    def wait(self, location: str, key: str, timeout: float = 120) -> dict[str, Any]:
-        """Poll like the Azure client until the operation finishes; returns the body."""
+    def wait(self, location: str, key: str, timeout: float = HANG_SECONDS) -> dict[str, Any]:
+        """Poll like the Azure client until the operation (an analysis, or a model build)
+        finishes; returns the body."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             answer = self.request("GET", location, key)
@@ -80,7 +92,7 @@ class Harness:
             time.sleep(0.1)
         raise AssertionError(f"operation did not finish within {timeout}s")
 
-    def wait_for_executions(self, timeout: float = 60) -> None:
+    def wait_for_executions(self, timeout: float = HANG_SECONDS) -> None:
         """Let the state machine's last states (after the status flips) finish."""
         sfn = boto3.client("stepfunctions", region_name=REGION)
         deadline = time.monotonic() + timeout
@@ -95,12 +107,15 @@ class Harness:
             time.sleep(0.1)
         raise AssertionError("executions still running")
 
-    def stored_objects(self) -> list[str]:
+    def stored_objects(self, tenant: str | None = None) -> list[str]:
+        """Every object in the stack's buckets as bucket/key; or only `tenant`'s (every key
+        of a tenant's starts with an area, then the tenant: jobs/acme/…, intake/acme/…)."""
         s3 = boto3.client("s3", region_name=REGION)
         found = []
         for bucket in (self.settings.documents_bucket, self.settings.results_bucket):
-            found += [f"{bucket}/{o['Key']}" for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
-        return found
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+                found += [f"{bucket}/{o['Key']}" for o in page.get("Contents", [])]
+        return [o for o in found if tenant is None or o.split("/")[2:3] == [tenant]]
 
     def job_records(self) -> list[dict[str, Any]]:
         return boto3.client("dynamodb", region_name=REGION).scan(TableName=self.settings.jobs_table)["Items"]
@@ -119,9 +134,9 @@ def aws() -> Iterator[None]:
     runtime.reset()
 
 
-@pytest.fixture
-def local_stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
-    """The template's stack in moto, running our handlers."""
+@contextmanager
+def _running(monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
+    """template.yaml's stack provisioned in the moto account now in use, its handlers live."""
     stack = provision(REGION)
     for name, value in stack.environment.items():
         monkeypatch.setenv(name, value)
@@ -130,6 +145,25 @@ def local_stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]
     harness = Harness(stack, Gateway(stack, scheme="https", events_at_once=True))
     yield harness
     harness.wait_for_executions()
+
+
+@pytest.fixture
+def local_stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
+    """The template's stack in moto, running our handlers: a stack of the test's own."""
+    with _running(monkeypatch) as harness:
+        yield harness
+
+
+@pytest.fixture(scope="module")
+def shared_stack() -> Iterator[Harness]:
+    """One stack for a whole module whose tests need no isolation: each works as a tenant
+    of its own (`Harness.new_tenant`) and looks only at that tenant's objects. A module
+    uses either this or `local_stack` (each starts a moto account of its own)."""
+    with pytest.MonkeyPatch.context() as monkeypatch, mock_aws(config=MOTO_CONFIG):
+        runtime.reset()
+        with _running(monkeypatch) as harness:
+            yield harness
+    runtime.reset()
 
 
 def table_from_template(logical_id: str) -> Any:
