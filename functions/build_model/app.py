@@ -14,6 +14,6 @@ tracer = Tracer(service="docsafe")
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     ref = JobRef.from_event(event)
-    with stage_errors("build_model", ref, services().jobs):
+    with stage_errors("build_model", ref, services):
         services().model_builder.build(ref.tenant, ref.operation_id)
     return ref.to_event()

@@ -14,6 +14,6 @@ tracer = Tracer(service="docsafe")
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     ref = JobRef.from_event(event)
     error = event.get("error") or {}
-    with stage_errors("mark_failed", ref, services().jobs):
+    with stage_errors("mark_failed", ref, services):
         mark_failed(services().jobs, ref, str(error.get("Error", "")), error.get("Cause"))
     return ref.to_event()

@@ -14,6 +14,6 @@ tracer = Tracer(service="docsafe")
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     ref = JobRef.from_event(event)
-    with stage_errors("prepare", ref, services().jobs):
+    with stage_errors("prepare", ref, services):
         pages = services().pipeline.prepare(ref)
     return {**ref.to_event(), "pages": pages, "batches": batches(pages, services().settings.page_concurrency)}

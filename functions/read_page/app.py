@@ -13,6 +13,6 @@ tracer = Tracer(service="docsafe")
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     ref = JobRef.from_event(event)
-    with stage_errors("read_page", ref, services().jobs):
+    with stage_errors("read_page", ref, services):
         services().pipeline.read_pages(ref, [int(page) for page in event["pages"]])
     return {}

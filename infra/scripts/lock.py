@@ -1,7 +1,7 @@
 """One lock of every dependency, and the layers' requirements generated from it.
 
     python infra/scripts/lock.py          (make lock)   resolve again, write the locks
-    python infra/scripts/lock.py --check  (make test)   fail if a lock is stale
+    python infra/scripts/lock.py --check  (make lint)   fail if a lock is stale
 
 pyproject.toml says what the project needs (ranges); `make lock` resolves it with uv into
 requirements.lock, every package pinned for every platform and Python the project runs
@@ -42,9 +42,14 @@ def pins(text: str) -> dict[str, str]:
 
 
 def wanted_by_project() -> str:
-    """What the lock comes from: pyproject's dependencies and extras, in a stable text."""
+    """What the lock comes from: pyproject's dependencies, extras and Python range (the
+    universal resolution covers every Python in it), in a stable text."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = {"dependencies": project["dependencies"], "extras": project.get("optional-dependencies", {})}
+    wanted = {
+        "dependencies": project["dependencies"],
+        "extras": project.get("optional-dependencies", {}),
+        "python": project.get("requires-python", ""),
+    }
     return json.dumps(wanted, sort_keys=True)
 
 

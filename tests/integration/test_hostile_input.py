@@ -22,7 +22,7 @@ def test_each_hostile_file_gets_its_documented_answer(shared_stack: Harness, cas
         # API Gateway stores every analyze request (202); a refused one is a failed
         # operation with the refusal's code that never held the document
         assert shared_stack.refusal(answer, key)["innererror"]["code"] == case.inner
-        assert shared_stack.stored_objects(tenant) == []
+        assert shared_stack.stored_objects(tenant) == shared_stack.unowned_objects() == []
         return
     assert answer.status == 202, answer.body
     location = location_of(answer)
@@ -62,4 +62,4 @@ def test_json_nested_past_the_parsers_depth_is_a_400_not_a_crash(
     else:
         error = shared_stack.refusal(answer, key)
     assert error["code"] == "InvalidRequest"
-    assert shared_stack.stored_objects(tenant) == []
+    assert shared_stack.stored_objects(tenant) == shared_stack.unowned_objects() == []

@@ -15,7 +15,7 @@ from docsafe.jobs import JobStore
 from docsafe_tools.local.stack import invoke
 
 from tests.support.documents import encode, text_image
-from tests.support.stack import Harness
+from tests.support.stack import HANG_SECONDS, Harness
 
 JOB_FUNCTIONS = {"IntakeFunction", "PrepareFunction", "ReadPageFunction", "AssembleFunction"}
 
@@ -72,7 +72,7 @@ def test_invocations_running_at_once_in_local_mode_each_log_as_themselves(
 
     def held_up(self: JobStore, tenant: str, operation_id: str) -> None:
         held.set()
-        release.wait(10)
+        release.wait()  # until the other function has run and logged
         raise RuntimeError("the table went away")
 
     monkeypatch.setattr(JobStore, "get", held_up)
@@ -86,13 +86,17 @@ def test_invocations_running_at_once_in_local_mode_each_log_as_themselves(
         except Exception as exc:
             outcome.append(exc)
 
-    stage = threading.Thread(target=mark_failed)
+    stage = threading.Thread(target=mark_failed, daemon=True)
     stage.start()
-    assert held.wait(10)
+    assert held.wait(HANG_SECONDS)
     # When another function runs meanwhile (the authorizer, refusing a key)
-    assert local_stack.request("GET", "/v1/operations", "not-a-key", query="").status == 401
-    release.set()
-    stage.join(10)
+    try:
+        assert local_stack.request("GET", "/v1/operations", "not-a-key", query="").status == 401
+        assert [line for line in logs.lines if line["message"].startswith("unknown or revoked key")]
+    finally:
+        release.set()
+    stage.join(HANG_SECONDS)
+    assert not stage.is_alive()
     # Then each line names its own function, job and correlation id
     assert [type(exc).__name__ for exc in outcome] == ["StageFailed"]
     (failed,) = [line for line in logs.lines if line["message"] == "stage failed"]

@@ -3,6 +3,7 @@ machine executing, our handlers invoked in-process, API Gateway emulated."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ REGION = "eu-west-1"
 # bound only stops a test that would never end, and is generous, for a loaded 2-core
 # machine (CI runs two test workers) can take a minute for what takes seconds alone.
 HANG_SECONDS = 600
+# Every key the service writes: an area, then the tenant (jobs/acme/…, intake/acme/…).
+_TENANT_AREA = re.compile(r"^(jobs|intake|uploads|models)/[a-z0-9][a-z0-9-]{0,62}/.")
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
 
@@ -116,6 +119,11 @@ class Harness:
             for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
                 found += [f"{bucket}/{o['Key']}" for o in page.get("Contents", [])]
         return [o for o in found if tenant is None or o.split("/")[2:3] == [tenant]]
+
+    def unowned_objects(self) -> list[str]:
+        """Objects outside every tenant's areas: none may ever exist (a test that looks at
+        one tenant's objects looks here too, so nothing stored elsewhere goes unseen)."""
+        return [o for o in self.stored_objects() if not _TENANT_AREA.match(o.split("/", 1)[1])]
 
     def job_records(self) -> list[dict[str, Any]]:
         return boto3.client("dynamodb", region_name=REGION).scan(TableName=self.settings.jobs_table)["Items"]

@@ -431,3 +431,39 @@ def test_a_lock_is_stale_once_its_input_changes_its_pins_are_edited_or_it_leaves
 def test_the_project_lock_and_the_layers_requirements_are_current() -> None:
     lock = _lock_module()
     assert lock.lock_problems() + [problem for layer in lock.LAYERS for problem in lock.problems(layer)] == []
+
+
+_RACE = """
+import threading, time
+from types import SimpleNamespace
+from docsafe.runtime import Services
+
+class SlowResource:
+    tables = []
+    def Table(self, name):
+        time.sleep(0.05)  # wide enough for every thread to arrive while the first builds
+        self.tables.append(name)
+        return SimpleNamespace(name=name)
+
+services = Services()
+services.__dict__.update(settings=SimpleNamespace(jobs_table="jobs"), _dynamodb=SlowResource())
+seen, start = [], threading.Barrier(8)
+def first_use():
+    start.wait()
+    seen.append(id(services.jobs))
+threads = [threading.Thread(target=first_use) for _ in range(8)]
+[thread.start() for thread in threads]
+[thread.join() for thread in threads]
+print(len(set(seen)), SlowResource.tables)
+"""
+
+
+def test_threads_racing_to_a_service_build_it_once_under_lambdas_python() -> None:
+    # Python 3.12 (Lambda's runtime) dropped cached_property's lock; the purge's workers
+    # reach one Services at once, and must share one store, built once
+    python, trees = _lambda_builds()
+    path = [str(trees["CoreLayer"]), str(REPO_ROOT / "layers/core")]
+    env = {"PYTHONPATH": ":".join(path), "AWS_REGION": "eu-west-1", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([python, "-S", "-c", _RACE], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split(None, 1) == ["1", "['jobs']\n"]

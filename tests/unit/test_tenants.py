@@ -1,7 +1,13 @@
+import io
+from typing import Any
+
 import pytest
+from botocore.exceptions import ClientError
 from docsafe.contract.errors import InvalidArgument
 from docsafe.contract.requests import parse_build_request
-from docsafe.tenants import TrainingSource
+from docsafe.failures import TrainingDataElsewhere, TrainingDataInvalid
+from docsafe.tenants import TenantPolicies, TrainingSource
+from docsafe.training import TrainingBucket
 
 
 @pytest.mark.parametrize(
@@ -41,3 +47,74 @@ def test_a_build_reads_a_folder_never_a_bare_key_prefix() -> None:
     assert parse_build_request(body).prefix == "acme/"
     with pytest.raises(InvalidArgument):
         parse_build_request(body.replace(b'"acme"', b'"acme/../x"'))
+
+
+class OneTenantTable:
+    """The tenants table with one item, as DynamoDB's resource would return it."""
+
+    def __init__(self, item: dict[str, Any]):
+        self.item = item
+
+    def get_item(self, Key: dict[str, str], ConsistentRead: bool) -> dict[str, Any]:
+        return {"Item": self.item} if Key["tenant"] == self.item["tenant"] else {}
+
+
+def test_the_stacks_own_buckets_are_never_a_training_source_whatever_the_operator_allowed() -> None:
+    table = OneTenantTable({"tenant": "acme", "trainingSources": {"s3://docs-bucket/", "s3://shared/acme/"}})
+    policies = TenantPolicies(table, own_buckets={"docs-bucket", "results-bucket"})
+    assert policies.may_train_from("acme", "shared", "acme/forms/")
+    assert not policies.may_train_from("acme", "docs-bucket", "")  # allowed by mistake, still refused
+    assert not policies.may_train_from("globex", "shared", "acme/")
+
+
+class RecordingS3:
+    """S3 as a training folder's reader sees it, recording every call's arguments."""
+
+    def __init__(self, region: str | None = "eu-west-1", missing: str = ""):
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.region = region
+        self.missing = missing
+
+    def get_bucket_location(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(("GetBucketLocation", kwargs))
+        return {"LocationConstraint": self.region}
+
+    def get_paginator(self, name: str) -> Any:
+        calls = self.calls
+
+        class Listing:
+            def paginate(self, **kwargs: Any) -> list[dict[str, Any]]:
+                calls.append(("ListObjectsV2", kwargs))
+                return [
+                    {"Contents": [{"Key": "forms/b.png.labels.json"}, {"Key": "forms/a.png.labels.json"}]}
+                ]
+
+        return Listing()
+
+    def get_object(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(("GetObject", kwargs))
+        if kwargs["Key"] == self.missing:
+            raise ClientError({"Error": {"Code": "NoSuchKey", "Message": "x"}}, "GetObject")
+        return {"ContentLength": 3, "Body": io.BytesIO(b"abc")}
+
+
+def test_every_read_of_a_training_folder_is_as_the_stacks_own_account() -> None:
+    s3 = RecordingS3()
+    folder = TrainingBucket(s3, "eu-west-1", "123456789012", max_document_bytes=10)
+    folder.check_region("training")
+    assert folder.labels_files("training", "forms/") == ["forms/a.png.labels.json", "forms/b.png.labels.json"]
+    assert folder.read("training", "forms/fields.json") == b"abc"
+    assert {name for name, _ in s3.calls} == {"GetBucketLocation", "ListObjectsV2", "GetObject"}
+    assert all(kwargs["ExpectedBucketOwner"] == "123456789012" for _, kwargs in s3.calls)
+
+
+def test_a_training_folder_elsewhere_missing_a_file_or_too_large_is_refused_by_name_only() -> None:
+    with pytest.raises(TrainingDataElsewhere):
+        TrainingBucket(RecordingS3(region="us-west-2"), "eu-west-1", None, 10).check_region("far")
+    with pytest.raises(TrainingDataElsewhere):  # us-east-1 answers no LocationConstraint
+        TrainingBucket(RecordingS3(region=None), "eu-west-1", None, 10).check_region("virginia")
+    missing = TrainingBucket(RecordingS3(missing="forms/fields.json"), "eu-west-1", None, 10)
+    with pytest.raises(TrainingDataInvalid, match=r"no fields\.json"):
+        missing.read("training", "forms/fields.json")
+    with pytest.raises(TrainingDataInvalid, match="larger than"):
+        TrainingBucket(RecordingS3(), "eu-west-1", None, 2).stream("training", "forms/big.png")

@@ -11,9 +11,10 @@ functions import loads no image, PDF or OCR library.
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from docsafe import aws, clock, engines
 from docsafe.audit import AuditLog
@@ -29,6 +30,8 @@ from docsafe.tenants import TenantPolicies
 from docsafe.uploads import Uploads
 from docsafe.workflows import Workflows
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
     from docsafe.analysis import Operations
     from docsafe.custom_models import CustomModels
@@ -36,15 +39,28 @@ if TYPE_CHECKING:
     from docsafe.training import ModelBuilder, TrainingBucket
 
 
+class _built_once(cached_property[T]):
+    """A member built on first use, under its Services' lock: since Python 3.12 (Lambda's
+    runtime) cached_property takes no lock, and the purge's workers reach one Services at
+    once. Once built, the value sits in the instance's dict and this is not called again."""
+
+    def __get__(self, instance: Any, owner: type | None = None) -> T:
+        if instance is None:
+            return self  # type: ignore[return-value]
+        with instance._lock:
+            return super().__get__(instance, owner)
+
+
 class Services:
     """Stores, clients and use cases of one Lambda container (see the module's text)."""
 
     def __init__(self, now: Callable[[], float] = clock.now):
         self.clock = now
+        self._lock = threading.RLock()  # members build members: reentrant
 
     def built(self) -> set[str]:
         """The members built so far (what this container has paid for)."""
-        return {name for name in self.__dict__ if name != "clock"}
+        return {name for name in self.__dict__ if name not in ("clock", "_lock")}
 
     def for_thread(self) -> Services:
         """The same services with table objects of the calling thread's own: boto3 clients
@@ -57,38 +73,38 @@ class Services:
 
     # ------------------------------------------------------------ configuration, clients
 
-    @cached_property
+    @_built_once
     def settings(self) -> Settings:
         return get_settings()
 
-    @cached_property
+    @_built_once
     def _dynamodb(self) -> Any:
         return aws.resource("dynamodb")
 
-    @cached_property
+    @_built_once
     def s3(self) -> Any:
         return aws.client("s3")
 
-    @cached_property
+    @_built_once
     def stepfunctions(self) -> Any:
         return aws.client("stepfunctions")
 
     # ------------------------------------------------------------ stores
 
-    @cached_property
+    @_built_once
     def jobs(self) -> JobStore:
         return JobStore(self._dynamodb.Table(self.settings.jobs_table), self.clock)
 
-    @cached_property
+    @_built_once
     def api_keys(self) -> KeyStore:
         return KeyStore(self._dynamodb.Table(self.settings.keys_table), self.clock)
 
-    @cached_property
+    @_built_once
     def audit(self) -> AuditLog:
         settings = self.settings
         return AuditLog(self._dynamodb.Table(settings.audit_table), settings.audit_retention_days, self.clock)
 
-    @cached_property
+    @_built_once
     def rate_limiter(self) -> RateLimiter:
         settings = self.settings
         return RateLimiter(
@@ -98,22 +114,22 @@ class Services:
             self.clock,
         )
 
-    @cached_property
+    @_built_once
     def data_keys(self) -> KeyService:
         return KeyService(aws.client("kms"), self.settings.kms_key_id)
 
-    @cached_property
+    @_built_once
     def objects(self) -> SealedStore:
         settings = self.settings
         return SealedStore(self.s3, settings.documents_bucket, settings.results_bucket, settings.kms_key_id)
 
-    @cached_property
+    @_built_once
     def models(self) -> ModelStore:
         return ModelStore(
             self._dynamodb.Table(self.settings.models_table), self.objects, self.data_keys, self.clock
         )
 
-    @cached_property
+    @_built_once
     def tenants(self) -> TenantPolicies:
         settings = self.settings
         return TenantPolicies(
@@ -121,7 +137,7 @@ class Services:
             own_buckets={settings.documents_bucket, settings.results_bucket},
         )
 
-    @cached_property
+    @_built_once
     def uploads(self) -> Uploads:
         settings = self.settings
         return Uploads(
@@ -134,15 +150,15 @@ class Services:
             claim_margin_seconds=2 * settings.purge_interval_seconds,
         )
 
-    @cached_property
+    @_built_once
     def intake(self) -> Intake:
         return Intake(self.s3, self.settings.documents_bucket)
 
-    @cached_property
+    @_built_once
     def workflows(self) -> Workflows:
         return Workflows(lambda: self.stepfunctions, self.settings)
 
-    @cached_property
+    @_built_once
     def training_bucket(self) -> TrainingBucket:
         from docsafe.training import TrainingBucket
 
@@ -151,7 +167,7 @@ class Services:
 
     # ------------------------------------------------------------ use cases
 
-    @cached_property
+    @_built_once
     def custom_models(self) -> CustomModels:
         from docsafe.custom_models import CustomModels
 
@@ -165,7 +181,7 @@ class Services:
             settings=self.settings,
         )
 
-    @cached_property
+    @_built_once
     def operations(self) -> Operations:
         from docsafe.analysis import Operations
         from docsafe.retention import purge_job
@@ -185,7 +201,7 @@ class Services:
             now=self.clock,
         )
 
-    @cached_property
+    @_built_once
     def pipeline(self) -> Pipeline:
         # Imported here: it loads Pillow and pypdfium2, which only the OCR stages carry.
         from docsafe.languages import tesseract_code
@@ -201,7 +217,7 @@ class Services:
             engine_for=lambda locale: engines.default_engine(tesseract_code(locale)),
         )
 
-    @cached_property
+    @_built_once
     def model_builder(self) -> ModelBuilder:
         from docsafe.training import ModelBuilder
 

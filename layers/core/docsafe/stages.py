@@ -7,10 +7,10 @@ Light on purpose: MarkFailed and the build stage load no image, PDF or OCR libra
 from __future__ import annotations
 
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
@@ -61,21 +61,33 @@ class StageFailed(Exception):
 RECORDED = "The job's error is in its record."
 
 
+class HasJobs(Protocol):
+    """What a stage is built from (the composition root), as far as failures need it."""
+
+    @property
+    def jobs(self) -> JobStore: ...
+
+
 @contextmanager
-def stage_errors(stage: str, ref: JobRef | None = None, jobs: JobStore | None = None) -> Iterator[None]:
+def stage_errors(
+    stage: str, ref: JobRef | None = None, services: Callable[[], HasJobs] | None = None
+) -> Iterator[None]:
     """Classify what a stage raises: retryable, a document failure, or a crash.
 
     A document failure's message may name what the tenant sent (a file or field of its
     training folder): it goes into the job's record, which the tenant reads and which
     expires with the job, and the stage fails with a fixed text, for Step Functions keeps
-    a failed task's message in its history for 90 days."""
+    a failed task's message in its history for 90 days. The services are asked for only
+    inside, so a failure to build them is classified too."""
     if ref is not None:
+        if services is None:
+            raise TypeError("a stage handed a job records its failures: pass the services")
         log_context(ref.tenant, ref.operation_id)
     try:
         yield
     except JobFailure as failure:
-        if ref is not None and jobs is not None:
-            record_failure(jobs, ref, failure)
+        if ref is not None and services is not None:
+            record_failure(services().jobs, ref, failure)
             raise type(failure)(RECORDED) from None
         raise
     except (JobGone, TransientError):

@@ -45,7 +45,7 @@ class TrainingSource:
 class TenantPolicies:
     """The tenants table: tenant → the training sources the operator allowed it."""
 
-    def __init__(self, table: Any, own_buckets: Iterable[str] = ()):
+    def __init__(self, table: Any, *, own_buckets: Iterable[str]):
         self._table = table
         self._own_buckets = frozenset(own_buckets)
 
