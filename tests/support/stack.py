@@ -187,12 +187,17 @@ def table_from_template(logical_id: str) -> Any:
     )
 
 
-@pytest.fixture(params=["tesseract", "textract"])
+@pytest.fixture(params=["tesseract", "ppocr", "textract"])
 def engine_stack(
     request: pytest.FixtureRequest, local_stack: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Harness]:
     """The stack with each OCR engine in turn (Textract answered by FakeTextract)."""
     if request.param == "tesseract":
+        yield local_stack
+        return
+    if request.param == "ppocr":
+        monkeypatch.setenv("DOCSAFE_OCR_ENGINE", "ppocr")
+        runtime.reset()
         yield local_stack
         return
     fake = use_fake_textract(monkeypatch)

@@ -13,3 +13,14 @@ def test_settings_come_from_docsafe_variables_and_the_region() -> None:
 def test_retention_beyond_24_hours_is_refused(seconds: str) -> None:
     with pytest.raises(SettingsError):
         Settings.from_env({"DOCSAFE_RETENTION_SECONDS": seconds})
+
+
+def test_the_template_offers_only_engines_the_service_knows_and_settings_refuse_others() -> None:
+    from docsafe.settings import ENGINES
+    from docsafe_tools.local.template import load_template
+
+    offered = load_template().raw["Parameters"]["OcrEngine"]["AllowedValues"]
+    assert set(offered) <= set(ENGINES) and "tesseract" in offered
+    assert Settings.from_env({"DOCSAFE_OCR_ENGINE": "ppocr", "AWS_REGION": "eu-west-1"}).ocr_engine == "ppocr"
+    with pytest.raises(SettingsError):
+        Settings.from_env({"DOCSAFE_OCR_ENGINE": "easyocr", "AWS_REGION": "eu-west-1"})

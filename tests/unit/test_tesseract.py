@@ -2,7 +2,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from docsafe.engines.tesseract import ApiPool, TesseractEngine
+from docsafe.engines.pool import InstancePool
+from docsafe.engines.tesseract import TesseractEngine
 
 from tests.support.documents import text_image, words_of
 
@@ -28,7 +29,7 @@ def test_blank_page_has_no_lines() -> None:
 def test_the_engine_reuses_loaded_models_across_threads() -> None:
     # Local mode reads each batch of pages on a new thread: a model per thread would be
     # loaded again for every batch. Only pages read at the same moment need their own.
-    pool = ApiPool(object)
+    pool = InstancePool(object)
 
     def borrow_once() -> None:
         with pool.borrow():

@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from functools import cache
 
 # The OCR engines a deployment may choose (docsafe.engines makes them).
-ENGINES = ("tesseract", "textract")
+ENGINES = ("tesseract", "ppocr", "textract")
 
 MAX_RETENTION_SECONDS = 24 * 60 * 60
 API_VERSION = "2024-11-30"
@@ -43,6 +43,7 @@ class Settings:
     account_id: str = ""  # training buckets must belong to it (S3's ExpectedBucketOwner)
     max_training_pages: int = 500  # labelled pages one build reads, at most
     ocr_engine: str = "tesseract"
+    ocr_threads: int = 0  # onnxruntime's threads per page for PP-OCR; 0: one per core
     languages: str = "eng"  # Tesseract models installed in the OCR layer, comma-separated
     retention_seconds: int = MAX_RETENTION_SECONDS
     # How often the purge runs; it removes every job that would pass its retention

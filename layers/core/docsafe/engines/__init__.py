@@ -7,14 +7,27 @@ from functools import cache
 from docsafe.engines.base import OcrEngine
 from docsafe.settings import ENGINES, get_settings
 
-__all__ = ["ENGINES", "OcrEngine", "create_engine", "default_engine"]
+__all__ = ["ENGINES", "PPOCR_LANGUAGES", "OcrEngine", "create_engine", "default_engine", "engine_name_for"]
+
+# The languages (Tesseract's codes) that PP-OCR's shipped recognition model reads: it is
+# PP-OCRv6's Chinese-and-English model, whose alphabet has no umlauts or accents. Any
+# other language is read by Tesseract's model for it.
+PPOCR_LANGUAGES = frozenset({"eng"})
 
 
-def create_engine(name: str, lang: str = "eng", timeout_seconds: float = 120.0) -> OcrEngine:
+def create_engine(
+    name: str, lang: str = "eng", timeout_seconds: float = 120.0, threads: int = 0
+) -> OcrEngine:
     if name == "tesseract":
         from docsafe.engines.tesseract import TesseractEngine
 
         return TesseractEngine(lang, timeout_seconds)
+    if name == "ppocr":
+        from docsafe.engines.ppocr import PpocrEngine
+        from docsafe.engines.tesseract import TesseractEngine
+
+        # Tesseract's orientation detection finds a turned page for PP-OCR too.
+        return PpocrEngine(threads, orientation=TesseractEngine("eng", timeout_seconds).orientation)
     if name == "textract":
         from docsafe.engines.textract import TextractEngine
 
@@ -22,8 +35,17 @@ def create_engine(name: str, lang: str = "eng", timeout_seconds: float = 120.0) 
     raise ValueError(f"unknown OCR engine {name!r}")
 
 
+def engine_name_for(configured: str, tesseract_language: str) -> str:
+    """The engine that reads a language: the configured one, unless it is PP-OCR and its
+    shipped model does not read the language (then Tesseract, with that language's model)."""
+    if configured == "ppocr" and tesseract_language not in PPOCR_LANGUAGES:
+        return "tesseract"
+    return configured
+
+
 @cache
 def default_engine(tesseract_language: str = "eng") -> OcrEngine:
     """The configured engine for a language, loaded once per process."""
     settings = get_settings()
-    return create_engine(settings.ocr_engine, tesseract_language, settings.page_timeout_seconds)
+    name = engine_name_for(settings.ocr_engine, tesseract_language)
+    return create_engine(name, tesseract_language, settings.page_timeout_seconds, settings.ocr_threads)

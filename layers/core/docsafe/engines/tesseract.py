@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import queue
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from docsafe.engines.base import EngineFailed, Line, PageText, Word
+from docsafe.engines.pool import InstancePool
 from docsafe.engines.preprocess import prepare
 from docsafe.failures import PageTimeout
 
@@ -47,33 +45,6 @@ def find_tessdata(lang: str = "eng") -> str:
     raise EngineFailed(f"no {lang}.traineddata found (install tessdata-fast-{lang})")
 
 
-class ApiPool:
-    """Loaded Tesseract instances, lent to one page reader at a time.
-
-    A TessBaseAPI is not thread-safe, and loading one costs a model's worth of memory
-    and ~0.2 s. Local mode runs each batch of pages on a new thread; a pool keeps as
-    many instances as pages are read at once and reuses them, where one per thread
-    would load a model for every batch and free it only when its thread is collected.
-    """
-
-    def __init__(self, create: Callable[[], Any]):
-        self._create = create
-        self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self.created = 0
-
-    @contextmanager
-    def borrow(self) -> Iterator[Any]:
-        try:
-            api = self._idle.get_nowait()
-        except queue.Empty:
-            api = self._create()
-            self.created += 1
-        try:
-            yield api
-        finally:
-            self._idle.put(api)
-
-
 class TesseractEngine:
     name = "tesseract"
 
@@ -84,10 +55,12 @@ class TesseractEngine:
         self.timeout_seconds = timeout_seconds
         self._tessdata = find_tessdata(lang.split("+")[0])
         self._has_osd = (Path(self._tessdata) / "osd.traineddata").is_file()
-        self._readers = ApiPool(
+        self._readers = InstancePool(
             lambda: PyTessBaseAPI(path=self._tessdata, lang=self.lang, psm=PSM.AUTO, oem=OEM.LSTM_ONLY)
         )
-        self._orienters = ApiPool(lambda: PyTessBaseAPI(path=self._tessdata, lang="osd", psm=PSM.OSD_ONLY))
+        self._orienters = InstancePool(
+            lambda: PyTessBaseAPI(path=self._tessdata, lang="osd", psm=PSM.OSD_ONLY)
+        )
 
     @staticmethod
     def version() -> str:

@@ -1,0 +1,185 @@
+"""The neural embedded engine: PP-OCR (detection and recognition) through RapidOCR on
+onnxruntime, with the models RapidOCR's wheel ships and nothing else.
+
+RapidOCR is pinned (pyproject.toml, requirements.lock): its wheel carries PP-OCRv6 small
+detection and recognition models, and any model it does not ship it would fetch from the
+network at first use, which DocSafe never does (the engine is built with the shipped
+files named, and tested with the network off). Its lines come in detection order;
+DocSafe orders them itself (docsafe.engines.reading_order). A page turned by 90, 180 or
+270 degrees is found by Tesseract's orientation detection, as for the Tesseract engine,
+and read again upright: only a page that reads badly pays for that.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+from docsafe.engines.base import Box, EngineFailed, Line, PageText, Word
+from docsafe.engines.pool import InstancePool
+from docsafe.engines.reading_order import in_reading_order
+
+RAPIDOCR_VERSION = "3.10.0"  # the shipped models below come with this release
+DETECTION_MODEL = "PP-OCRv6_det_small.onnx"
+RECOGNITION_MODEL = "PP-OCRv6_rec_small.onnx"
+# Below this mean word confidence (or with fewer words) a page may be turned.
+DOUBTFUL_CONFIDENCE = 0.8
+MIN_WORDS = 3
+
+Orientation = Callable[[Any], int]  # a grey page image → clockwise degrees its text is turned
+
+
+def shipped_models() -> tuple[Path, Path]:
+    """The detection and recognition models inside the installed rapidocr package."""
+    from importlib import metadata
+    from importlib.util import find_spec
+
+    spec = find_spec("rapidocr")
+    try:
+        installed = metadata.version("rapidocr")
+    except metadata.PackageNotFoundError:
+        installed = None
+    if spec is None or spec.origin is None or installed != RAPIDOCR_VERSION:
+        raise EngineFailed(f"rapidocr {RAPIDOCR_VERSION} is not installed (found {installed})")
+    folder = Path(spec.origin).parent / "models"
+    models = folder / DETECTION_MODEL, folder / RECOGNITION_MODEL
+    if not all(path.is_file() for path in models):
+        raise EngineFailed(f"rapidocr {RAPIDOCR_VERSION} lacks its shipped models")
+    return models
+
+
+class PpocrEngine:
+    name = "ppocr"
+
+    def __init__(self, threads: int = 0, orientation: Orientation | None = None):
+        """`threads`: onnxruntime's threads per page (0: as many as the machine has)."""
+        self.threads = threads
+        self._orientation = orientation
+        self._models = shipped_models()
+        self._pipelines = InstancePool(self._load)
+
+    def _load(self) -> Any:
+        from rapidocr import RapidOCR
+
+        detection, recognition = self._models
+        threads = self.threads or -1
+        params = {
+            "Global.log_level": "error",
+            "Global.use_cls": False,  # page orientation is found for the whole page instead
+            "Det.model_path": str(detection),
+            "Rec.model_path": str(recognition),
+            "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        }
+        return RapidOCR(params=params)
+
+    def read(self, image: Any, layout: bool = False) -> PageText:
+        upright, turn = image, 0
+        page = self.recognize(image)
+        if self._orientation is not None and _doubtful(page):
+            degrees = self._orientation(image.convert("L"))
+            if degrees:
+                turned = image.convert("RGB").rotate(degrees, expand=True, fillcolor=(255, 255, 255))
+                second = self.recognize(turned)
+                # Upright it reads well (a page on its side may have read well too, its
+                # words turned by PP-OCR one by one, but its lines in the wrong order).
+                if not _doubtful(second) or _quality(second) > _quality(page):
+                    upright, turn, page = turned, degrees, second
+        if layout:
+            from docsafe.engines.layout import with_layout
+
+            page = with_layout(page, upright)
+        frame = (float(upright.width), float(upright.height))
+        return replace(
+            page,
+            width=image.width,
+            height=image.height,
+            angle=float(turn),
+            frame=frame if turn else None,
+        )
+
+    def recognize(self, image: Any) -> PageText:
+        """PP-OCR's words and lines on `image` as it is, in reading order."""
+        import numpy as np
+
+        pixels = np.asarray(image.convert("RGB"))
+        try:
+            with self._pipelines.borrow() as pipeline:
+                found = pipeline(pixels, return_word_box=True)
+        except MemoryError:
+            raise
+        except Exception as exc:  # a model or runtime error: the page, not the document
+            raise EngineFailed(f"PP-OCR could not read the page ({type(exc).__name__})") from None
+        lines = tuple(_lines(found))
+        ordered = in_reading_order(lines, _slope(found))
+        return PageText(width=image.width, height=image.height, unit="pixel", lines=ordered)
+
+
+def _lines(found: Any) -> list[Line]:
+    if found is None or found.txts is None or found.boxes is None:
+        return []
+    words_of = found.word_results if len(found.word_results) == len(found.txts) else [None] * len(found.txts)
+    lines = []
+    for polygon, text, score, words in zip(found.boxes, found.txts, found.scores, words_of, strict=True):
+        box = _bounds(polygon)
+        read = [
+            Word(word_text, _bounds(points), round(float(word_score), 3))
+            for word_text, word_score, points in (words or ())
+            if word_text.strip() and points is not None
+        ] or _split(text, box, float(score))
+        if read:
+            lines.append(Line(words=tuple(read), box=box))
+    return lines
+
+
+def _slope(found: Any) -> float:
+    """The text's direction on the page in degrees (a skewed scan's), from the top edges of
+    the long lines' quadrilaterals (PP-OCR's boxes follow the text)."""
+    if found is None or found.boxes is None:
+        return 0.0
+    angles = []
+    for polygon in found.boxes:
+        (x0, y0), (x1, y1) = polygon[0], polygon[1]
+        length = math.hypot(x1 - x0, y1 - y0)
+        height = math.hypot(polygon[3][0] - x0, polygon[3][1] - y0)
+        if length >= 3 * height > 0:
+            angles.append(math.degrees(math.atan2(y1 - y0, x1 - x0)))
+    return float(median(angles)) if angles else 0.0
+
+
+def _bounds(points: Sequence[Sequence[float]]) -> Box:
+    xs = [float(point[0]) for point in points]
+    ys = [float(point[1]) for point in points]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def _split(text: str, box: Box, score: float) -> list[Word]:
+    """Words of a line RapidOCR gave no word boxes for, each a share of the line's width
+    by its length."""
+    pieces = text.split()
+    total = sum(len(piece) for piece in pieces) + max(0, len(pieces) - 1)
+    left, top, right, bottom = box
+    unit = (right - left) / total if total else 0.0
+    words, at = [], left
+    for piece in pieces:
+        words.append(Word(piece, (at, top, at + unit * len(piece), bottom), round(score, 3)))
+        at += unit * (len(piece) + 1)
+    return words
+
+
+def _quality(page: PageText) -> float:
+    return sum(word.confidence for line in page.lines for word in line.words)
+
+
+def _doubtful(page: PageText) -> bool:
+    """Too few words, read badly, or lines standing on end (a page turned by 90 degrees,
+    whose words PP-OCR reads well but whose lines run down the image)."""
+    words = [word for line in page.lines for word in line.words]
+    if len(words) < MIN_WORDS or sum(word.confidence for word in words) / len(words) < DOUBTFUL_CONFIDENCE:
+        return True
+    standing = sum(line.box[3] - line.box[1] > 1.5 * (line.box[2] - line.box[0]) for line in page.lines)
+    return standing >= 0.5 * len(page.lines)

@@ -1,0 +1,140 @@
+"""The PP-OCR engine: words with boxes and confidences in reading order, turned pages read
+upright, only the models rapidocr ships, nothing fetched from the network."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from functools import cache
+
+import pytest
+from docsafe.engines import create_engine, engine_name_for
+from docsafe.engines.base import EngineFailed, PageText
+from docsafe.engines.ppocr import RAPIDOCR_VERSION, PpocrEngine, shipped_models
+from PIL import Image, ImageDraw, ImageFont
+
+from tests.support.documents import text_image, words_of
+
+INVOICE = ["Invoice number INV-2026-0042", "Amount due: 1,250.00 EUR"]
+DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+@cache
+def engine() -> PpocrEngine:
+    made = create_engine("ppocr")
+    assert isinstance(made, PpocrEngine)
+    return made
+
+
+def all_words(page: PageText) -> list[str]:
+    return [word.text for line in page.lines for word in line.words]
+
+
+def test_a_page_is_read_into_lines_and_words_with_boxes_and_confidences() -> None:
+    page = engine().read(text_image(INVOICE))
+    assert [line.text for line in page.lines] == INVOICE
+    assert (page.width, page.height, page.unit, page.angle) == (1400, 600, "pixel", 0.0)
+    for line in page.lines:
+        for word in line.words:
+            left, top, right, bottom = word.box
+            assert line.box[0] - 1 <= left < right <= line.box[2] + 1 and top < bottom
+            assert 0.5 <= word.confidence <= 1
+    # Words of one line follow each other left to right
+    first = page.lines[0].words
+    assert [w.box[0] for w in first] == sorted(w.box[0] for w in first)
+
+
+def two_column_page() -> tuple[Image.Image, list[str], list[str]]:
+    page = Image.new("L", (1600, 900), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=32)
+    left = [f"Left column sentence number {n} here" for n in range(1, 7)]
+    right = [f"Right column sentence number {n} too" for n in range(1, 7)]
+    for n, (a, b) in enumerate(zip(left, right, strict=True)):
+        draw.text((60, 80 + n * 60), a, font=font, fill=0)
+        draw.text((860, 80 + n * 60), b, font=font, fill=0)
+    return page, left, right
+
+
+def test_a_two_column_page_is_read_column_by_column() -> None:
+    image, left, right = two_column_page()
+    page = engine().read(image)
+    assert [line.text for line in page.lines] == left + right
+    # each column is one paragraph
+    assert len({line.paragraph for line in page.lines}) == 2
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_a_turned_page_is_read_upright(degrees: int) -> None:
+    lines = [
+        "The quarterly report shows steady growth",
+        "Revenue rose by twelve percent this year",
+        "Costs fell",
+    ]
+    upright = text_image(lines, size=(1400, 500))
+    page = engine().read(upright.rotate(-degrees, expand=True, fillcolor=255))
+    assert [line.text for line in page.lines] == lines
+    assert page.angle == degrees
+    assert (page.width, page.height) == upright.rotate(-degrees, expand=True).size
+
+
+def test_a_blank_page_is_an_empty_page() -> None:
+    page = engine().read(Image.new("RGB", (800, 600), "white"))
+    assert page.lines == () and (page.width, page.height) == (800, 600)
+
+
+def test_layout_finds_the_tables_and_check_boxes_on_the_upright_page() -> None:
+    from tests.support.documents import form_image
+
+    page = engine().read(form_image(), layout=True)
+    assert page.tables and page.selection_marks and page.key_values
+
+
+def test_a_model_or_runtime_error_is_an_engine_failure_without_the_page_text() -> None:
+    broken = PpocrEngine()
+    broken._pipelines._create = lambda: _Broken()  # type: ignore[method-assign]
+    with pytest.raises(EngineFailed) as failed:
+        broken.read(text_image(["secret words"]))
+    assert "secret" not in str(failed.value)
+
+
+class _Broken:
+    def __call__(self, *args: object, **kwargs: object) -> None:
+        raise RuntimeError("onnxruntime: secret words could not be read")
+
+
+def test_only_the_pinned_release_with_its_shipped_models_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    detection, recognition = shipped_models()
+    assert detection.is_file() and recognition.is_file()
+    from importlib import metadata
+
+    monkeypatch.setattr(metadata, "version", lambda name: "9.9.9")
+    with pytest.raises(EngineFailed, match=RAPIDOCR_VERSION):
+        shipped_models()
+
+
+def test_languages_its_model_does_not_read_go_to_tesseract() -> None:
+    assert engine_name_for("ppocr", "eng") == "ppocr"
+    assert engine_name_for("ppocr", "deu") == "tesseract"
+    assert engine_name_for("textract", "deu") == "textract"
+
+
+@pytest.mark.skipif(
+    shutil.which("unshare") is None, reason="needs unshare (util-linux) for a network namespace"
+)
+def test_the_engine_loads_and_reads_with_no_network_at_all() -> None:
+    script = (
+        "from tests.support.documents import text_image\n"
+        "from docsafe.engines import create_engine\n"
+        "page = create_engine('ppocr').read(text_image(['Read with no network']))\n"
+        "print(' '.join(line.text for line in page.lines))\n"
+    )
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("no permission for a network namespace here (CI and the sessions run as root)")
+    result = subprocess.run(
+        ["unshare", "-n", sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert words_of(result.stdout) >= words_of("Read with no network")
