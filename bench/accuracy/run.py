@@ -5,7 +5,9 @@ and agreement with Amazon Textract's recorded answers on the shared fixture docu
 
 Engines: `tesseract-cli` is Tesseract's own command-line program (Debian's package, the
 baseline to beat); `tesserocr-plain` is the library DocSafe embeds with no preparation of
-the page; `docsafe` is DocSafe's embedded engine as the service runs it.
+the page; `docsafe` is DocSafe's embedded Tesseract engine as the service runs it; `ppocr`
+is the PP-OCR engine on every page; `cascade` reads with Tesseract first and with PP-OCR
+where a page is hard (docsafe.engines.cascade).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+from docsafe.engines import create_engine
 from docsafe.engines.tesseract import TesseractEngine
 from docsafe.engines.textract import page_from_textract
 from PIL import Image
@@ -61,6 +64,9 @@ def engines() -> dict[str, Reader]:
         line.text for line in engine.recognize(image.convert("L")).lines
     )
     readers["docsafe"] = lambda image: "\n".join(line.text for line in engine.read(image).lines)
+    for name in ("ppocr", "cascade"):
+        reader = create_engine(name)
+        readers[name] = lambda image, reader=reader: "\n".join(line.text for line in reader.read(image).lines)  # type: ignore[misc]
     return readers
 
 
@@ -135,13 +141,14 @@ def textract_agreement(readers: dict[str, Reader]) -> list[str]:
             score = Score()
             score.add(reference, read(image), 0.0)
             rows.append(f"| {path.name} | {name} | {score.f1:.3f} | {score.wer:.3f} |")
-        layout = engine.read(image, layout=True)
-        rows.append(
-            f"| {path.name} | docsafe layout vs Textract "
-            f"| tables {len(layout.tables)} vs {len(textract.tables)}, "
-            f"selection marks {len(layout.selection_marks)} vs {len(textract.selection_marks)}, "
-            f"key-value pairs {len(layout.key_values)} vs {len(textract.key_values)} | |"
-        )
+        for name, layout_engine in (("docsafe", engine), ("ppocr", create_engine("ppocr"))):
+            layout = layout_engine.read(image, layout=True)
+            rows.append(
+                f"| {path.name} | {name} layout vs Textract "
+                f"| tables {len(layout.tables)} vs {len(textract.tables)}, "
+                f"selection marks {len(layout.selection_marks)} vs {len(textract.selection_marks)}, "
+                f"key-value pairs {len(layout.key_values)} vs {len(textract.key_values)} | |"
+            )
     return rows
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from functools import cache
 
 # The OCR engines a deployment may choose (docsafe.engines makes them).
-ENGINES = ("tesseract", "ppocr", "textract")
+ENGINES = ("tesseract", "ppocr", "cascade", "textract")
 
 MAX_RETENTION_SECONDS = 24 * 60 * 60
 API_VERSION = "2024-11-30"

@@ -22,12 +22,15 @@ def create_engine(
         from docsafe.engines.tesseract import TesseractEngine
 
         return TesseractEngine(lang, timeout_seconds)
-    if name == "ppocr":
+    if name in ("ppocr", "cascade"):
+        from docsafe.engines.cascade import CascadeEngine
         from docsafe.engines.ppocr import PpocrEngine
         from docsafe.engines.tesseract import TesseractEngine
 
+        tesseract = TesseractEngine(lang, timeout_seconds)
         # Tesseract's orientation detection finds a turned page for PP-OCR too.
-        return PpocrEngine(threads, orientation=TesseractEngine("eng", timeout_seconds).orientation)
+        ppocr = PpocrEngine(threads, orientation=tesseract.orientation)
+        return ppocr if name == "ppocr" else CascadeEngine(tesseract, ppocr)
     if name == "textract":
         from docsafe.engines.textract import TextractEngine
 
@@ -36,9 +39,9 @@ def create_engine(
 
 
 def engine_name_for(configured: str, tesseract_language: str) -> str:
-    """The engine that reads a language: the configured one, unless it is PP-OCR and its
+    """The engine that reads a language: the configured one, unless it uses PP-OCR and its
     shipped model does not read the language (then Tesseract, with that language's model)."""
-    if configured == "ppocr" and tesseract_language not in PPOCR_LANGUAGES:
+    if configured in ("ppocr", "cascade") and tesseract_language not in PPOCR_LANGUAGES:
         return "tesseract"
     return configured
 

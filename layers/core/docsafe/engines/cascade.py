@@ -1,0 +1,59 @@
+"""A reading policy, page by page: Tesseract first, PP-OCR where the page is hard.
+
+Tesseract reads a clean page well and fast; PP-OCR reads the hard ones far better
+(photographs, coloured and low-contrast text, receipts, ID cards) at several times the
+cost. A page is hard when Tesseract's own confidence says so, or when it is a coloured
+picture rather than ink on paper. The figures behind the choice are in
+docs/benchmarks.md (make bench-accuracy, make bench-speed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docsafe.engines.base import OcrEngine, PageText
+
+# Tesseract's mean word confidence below which a page goes to PP-OCR ...
+MIN_CONFIDENCE = 0.95
+# ... or the share of its words it read with less than LOW_WORD confidence above this.
+LOW_WORD = 0.6
+MAX_LOW_SHARE = 0.10
+MIN_WORDS = 3
+# Mean saturation (0..255) above which a page is a coloured picture, not a print.
+COLOURED = 40
+
+
+class CascadeEngine:
+    name = "cascade"
+
+    def __init__(self, first: OcrEngine, second: OcrEngine):
+        self.first = first
+        self.second = second
+
+    def read(self, image: Any, layout: bool = False) -> PageText:
+        if not coloured(image):
+            page = self.first.read(image, layout=layout)
+            if not hard(page):
+                return page
+        return self.second.read(image, layout=layout)
+
+
+def hard(page: PageText) -> bool:
+    """Whether Tesseract's reading of a page is doubtful by its own confidences."""
+    confidences = [word.confidence for line in page.lines for word in line.words]
+    if len(confidences) < MIN_WORDS:
+        return True
+    low = sum(confidence < LOW_WORD for confidence in confidences)
+    return sum(confidences) / len(confidences) < MIN_CONFIDENCE or low > MAX_LOW_SHARE * len(confidences)
+
+
+def coloured(image: Any) -> bool:
+    """A photograph or a coloured design: its mean saturation, on a small copy."""
+    if image.mode not in ("RGB", "RGBA", "P", "CMYK"):
+        return False
+    import numpy as np
+
+    small = image.convert("RGB")
+    small.thumbnail((256, 256))
+    saturation = np.asarray(small.convert("HSV"))[:, :, 1]
+    return float(saturation.mean()) > COLOURED
