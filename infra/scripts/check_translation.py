@@ -40,6 +40,9 @@ def translated(parameters: dict[str, str]) -> dict[str, Any]:
     text = (ROOT / "template.yaml").read_text(encoding="utf-8")
     # Local paths are uploaded by `sam deploy`; the translator wants S3 locations.
     text = re.sub(r"(CodeUri|ContentUri|DefinitionUri): \S+", r"\1: s3://bucket/key", text)
+    # `sam build` gives each image function the URI of the image it built.
+    image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/docsafe:reader"
+    text = text.replace("      PackageType: Image\n", f"      PackageType: Image\n      ImageUri: {image}\n")
     return dict(transform(yaml_parse(text), parameters, _NoManagedPolicies()))
 
 

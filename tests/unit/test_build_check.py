@@ -27,7 +27,7 @@ def _load() -> ModuleType:
 cb = _load()
 MB = 1024 * 1024
 TEMPLATE = load_template()
-OCR_FUNCTIONS = {"PrepareFunction", "ReadPageFunction", "AssembleFunction"}
+READING_FUNCTIONS = {"PrepareFunction", "ReadPageFunction", "AssembleFunction", "BuildModelFunction"}
 
 
 def _plan(raw: dict[str, Any], root: Path = REPO_ROOT) -> Any:
@@ -63,21 +63,25 @@ def _mini(
 def test_every_function_and_layer_of_the_template_is_planned() -> None:
     plan = _plan(TEMPLATE.raw)
     assert {f.logical_id for f in plan.functions} == set(TEMPLATE.of_type("AWS::Serverless::Function"))
-    assert (
-        set(plan.layers)
-        == set(TEMPLATE.of_type("AWS::Serverless::LayerVersion"))
-        == {"CoreLayer", "OcrLayer"}
-    )
-    assert set(plan.code) == set(TEMPLATE.of_type("AWS::Serverless::Function"))
+    assert set(TEMPLATE.of_type("AWS::Serverless::LayerVersion")) == {"CoreLayer"}
+    assert set(plan.layers) == {"CoreLayer", "ocr-image"}  # the reading image's requirements
+    assert set(plan.code) == set(TEMPLATE.of_type("AWS::Serverless::Function")) - READING_FUNCTIONS
     for function in plan.functions:
         assert function.problems == (), function
-        assert function.code == function.logical_id
+        if function.logical_id in READING_FUNCTIONS:
+            assert (function.code, function.image) == (None, "ocr-image")
+        else:
+            assert (function.code, function.image) == (function.logical_id, None)
 
 
-def test_each_function_gets_the_globals_layer_then_its_own() -> None:
-    layers = {f.logical_id: f.layers for f in _plan(TEMPLATE.raw).functions}
-    for name in OCR_FUNCTIONS | {"BuildModelFunction"}:
-        assert layers[name] == ("CoreLayer", "OcrLayer"), name
+def test_zip_functions_run_on_the_core_layer_and_the_reading_functions_are_one_image() -> None:
+    plans = {f.logical_id: f for f in _plan(TEMPLATE.raw).functions}
+    layers = {name: plan.layers for name, plan in plans.items()}
+    for name in READING_FUNCTIONS:
+        assert layers[name] == (), name  # an image has no layers: everything is inside
+        copied = {folder.relative_to(REPO_ROOT).as_posix() for folder in plans[name].image_code}
+        folder = TEMPLATE.functions()[name].code_dir.relative_to(REPO_ROOT).as_posix()
+        assert {"layers/core/docsafe", folder} <= copied, name
     for name in (
         "AuthorizerFunction",
         "SubmitFunction",
@@ -90,22 +94,24 @@ def test_each_function_gets_the_globals_layer_then_its_own() -> None:
 
 def test_layers_are_built_as_sam_lays_out_a_python_layer_for_the_runtime() -> None:
     plan = _plan(TEMPLATE.raw)
-    core, ocr = plan.layers["CoreLayer"], plan.layers["OcrLayer"]
-    assert core.source == REPO_ROOT / "layers/core" and ocr.source == REPO_ROOT / "layers/ocr"
+    core, image = plan.layers["CoreLayer"], plan.layers["ocr-image"]
+    assert core.source == REPO_ROOT / "layers/core" and image.source == REPO_ROOT / "layers/ocr"
     assert core.requirements == REPO_ROOT / "layers/core/requirements.txt"
-    assert core.prefix == ocr.prefix == "python"  # Lambda mounts it at /opt/python
-    assert core.target == cb.Target("3.12", "x86_64")
-    assert plan.code["PrepareFunction"].source == REPO_ROOT / "functions/prepare"
+    assert core.prefix == "python"  # Lambda mounts it at /opt/python
+    assert image.prefix == ""  # the Dockerfile installs into the task root
+    # Both for the template's runtime: the zip functions' and the image's base image
+    assert core.target == image.target == cb.Target("3.12", "x86_64")
+    assert plan.code["StatusFunction"].source == REPO_ROOT / "functions/status"
 
 
 def test_pip_installs_wheels_for_lambda_only(tmp_path: Path) -> None:
-    layer = _plan(TEMPLATE.raw).layers["OcrLayer"]
+    layer = _plan(TEMPLATE.raw).layers["CoreLayer"]
     command = cb.pip_command(layer, tmp_path / "out", tmp_path / "cache")
     assert command[command.index("--target") + 1] == str(tmp_path / "out" / "python")
     assert command[command.index("--python-version") + 1] == "3.12"
     assert command[command.index("--implementation") + 1] == "cp"
     assert "--only-binary=:all:" in command
-    assert command[command.index("-r") + 1] == str(REPO_ROOT / "layers/ocr/requirements.txt")
+    assert command[command.index("-r") + 1] == str(REPO_ROOT / "layers/core/requirements.txt")
     platforms = [command[i + 1] for i, arg in enumerate(command) if arg == "--platform"]
     assert platforms[0] == "manylinux2014_x86_64"  # preferred, as sam prefers it
     assert "manylinux_2_28_x86_64" in platforms  # python3.12 runs on glibc 2.34
@@ -117,19 +123,33 @@ def test_platforms_follow_the_runtime_and_architecture() -> None:
     assert all("aarch64" in tag for tag in cb.Target("3.12", "arm64").platforms())
 
 
-def test_image_functions_are_refused_not_passed(tmp_path: Path) -> None:
-    raw = _mini(
-        tmp_path,
-        {
-            "Img": _function(
-                {"PackageType": "Image"}, Metadata={"DockerContext": ".", "Dockerfile": "Dockerfile"}
-            )
-        },
-    )
+def test_an_image_function_is_measured_from_its_dockerfile_against_the_image_limit(tmp_path: Path) -> None:
+    (tmp_path / "image").mkdir()
+    (tmp_path / "image" / "requirements.txt").write_text("example==1.0\n")
+    dockerfile = ["FROM public.ecr.aws/lambda/python:3.12", "COPY image/requirements.txt /tmp/r.txt"]
+    (tmp_path / "image" / "Dockerfile").write_text("\n".join([*dockerfile, "COPY code /var/task/code", ""]))
+    metadata = {"DockerContext": ".", "Dockerfile": "image/Dockerfile"}
+    raw = _mini(tmp_path, {"Img": _function({"PackageType": "Image"}, Metadata=metadata)})
+    plan = _plan(raw, tmp_path)
+    (img,) = plan.functions
+    assert img.problems == () and img.image == "image-image" and img.image_code == (tmp_path / "code",)
+    assert plan.layers["image-image"].target == cb.Target("3.12", "x86_64")
+    # Its size is its installed requirements and copied code, under 10 GB, not 250 MB
+    fits = cb.judge(img, {"image-image": 400 * MB}, {})
+    assert fits.ok and fits.limit == 10 * 1024 * MB and fits.size is not None and fits.size >= 400 * MB
+    too_big = cb.judge(img, {"image-image": 10 * 1024 * MB}, {})
+    assert not too_big.ok and "image's requirements" in too_big.problems[0]
+    failed = cb.judge(img, {}, {"image-image": "image/requirements.txt does not install"})
+    assert not failed.ok and failed.size is None
+
+
+def test_an_image_function_not_on_lambdas_python_base_image_is_not_passed(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM debian:13\n")
+    metadata = {"DockerContext": ".", "Dockerfile": "Dockerfile"}
+    raw = _mini(tmp_path, {"Img": _function({"PackageType": "Image"}, Metadata=metadata)})
     (img,) = _plan(raw, tmp_path).functions
-    assert img.problems and "image functions not checked" in img.problems[0]
-    verdict = cb.judge(img, {}, {})
-    assert not verdict.ok and verdict.size is None
+    assert img.problems and "base image" in img.problems[0]
+    assert not cb.judge(img, {}, {}).ok
 
 
 def test_layers_it_cannot_measure_or_that_do_not_match_the_function_fail(tmp_path: Path) -> None:
@@ -155,7 +175,8 @@ def test_layers_it_cannot_measure_or_that_do_not_match_the_function_fail(tmp_pat
 
 
 def _ocr_function() -> Any:
-    return next(f for f in _plan(TEMPLATE.raw).functions if f.logical_id == "PrepareFunction")
+    """A zip function on two layers (the core layer and an OCR layer), as reading functions were."""
+    return cb.FunctionPlan("PrepareFunction", "PrepareFunction", ("CoreLayer", "OcrLayer"))
 
 
 def test_a_function_under_the_limit_passes_with_its_total() -> None:
@@ -314,13 +335,17 @@ def _lambda_python() -> str | None:
 
 
 def _lambda_builds() -> tuple[str, dict[str, Path]]:
-    """python3.12 and each layer's requirements as `make build-check` installed them for
-    Lambda (python3.12 x86_64 wheels); the test skips, saying why, where either is missing."""
+    """python3.12 and each layer's (and the reading image's) requirements as `make
+    build-check` installed them for Lambda (python3.12 x86_64 wheels); the test skips,
+    saying why, where either is missing."""
     python = _lambda_python()
     if python is None:
         pytest.skip("no python3.12 here to load the Lambda builds with")
     plan = _plan(TEMPLATE.raw)
-    trees = {name: cb.CACHE / f"{name}-py3.12-x86_64" / "tree" / "python" for name in plan.layers}
+    trees = {
+        name: cb.CACHE / f"{name}-py3.12-x86_64" / "tree" / bundle.prefix
+        for name, bundle in plan.layers.items()
+    }
     if not all(tree.is_dir() for tree in trees.values()):
         pytest.skip("the Lambda builds are made by make build-check (make test runs it first)")
     return python, trees
@@ -341,7 +366,7 @@ print(json.dumps(failed))
 
 def _import_every_module(python: str, layer_trees: list[Path]) -> dict[str, list[str]]:
     """Each module of the shipped package imported by python3.12 with no site-packages:
-    only the core layer's code and the given layers' requirements on its path."""
+    only the domain's code and the given requirements (a layer's, the image's) on its path."""
     path = [*(str(tree) for tree in layer_trees), str(REPO_ROOT / "layers/core")]
     env = {"PYTHONPATH": ":".join(path), "AWS_REGION": "eu-west-1", "PATH": "/usr/bin:/bin"}
     result = subprocess.run([python, "-S", "-c", _IMPORT_EACH], capture_output=True, text=True, env=env)
@@ -351,10 +376,12 @@ def _import_every_module(python: str, layer_trees: list[Path]) -> dict[str, list
 
 def test_every_module_of_the_shipped_package_imports_with_only_the_layers_requirements() -> None:
     python, trees = _lambda_builds()
-    # With both layers (what the OCR stages run with) every module imports
-    assert _import_every_module(python, [trees["CoreLayer"], trees["OcrLayer"]]) == {}
-    # With the core layer alone, a module fails only for want of what the OCR layer ships
-    ocr_packages = {entry.name.split(".")[0] for entry in trees["OcrLayer"].iterdir()}
+    # With the reading image's requirements (what the reading functions run with) every module imports
+    assert _import_every_module(python, [trees["ocr-image"]]) == {}
+    # With the core layer alone, a module fails only for want of what the image ships beside it
+    ocr_packages = {entry.name.split(".")[0] for entry in trees["ocr-image"].iterdir()} - {
+        entry.name.split(".")[0] for entry in trees["CoreLayer"].iterdir()
+    }
     core_only = _import_every_module(python, [trees["CoreLayer"]])
     assert {
         module: error
@@ -365,7 +392,7 @@ def test_every_module_of_the_shipped_package_imports_with_only_the_layers_requir
     assert not {"docsafe.runtime", "docsafe.api", "docsafe.stages", "docsafe.housekeeping"} & set(core_only)
 
 
-def test_every_function_loads_with_only_its_layers_as_built_for_lambda() -> None:
+def test_every_function_loads_with_only_its_layers_or_image_as_built_for_lambda() -> None:
     python, trees = _lambda_builds()
     plan = _plan(TEMPLATE.raw)
     failures = {}
@@ -374,7 +401,7 @@ def test_every_function_loads_with_only_its_layers_as_built_for_lambda() -> None
         # When its handler is imported with nothing else: no site-packages, no developer package
         path = [
             str(spec.code_dir),
-            *(str(trees[layer]) for layer in function.layers),
+            *(str(trees[part]) for part in (function.image, *function.layers) if part),
             str(REPO_ROOT / "layers/core"),
         ]
         module = spec.handler.split(".")[0]
@@ -384,7 +411,7 @@ def test_every_function_loads_with_only_its_layers_as_built_for_lambda() -> None
         )
         if result.returncode != 0:
             failures[function.logical_id] = result.stderr.strip().splitlines()[-1:]
-    # Then every one loads: what it imports is in its layers' pinned requirements
+    # Then every one loads: what it imports is in its layers' (or its image's) pinned requirements
     assert failures == {}
 
 

@@ -172,10 +172,28 @@ def test_a_body_over_api_gateways_10_mb_is_told_the_ways_that_work() -> None:
     assert "POST /v1/uploads" in error["message"] and "urlSource" in error["message"]
 
 
-def test_functions_that_read_no_document_do_not_carry_the_ocr_layer() -> None:
+def test_functions_that_read_no_document_are_zip_functions_on_the_core_layer_alone() -> None:
     functions = TEMPLATE.of_type("AWS::Serverless::Function")
     for name in LIGHT_FUNCTIONS:
-        assert "Layers" not in functions[name]["Properties"], name
+        props = functions[name]["Properties"]
+        assert props.get("PackageType", "Zip") == "Zip", name
+        assert props["Layers"] == [{"Ref": "CoreLayer"}] and props["Runtime"] == "python3.12", name
+
+
+def test_the_functions_that_read_documents_are_one_container_image() -> None:
+    functions = TEMPLATE.of_type("AWS::Serverless::Function")
+    reading = {
+        name for name, function in functions.items() if function["Properties"].get("PackageType") == "Image"
+    }
+    assert reading == {"PrepareFunction", "ReadPageFunction", "AssembleFunction", "BuildModelFunction"}
+    for name in reading:
+        assert functions[name]["Metadata"] == {
+            "Dockerfile": "layers/ocr/Dockerfile",
+            "DockerContext": ".",
+            "DockerTag": "reader",
+        }, name
+    assert "Runtime" not in TEMPLATE.raw["Globals"]["Function"]  # SAM refuses it on images
+    assert "Layers" not in TEMPLATE.raw["Globals"]["Function"]
 
 
 def test_functions_that_read_no_document_never_import_the_engine_or_image_libraries() -> None:

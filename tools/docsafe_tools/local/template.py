@@ -151,10 +151,11 @@ class Template:
                 and (pattern := event["Properties"]["Pattern"]).get("source") == ["aws.s3"]
                 and pattern.get("detail-type") == ["Object Created"]
             )
+            code_dir, handler = _code_of(props)
             specs[name] = FunctionSpec(
                 logical_id=name,
-                code_dir=REPO_ROOT / props["CodeUri"],
-                handler=props["Handler"],
+                code_dir=code_dir,
+                handler=handler,
                 environment=props.get("Environment", {}).get("Variables", {}),
                 routes=routes,
                 schedules=schedules,
@@ -206,3 +207,14 @@ class Template:
 def load_template(path: Path = TEMPLATE_PATH) -> Template:
     with open(path, encoding="utf-8") as handle:
         return Template(yaml.load(handle, Loader=_CfnLoader))  # noqa: S506 - our SafeLoader subclass
+
+
+def _code_of(props: dict[str, Any]) -> tuple[Path, str]:
+    """A function's code folder and handler: a zip function's CodeUri and Handler; an image
+    function's from its ImageConfig command, `<folder under functions/>.<module>.<function>`
+    (the Dockerfile copies each function's folder under its own name)."""
+    if props.get("PackageType") != "Image":
+        return REPO_ROOT / props["CodeUri"], props["Handler"]
+    (command,) = props["ImageConfig"]["Command"]
+    folder, handler = command.split(".", 1)
+    return REPO_ROOT / "functions" / folder, handler
