@@ -187,16 +187,14 @@ def table_from_template(logical_id: str) -> Any:
     )
 
 
-@pytest.fixture(params=["tesseract", "ppocr", "textract"])
+@pytest.fixture(params=["tesseract", "ppocr", "cascade", "textract"])
 def engine_stack(
     request: pytest.FixtureRequest, local_stack: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Harness]:
-    """The stack with each OCR engine in turn (Textract answered by FakeTextract)."""
-    if request.param == "tesseract":
-        yield local_stack
-        return
-    if request.param == "ppocr":
-        monkeypatch.setenv("DOCSAFE_OCR_ENGINE", "ppocr")
+    """The stack with each OCR engine and the reading policy in turn (Textract answered by
+    FakeTextract)."""
+    if request.param != "textract":
+        monkeypatch.setenv("DOCSAFE_OCR_ENGINE", request.param)
         runtime.reset()
         yield local_stack
         return

@@ -42,7 +42,7 @@ class Settings:
     models_table: str = "docsafe-models"
     account_id: str = ""  # training buckets must belong to it (S3's ExpectedBucketOwner)
     max_training_pages: int = 500  # labelled pages one build reads, at most
-    ocr_engine: str = "tesseract"
+    ocr_engine: str = "cascade"  # the reading policy the benchmarks chose (docs/benchmarks.md)
     ocr_threads: int = 0  # onnxruntime's threads per page for PP-OCR; 0: one per core
     languages: str = "eng"  # Tesseract models installed in the OCR layer, comma-separated
     retention_seconds: int = MAX_RETENTION_SECONDS
