@@ -138,3 +138,29 @@ def test_the_engine_loads_and_reads_with_no_network_at_all() -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert words_of(result.stdout) >= words_of("Read with no network")
+
+
+def test_word_boxes_hug_the_text_not_the_detectors_padded_regions() -> None:
+    import numpy as np
+
+    image = text_image(["Invoice 4711 due"], font_size=40)
+    (line,) = engine().read(image).lines
+    ink = np.asarray(image) < 195  # what stands out from white paper, anti-aliased edges too
+    for word in line.words:
+        left, top, right, bottom = (round(v) for v in word.box)
+        assert bottom - top < 40, word  # the detector's region is about twice the text's height
+        inside = ink[top:bottom, left:right]
+        assert inside[0].any() and inside[-1].any(), word  # ink on its top and bottom rows
+        # and the ink of its columns, above and below, is inside it
+        assert ink[top - 2 : bottom + 2, left:right].sum() >= 0.98 * ink[:, left:right].sum(), word
+
+
+def test_a_small_forms_check_boxes_are_found_as_with_tesseract() -> None:
+    from tests.support.documents import form_image
+
+    small = form_image().resize((680, 560), Image.Resampling.LANCZOS)  # about 11 px text
+    marks = [mark.selected for mark in engine().read(small, layout=True).selection_marks]
+    tesseract = [
+        mark.selected for mark in create_engine("tesseract").read(small, layout=True).selection_marks
+    ]
+    assert marks == tesseract == [True, False]

@@ -92,7 +92,7 @@ class PpocrEngine:
         if layout:
             from docsafe.engines.layout import with_layout
 
-            page = with_layout(page, upright)
+            page = with_layout(page, *_for_layout(upright))
         frame = (float(upright.width), float(upright.height))
         return replace(
             page,
@@ -114,8 +114,9 @@ class PpocrEngine:
             raise
         except Exception as exc:  # a model or runtime error: the page, not the document
             raise EngineFailed(f"PP-OCR could not read the page ({type(exc).__name__})") from None
-        lines = tuple(_lines(found))
-        ordered = in_reading_order(lines, _slope(found))
+        # Ordered by the detector's regions (their padding is even, which the reading order's
+        # gaps are measured in), then shrunk to the ink.
+        ordered = tuple(_hugging_the_ink(list(in_reading_order(_lines(found), _slope(found))), pixels))
         return PageText(width=image.width, height=image.height, unit="pixel", lines=ordered)
 
 
@@ -134,6 +135,49 @@ def _lines(found: Any) -> list[Line]:
         if read:
             lines.append(Line(words=tuple(read), box=box))
     return lines
+
+
+def _hugging_the_ink(lines: list[Line], pixels: Any) -> list[Line]:
+    """Each word's box shrunk to the ink inside it, and each line's to its words.
+
+    PP-OCR's boxes are the detector's regions widened on purpose (its unclip ratio), about
+    twice the text's height: polygons that hug the text are what clients draw, and what the
+    layout step sizes check boxes by."""
+    import numpy as np
+
+    gray = pixels.mean(axis=2) if pixels.ndim == 3 else pixels
+    tight = []
+    for line in lines:
+        words = []
+        for word in line.words:
+            left, top, right, bottom = (round(v) for v in word.box)
+            region = gray[max(top, 0) : max(bottom, 0), max(left, 0) : max(right, 0)]
+            if region.size == 0:
+                words.append(word)
+                continue
+            # Ink is what stands out from the region's paper, dark on light or light on dark.
+            paper = float(np.median(region))
+            ink = np.abs(region - paper) > 60
+            rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+            if rows.size == 0:
+                words.append(word)
+                continue
+            box = (
+                float(max(left, 0) + columns[0]),
+                float(max(top, 0) + rows[0]),
+                float(max(left, 0) + columns[-1] + 1),
+                float(max(top, 0) + rows[-1] + 1),
+            )
+            words.append(replace(word, box=box))
+        boxes = [word.box for word in words]
+        bounds = (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+        tight.append(replace(line, words=tuple(words), box=bounds))
+    return tight
 
 
 def _slope(found: Any) -> float:
@@ -169,6 +213,29 @@ def _split(text: str, box: Box, score: float) -> list[Word]:
         words.append(Word(piece, (at, top, at + unit * len(piece), bottom), round(score, 3)))
         at += unit * (len(piece) + 1)
     return words
+
+
+def _for_layout(image: Any) -> tuple[Any, float]:
+    """The page as the layout step reads it best, and its scale: as Tesseract's preparation
+    makes it, without turning it (grey, contrast stretched, white-on-black inverted, small
+    print enlarged: a small form's check boxes are found at the enlarged size)."""
+    from PIL import Image
+
+    from docsafe.engines.preprocess import (
+        SMALL_TEXT,
+        TARGET_TEXT,
+        invert_dark_regions,
+        line_height,
+        stretch_contrast,
+    )
+
+    gray = stretch_contrast(invert_dark_regions(image.convert("L")))
+    line = line_height(gray)
+    if not 0 < line < SMALL_TEXT:
+        return gray, 1.0
+    scale = min(4.0, TARGET_TEXT / line)
+    size = (round(gray.width * scale), round(gray.height * scale))
+    return gray.resize(size, Image.Resampling.LANCZOS), scale
 
 
 def _quality(page: PageText) -> float:
