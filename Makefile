@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run serve test lint lock browser unit integration e2e smoke build-check clean bench-accuracy bench-speed bench-memory bench-profile bench-purge
+.PHONY: install run serve test lint lock browser unit integration e2e smoke build-check clean bench-accuracy bench-speed bench-memory bench-pages bench-profile bench-purge
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -94,6 +94,11 @@ bench-speed: $(STAMP)
 ## Resident memory of the local service on a 30- and a 300-page document.
 bench-memory: $(STAMP)
 	$(BIN)/python -m bench.speed.memory
+
+## Seconds and peak memory per page for each engine and the policy; the page reader's
+## Lambda memory and threads, and the cost of 1,000 pages (writes docs/benchmarks.md).
+bench-pages: $(STAMP)
+	$(BIN)/python -m bench.speed.pages
 
 ## Where the service's own time goes on a 10-page document (py-spy; writes docs/benchmarks.md).
 bench-profile: $(STAMP)

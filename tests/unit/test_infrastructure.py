@@ -495,3 +495,12 @@ def test_the_shipped_package_holds_no_developer_tooling() -> None:
     config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
     (forbidden,) = [c for c in config["contracts"] if c["type"] == "forbidden"]
     assert forbidden["source_modules"] == ["docsafe"] and forbidden["forbidden_modules"] == ["docsafe_tools"]
+
+
+def test_the_page_readers_run_as_many_onnxruntime_threads_as_lambda_gives_vcpus() -> None:
+    # Lambda gives one vCPU per 1,769 MB; more threads than vCPUs only contend
+    functions = TEMPLATE.of_type("AWS::Serverless::Function")
+    for name in ("ReadPageFunction", "BuildModelFunction"):
+        props = functions[name]["Properties"]
+        threads = int(props["Environment"]["Variables"]["DOCSAFE_OCR_THREADS"])
+        assert threads == max(1, props["MemorySize"] // 1769), name
