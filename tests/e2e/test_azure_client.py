@@ -136,3 +136,32 @@ def test_azure_client_gets_the_searchable_pdf(server: Server) -> None:
     text = pdfium.PdfDocument(data)[0].get_textpage().get_text_range()
     assert {"searchable", "through", "azure", "client"} <= words_of(text)
     client.delete_analyze_result(model_id="prebuilt-read", result_id=operation_id)
+
+
+def coloured_flyer() -> bytes:
+    """A coloured page (light text on a dark blue ground): the reading policy sends it to
+    PP-OCR without asking Tesseract."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    page = Image.new("RGB", (1400, 500), (20, 50, 140))
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=48)
+    draw.text((80, 120), "Summer sale ends Friday", font=font, fill=(255, 230, 90))
+    draw.text((80, 240), "Forty percent off all umbrellas", font=font, fill=(255, 255, 255))
+    return encode(page, "PNG")
+
+
+def test_azure_client_reads_a_coloured_page_through_the_reading_policy(server: Server) -> None:
+    from docsafe.engines.cascade import coloured
+    from PIL import Image
+
+    document = coloured_flyer()
+    assert coloured(Image.open(io.BytesIO(document)))
+    client = client_for(server, "alpha")
+    result, operation_id = analyze(client, document)
+    assert words_of("summer sale ends friday forty percent off all umbrellas") <= words_of(result.content)
+    assert [line.content for line in result.pages[0].lines] == [
+        "Summer sale ends Friday",
+        "Forty percent off all umbrellas",
+    ]
+    client.delete_analyze_result(model_id="prebuilt-read", result_id=operation_id)
