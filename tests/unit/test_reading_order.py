@@ -32,6 +32,15 @@ def column(name: str, left: float, top: float, rows: int, gap: float = 30.0) -> 
     return [line(f"{name} line {n} of a column of text", left, top + n * gap, width=400) for n in range(rows)]
 
 
+def pairs_in_rows(pairs: list[tuple[str, str]], second_left: float, spacing: float) -> list[Line]:
+    """Rows of two lines each: the first at the left margin, the second at `second_left`."""
+    return [
+        item
+        for n, (first, second) in enumerate(pairs)
+        for item in (line(first, 50, n * spacing), line(second, second_left, n * spacing))
+    ]
+
+
 def test_two_columns_are_read_one_after_the_other_with_a_title_above_and_a_footer_below() -> None:
     title = line("A title across the whole page", 50, 10, width=900)
     left = column("left", 50, 60, 6)
@@ -63,22 +72,16 @@ def test_a_form_reads_row_by_row_label_then_value() -> None:
         ("Start date:", "2026-09-17"),
         ("Premium:", "1234.56"),
     ]
-    lines = [
-        item
-        for n, (label, value) in enumerate(rows)
-        for item in (line(label, 50, n * 40), line(value, 400, n * 40))
+    assert texts(in_reading_order(shuffled(pairs_in_rows(rows, 400, 40)))) == [
+        text for row in rows for text in row
     ]
-    assert texts(in_reading_order(shuffled(lines))) == [text for row in rows for text in row]
 
 
 def test_a_receipt_keeps_each_item_with_its_price() -> None:
     items = [("Coffee beans 1 kg", "12.99"), ("Oat milk", "2.49"), ("Croissant", "1.80"), ("Total", "17.28")]
-    lines = [
-        item
-        for n, (name, price) in enumerate(items)
-        for item in (line(name, 50, n * 30), line(price, 700, n * 30))
+    assert texts(in_reading_order(shuffled(pairs_in_rows(items, 700, 30)))) == [
+        text for pair in items for text in pair
     ]
-    assert texts(in_reading_order(shuffled(lines))) == [text for pair in items for text in pair]
 
 
 def test_rows_of_a_skewed_scan_stay_rows_whatever_their_length() -> None:
