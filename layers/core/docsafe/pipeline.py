@@ -38,7 +38,9 @@ from docsafe.uploads import UploadChanged, Uploads
 
 logger = Logger(service="docsafe", child=True)
 
-MAX_BATCH = 25  # pages one ReadPages invocation reads, at most
+MAX_BATCH = (
+    10  # pages one ReadPages invocation reads, at most: PP-OCR's slowest pages (~15 s) fit its timeout
+)
 
 
 def batches(pages: list[int], concurrency: int) -> list[list[int]]:

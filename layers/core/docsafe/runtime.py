@@ -229,7 +229,7 @@ class Services:
             tenants=self.tenants,
             source=self.training_bucket,
             settings=self.settings,
-            engine=engines.default_engine,
+            engine=engines.build_engine,
         )
 
 
@@ -250,5 +250,6 @@ def reset() -> None:
     services.cache_clear()
     key_store.cache_clear()
     engines.default_engine.cache_clear()
+    engines.build_engine.cache_clear()
     aws.reset_clients()
     reset_settings()

@@ -7,7 +7,16 @@ from functools import cache
 from docsafe.engines.base import OcrEngine
 from docsafe.settings import ENGINES, get_settings
 
-__all__ = ["ENGINES", "PPOCR_LANGUAGES", "OcrEngine", "create_engine", "default_engine", "engine_name_for"]
+__all__ = [
+    "ENGINES",
+    "PPOCR_LANGUAGES",
+    "OcrEngine",
+    "build_engine",
+    "build_engine_name",
+    "create_engine",
+    "default_engine",
+    "engine_name_for",
+]
 
 # The languages (Tesseract's codes) that PP-OCR's shipped recognition model reads: it is
 # PP-OCRv6's Chinese-and-English model, whose alphabet has no umlauts or accents. Any
@@ -44,6 +53,19 @@ def engine_name_for(configured: str, tesseract_language: str) -> str:
     if configured in ("ppocr", "cascade") and tesseract_language not in PPOCR_LANGUAGES:
         return "tesseract"
     return configured
+
+
+def build_engine_name(configured: str) -> str:
+    """The engine a custom model's build reads its labelled pages with: the configured one,
+    but Tesseract for the policies that use PP-OCR, whose cost per page would not fit a
+    build's 500 pages into the function's 15 minutes (docs/benchmarks.md, make bench-pages)."""
+    return "tesseract" if configured in ("ppocr", "cascade") else configured
+
+
+@cache
+def build_engine() -> OcrEngine:
+    settings = get_settings()
+    return create_engine(build_engine_name(settings.ocr_engine), "eng", settings.page_timeout_seconds)
 
 
 @cache

@@ -21,6 +21,7 @@ from typing import Any
 
 from docsafe.engines.base import Box, EngineFailed, Line, PageText, Word
 from docsafe.engines.pool import InstancePool
+from docsafe.engines.preprocess import normalised_angle
 from docsafe.engines.reading_order import in_reading_order
 
 RAPIDOCR_VERSION = "3.10.0"  # the shipped models below come with this release
@@ -98,7 +99,7 @@ class PpocrEngine:
             page,
             width=image.width,
             height=image.height,
-            angle=float(turn),
+            angle=normalised_angle(float(turn)),
             frame=frame if turn else None,
         )
 
@@ -106,38 +107,66 @@ class PpocrEngine:
         """PP-OCR's words and lines on `image` as it is, in reading order."""
         import numpy as np
 
-        pixels = np.asarray(image.convert("RGB"))
+        rgb = _within_aspect(image.convert("RGB"))
+        # RapidOCR takes an array as OpenCV's BGR.
+        bgr = np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
         try:
             with self._pipelines.borrow() as pipeline:
-                found = pipeline(pixels, return_word_box=True)
+                found = pipeline(bgr, return_word_box=True)
         except MemoryError:
             raise
         except Exception as exc:  # a model or runtime error: the page, not the document
             raise EngineFailed(f"PP-OCR could not read the page ({type(exc).__name__})") from None
         # Ordered by the detector's regions (their padding is even, which the reading order's
         # gaps are measured in), then shrunk to the ink.
-        ordered = tuple(_hugging_the_ink(list(in_reading_order(_lines(found), _slope(found))), pixels))
+        gray = np.asarray(rgb.convert("L"))
+        ordered = tuple(_hugging_the_ink(list(in_reading_order(_lines(found), _slope(found))), gray))
         return PageText(width=image.width, height=image.height, unit="pixel", lines=ordered)
 
 
 def _lines(found: Any) -> list[Line]:
-    if found is None or found.txts is None or found.boxes is None:
+    texts, boxes = getattr(found, "txts", None), getattr(found, "boxes", None)
+    if texts is None or boxes is None:
         return []
-    words_of = found.word_results if len(found.word_results) == len(found.txts) else [None] * len(found.txts)
+    word_results = getattr(found, "word_results", ()) or ()
+    words_of = word_results if len(word_results) == len(texts) else [None] * len(texts)
     lines = []
-    for polygon, text, score, words in zip(found.boxes, found.txts, found.scores, words_of, strict=True):
+    for polygon, text, score, words in zip(boxes, texts, found.scores, words_of, strict=True):
         box = _bounds(polygon)
         read = [
             Word(word_text, _bounds(points), round(float(word_score), 3))
             for word_text, word_score, points in (words or ())
             if word_text.strip() and points is not None
-        ] or _split(text, box, float(score))
+        ]
+        # RapidOCR drops lines without word boxes from its word list, so its entries can be
+        # another line's: the words must spell this line's text, else it is split by length.
+        if "".join(word.text for word in read) != "".join(text.split()):
+            read = _split(text, box, float(score))
         if read:
             lines.append(Line(words=tuple(read), box=box))
     return lines
 
 
-def _hugging_the_ink(lines: list[Line], pixels: Any) -> list[Line]:
+# RapidOCR's detector enlarges a page's short side to 736 pixels: a long thin strip would
+# grow to gigabytes. Such a page is padded with white to this aspect ratio first (below and
+# to the right, so no coordinate moves).
+MAX_ASPECT = 4.0
+
+
+def _within_aspect(image: Any) -> Any:
+    from PIL import Image
+
+    width, height = image.size
+    if max(width, height) <= MAX_ASPECT * min(width, height):
+        return image
+    padded = Image.new(
+        "RGB", (max(width, round(height / MAX_ASPECT)), max(height, round(width / MAX_ASPECT))), "white"
+    )
+    padded.paste(image, (0, 0))
+    return padded
+
+
+def _hugging_the_ink(lines: list[Line], gray: Any) -> list[Line]:
     """Each word's box shrunk to the ink inside it, and each line's to its words.
 
     PP-OCR's boxes are the detector's regions widened on purpose (its unclip ratio), about
@@ -145,7 +174,6 @@ def _hugging_the_ink(lines: list[Line], pixels: Any) -> list[Line]:
     layout step sizes check boxes by."""
     import numpy as np
 
-    gray = pixels.mean(axis=2) if pixels.ndim == 3 else pixels
     tight = []
     for line in lines:
         words = []
@@ -156,8 +184,8 @@ def _hugging_the_ink(lines: list[Line], pixels: Any) -> list[Line]:
                 words.append(word)
                 continue
             # Ink is what stands out from the region's paper, dark on light or light on dark.
-            paper = float(np.median(region))
-            ink = np.abs(region - paper) > 60
+            paper = int(np.median(region))
+            ink = np.abs(region.astype(np.int16) - paper) > 60
             rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
             if rows.size == 0:
                 words.append(word)

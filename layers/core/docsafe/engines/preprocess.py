@@ -52,7 +52,7 @@ def prepare(image: Image.Image, turn: int = 0) -> Prepared:
     if abs(skew) >= 0.3:
         gray = gray.rotate(skew, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
         angle += skew
-    return Prepared(gray, scale, _normalised(angle))
+    return Prepared(gray, scale, normalised_angle(angle))
 
 
 def stretch_contrast(gray: Image.Image) -> Image.Image:
@@ -72,7 +72,7 @@ def stretch_contrast(gray: Image.Image) -> Image.Image:
     return ImageOps.autocontrast(gray, cutoff=(low, 0.5))
 
 
-def _normalised(angle: float) -> float:
+def normalised_angle(angle: float) -> float:
     """Azure's range: (-180, 180]."""
     angle = angle % 360
     return angle - 360 if angle > 180 else angle

@@ -29,6 +29,8 @@ MIN_GUTTER = 0.8
 # shorter ones on a side are labels, prices or numbers, read with their row instead.
 MIN_COLUMN_LINE = 5.0
 MIN_COLUMN_LINES = 3
+# The steepest skew ordered as skew, in degrees.
+MAX_SLOPE = 20.0
 # Lines further apart than this, in line heights, start a new paragraph.
 PARAGRAPH_GAP = 0.7
 
@@ -59,7 +61,8 @@ def _straightened(box: Box, slope: float) -> Box:
     a straight row share a height again, whatever their length."""
     if not slope:
         return box
-    theta = math.radians(slope)
+    # A scan is never skewed this far; past it the solution below degenerates (at 45°).
+    theta = math.radians(max(-MAX_SLOPE, min(MAX_SLOPE, slope)))
     cos, sin = math.cos(theta), abs(math.sin(theta))
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     x = cx * math.cos(theta) + cy * math.sin(theta)
