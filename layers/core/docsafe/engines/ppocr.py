@@ -13,6 +13,7 @@ and read again upright: only a page that reads badly pays for that.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -61,7 +62,8 @@ class PpocrEngine:
         self.threads = threads
         self._orientation = orientation
         self._models = shipped_models()
-        self._pipelines = InstancePool(self._load)
+        # No more pipelines than cores: each holds about a gigabyte, and more would contend.
+        self._pipelines = InstancePool(self._load, limit=os.cpu_count() or 1)
 
     def _load(self) -> Any:
         from rapidocr import RapidOCR
