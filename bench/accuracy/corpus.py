@@ -3,7 +3,8 @@
 Every page is generated from a fixed seed, so runs compare like with like. Categories
 follow Tesseract's measured weak spots (shared/design/ocr-engines.md): skew and turned
 pages, white-on-black regions, faint and noisy scans, small text, columns, receipts and
-tables — plus clean pages in every font found, as a control.
+tables — plus clean pages in every font found, as a control; and, where PP-OCR reads
+better, photographs of a printed page and ID-card-like pages.
 """
 
 from __future__ import annotations
@@ -279,3 +280,35 @@ def build(seed: int = 2026) -> Iterator[Sample]:
                 draw.text((x + 20, y0 + r * height + 22), cell, font=_font(main, 32), fill=0)
                 x += widths[c]
         yield Sample(f"table-{index + 1}", "table", page, "\n".join(" ".join(r) for r in rows))
+
+    # Photographs of a printed page: the sheet on a coloured desk, turned a little, lit
+    # unevenly, a little out of focus (as a phone takes a page).
+    for index, (desk, angle) in enumerate((((120, 85, 60), 4), ((60, 90, 120), -6))):
+        text = lines(8, 7)
+        sheet = _page(text, _font(main, 30), (1300, 820)).convert("RGB")
+        photo = Image.new("RGB", (1600, 1150), desk)
+        photo.paste(sheet.rotate(angle, expand=True, fillcolor=desk), (90, 60))
+        shade = np.linspace(1.0, 0.72, photo.width)[None, :, None]
+        lit = (np.asarray(photo, dtype=np.float32) * shade).clip(0, 255).astype(np.uint8)
+        photographed = Image.fromarray(lit).filter(ImageFilter.GaussianBlur(0.9))
+        yield Sample(f"photo-{index + 1}", "photographed", photographed, "\n".join(text))
+
+    # ID-card-like pages: a small coloured card, labels and values, a number in a band.
+    for index, (ground, band) in enumerate(
+        (((215, 230, 245), (30, 70, 140)), ((240, 225, 200), (120, 40, 40)))
+    ):
+        surname, given = rng.choice(WORDS).upper(), rng.choice(WORDS).capitalize()
+        number = f"ID{rng.randint(1000000, 9999999)}"
+        born = f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{rng.randint(1950, 2005)}"
+        card = Image.new("RGB", (1000, 630), ground)
+        draw = ImageDraw.Draw(card)
+        draw.rectangle([0, 0, 1000, 110], fill=band)
+        draw.text((40, 30), "IDENTITY CARD", font=_font(main, 44), fill=(255, 255, 255))
+        fields = [("Surname", surname), ("Given names", given), ("Date of birth", born)]
+        for row, (label, value) in enumerate(fields):
+            draw.text((330, 150 + row * 110), label, font=_font(main, 24), fill=(70, 70, 90))
+            draw.text((330, 185 + row * 110), value, font=_font(main, 36), fill=(10, 10, 30))
+        draw.rectangle([40, 150, 290, 470], outline=(90, 90, 110), width=4)  # the photo's place
+        draw.text((40, 540), number, font=_font(mono, 40), fill=(10, 10, 30))
+        truth = ["IDENTITY CARD", *(f"{label} {value}" for label, value in fields), number]
+        yield Sample(f"id-card-{index + 1}", "id card", card, "\n".join(truth))
