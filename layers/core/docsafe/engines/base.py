@@ -107,6 +107,21 @@ class PageText:
     frame: tuple[float, float] | None = None  # the upright frame's size, if not width × height
 
     @property
+    def confidences(self) -> list[float]:
+        """Every word's confidence, in reading order."""
+        return [word.confidence for line in self.lines for word in line.words]
+
+    @property
+    def quality(self) -> float:
+        """Confidence-weighted count of words: of two readings, more well-read words is better."""
+        return sum(self.confidences)
+
+    def read_poorly(self, min_words: int, min_mean: float) -> bool:
+        """Fewer than `min_words` words, or their mean confidence under `min_mean`."""
+        confidences = self.confidences
+        return len(confidences) < min_words or sum(confidences) / len(confidences) < min_mean
+
+    @property
     def frame_size(self) -> tuple[float, float]:
         return self.frame or (self.width, self.height)
 

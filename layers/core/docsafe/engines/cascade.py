@@ -43,11 +43,12 @@ class CascadeEngine:
 def hard(page: PageText) -> bool:
     """Whether Tesseract's reading of a page is doubtful by its own confidences: many words
     it is unsure of (a few unsure ones, a stray mark or a smudged figure, are any page's)."""
-    confidences = [word.confidence for line in page.lines for word in line.words]
-    if len(confidences) < MIN_WORDS:
+    if page.read_poorly(MIN_WORDS, MIN_MEAN):
         return True
-    doubtful = sum(confidence < DOUBTFUL_WORD for confidence in confidences)
-    return doubtful > MAX_DOUBTFUL_SHARE * len(confidences) or sum(confidences) / len(confidences) < MIN_MEAN
+    confidences = page.confidences
+    return sum(confidence < DOUBTFUL_WORD for confidence in confidences) > MAX_DOUBTFUL_SHARE * len(
+        confidences
+    )
 
 
 def coloured(image: Any) -> bool:

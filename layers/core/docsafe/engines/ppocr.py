@@ -22,7 +22,7 @@ from typing import Any
 
 from docsafe.engines.base import Box, EngineFailed, Line, PageText, Word
 from docsafe.engines.pool import InstancePool
-from docsafe.engines.preprocess import normalised_angle
+from docsafe.engines.preprocess import cleaned, normalised_angle
 from docsafe.engines.reading_order import in_reading_order
 
 RAPIDOCR_VERSION = "3.10.0"  # the shipped models below come with this release
@@ -90,12 +90,14 @@ class PpocrEngine:
                 second = self.recognize(turned)
                 # Upright it reads well (a page on its side may have read well too, its
                 # words turned by PP-OCR one by one, but its lines in the wrong order).
-                if not _doubtful(second) or _quality(second) > _quality(page):
+                if not _doubtful(second) or second.quality > page.quality:
                     upright, turn, page = turned, degrees, second
         if layout:
             from docsafe.engines.layout import with_layout
 
-            page = with_layout(page, *_for_layout(upright))
+            # On the page as Tesseract's preparation cleans it, not turned: a small form's
+            # check boxes are found at the enlarged size.
+            page = with_layout(page, *cleaned(upright))
         frame = (float(upright.width), float(upright.height))
         return replace(
             page,
@@ -245,38 +247,10 @@ def _split(text: str, box: Box, score: float) -> list[Word]:
     return words
 
 
-def _for_layout(image: Any) -> tuple[Any, float]:
-    """The page as the layout step reads it best, and its scale: as Tesseract's preparation
-    makes it, without turning it (grey, contrast stretched, white-on-black inverted, small
-    print enlarged: a small form's check boxes are found at the enlarged size)."""
-    from PIL import Image
-
-    from docsafe.engines.preprocess import (
-        SMALL_TEXT,
-        TARGET_TEXT,
-        invert_dark_regions,
-        line_height,
-        stretch_contrast,
-    )
-
-    gray = stretch_contrast(invert_dark_regions(image.convert("L")))
-    line = line_height(gray)
-    if not 0 < line < SMALL_TEXT:
-        return gray, 1.0
-    scale = min(4.0, TARGET_TEXT / line)
-    size = (round(gray.width * scale), round(gray.height * scale))
-    return gray.resize(size, Image.Resampling.LANCZOS), scale
-
-
-def _quality(page: PageText) -> float:
-    return sum(word.confidence for line in page.lines for word in line.words)
-
-
 def _doubtful(page: PageText) -> bool:
     """Too few words, read badly, or lines standing on end (a page turned by 90 degrees,
     whose words PP-OCR reads well but whose lines run down the image)."""
-    words = [word for line in page.lines for word in line.words]
-    if len(words) < MIN_WORDS or sum(word.confidence for word in words) / len(words) < DOUBTFUL_CONFIDENCE:
+    if page.read_poorly(MIN_WORDS, DOUBTFUL_CONFIDENCE):
         return True
     standing = sum(line.box[3] - line.box[1] > 1.5 * (line.box[2] - line.box[0]) for line in page.lines)
     return standing >= 0.5 * len(page.lines)

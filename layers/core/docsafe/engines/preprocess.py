@@ -35,12 +35,7 @@ def prepare(image: Image.Image, turn: int = 0) -> Prepared:
     `turn` is how far (0, 90, 180, 270 degrees clockwise) the content is known to be
     turned; small skews are found here.
     """
-    gray = stretch_contrast(invert_dark_regions(image.convert("L")))
-    scale = 1.0
-    line = line_height(gray)
-    if 0 < line < SMALL_TEXT:
-        scale = min(4.0, TARGET_TEXT / line)
-        gray = gray.resize((round(gray.width * scale), round(gray.height * scale)), Image.Resampling.LANCZOS)
+    gray, scale = cleaned(image)
     # After enlarging: small letters' anti-aliased edges would pass for speckle.
     if is_noisy(gray):
         gray = gray.filter(ImageFilter.MedianFilter(3))
@@ -53,6 +48,19 @@ def prepare(image: Image.Image, turn: int = 0) -> Prepared:
         gray = gray.rotate(skew, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
         angle += skew
     return Prepared(gray, scale, normalised_angle(angle))
+
+
+def cleaned(image: Image.Image) -> tuple[Image.Image, float]:
+    """`image` grey, white-on-black regions inverted, contrast stretched and small print
+    enlarged; and the scale it was enlarged by (the page is not turned)."""
+    gray = stretch_contrast(invert_dark_regions(image.convert("L")))
+    line = line_height(gray)
+    if not 0 < line < SMALL_TEXT:
+        return gray, 1.0
+    scale = min(4.0, TARGET_TEXT / line)
+    return gray.resize(
+        (round(gray.width * scale), round(gray.height * scale)), Image.Resampling.LANCZOS
+    ), scale
 
 
 def stretch_contrast(gray: Image.Image) -> Image.Image:

@@ -16,6 +16,9 @@ from docsafe.failures import PageTimeout
 # OSD's confidence below which a page is taken as upright (measured: upright pages of a
 # few lines score ~3.5, turned ones ~4; blank or tiny ones below 1).
 MIN_ORIENTATION_CONFIDENCE = 1.5
+# A page read with fewer words or a lower mean confidence may be turned.
+MIN_WORDS = 3
+DOUBTFUL_CONFIDENCE = 0.75
 
 
 LAYER_PYTHON = Path("/opt/python")  # where Lambda unpacks a Python layer
@@ -88,20 +91,20 @@ class TesseractEngine:
         """Read a page: cleaned and straightened first, boxes mapped back to `image`."""
         prepared = prepare(image)
         page = self.recognize(prepared.image)
-        if _doubtful(page):
+        if page.read_poorly(MIN_WORDS, DOUBTFUL_CONFIDENCE):
             # Only a page that reads badly pays for orientation detection.
             degrees = self.orientation(prepared.image)
             if degrees:
                 upright = prepare(image, turn=degrees)
                 second = self.recognize(upright.image)
-                if _quality(second) > _quality(page):
+                if second.quality > page.quality:
                     prepared, page = upright, second
         if _fragmented(page):
             # Receipts and price lists: Tesseract's column finder splits their rows into
             # narrow columns (and reads digit columns as vertical text). Read them as one
             # column of rows instead, when that reads at least as well.
             rows = self.recognize(prepared.image, single_column=True)
-            if _quality(rows) >= 0.95 * _quality(page):
+            if rows.quality >= 0.95 * page.quality:
                 page = rows
         if layout:
             from docsafe.engines.layout import with_layout
@@ -162,11 +165,6 @@ class TesseractEngine:
         return PageText(width=width, height=height, unit="pixel", lines=tuple(lines))
 
 
-def _quality(page: PageText) -> float:
-    """Confidence-weighted count of words: more well-read words is better."""
-    return sum(w.confidence for line in page.lines for w in line.words)
-
-
 def _fragmented(page: PageText) -> bool:
     """Rows cut into short pieces that sit side by side in different blocks."""
     lines = page.lines
@@ -181,11 +179,6 @@ def _fragmented(page: PageText) -> bool:
 
     paired = sum(any(beside(a, b) for b in lines if b is not a) for a in lines)
     return paired >= 0.4 * len(lines)
-
-
-def _doubtful(page: PageText) -> bool:
-    words = [w for line in page.lines for w in line.words]
-    return len(words) < 3 or sum(w.confidence for w in words) / len(words) < 0.75
 
 
 def _is_rule(text: str) -> bool:
