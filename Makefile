@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run serve test lint lock browser unit integration e2e smoke build-check clean bench-accuracy bench-speed bench-memory bench-pages bench-profile bench-purge
+.PHONY: install run serve test lint lock browser unit integration e2e smoke build-check clean bench-accuracy bench-speed bench-memory bench-pages bench-ppocr bench-profile bench-purge
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -86,6 +86,11 @@ bench-accuracy: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,bench]"
 	command -v tesseract >/dev/null || { apt-get update -qq && apt-get install -y -qq tesseract-ocr fonts-liberation fonts-dejavu-core >/dev/null; } || echo "no tesseract CLI: the baseline is skipped"
 	$(BIN)/python -m bench.accuracy.run
+
+## PP-OCR's own settings (detector size, recognition batch, threads) measured against
+## each other (writes docs/benchmarks.md).
+bench-ppocr: $(STAMP)
+	$(BIN)/python -m bench.accuracy.tuning
 
 ## Speed, cold start, latency and sealing figures (writes docs/benchmarks.md).
 bench-speed: $(STAMP)

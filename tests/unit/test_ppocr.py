@@ -8,11 +8,19 @@ import subprocess
 import sys
 from functools import cache
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from docsafe.engines import build_engine_name, create_engine, engine_name_for
 from docsafe.engines.base import EngineFailed, PageText
-from docsafe.engines.ppocr import RAPIDOCR_VERSION, PpocrEngine, _lines, _within_aspect, shipped_models
+from docsafe.engines.ppocr import (
+    RAPIDOCR_VERSION,
+    PpocrEngine,
+    PpocrSettings,
+    _lines,
+    _within_aspect,
+    shipped_models,
+)
 from PIL import Image, ImageDraw, ImageFont
 
 from tests.support.documents import text_image, words_of
@@ -140,6 +148,40 @@ def test_a_long_thin_strip_is_padded_before_the_detector_enlarges_it() -> None:
     page = engine().read(strip)
     assert [line.text for line in page.lines] == ["A long thin strip of text"]
     assert (page.width, page.height) == (2000, 60)
+
+
+def detector_inputs(engine: PpocrEngine, *pages: Image.Image) -> list[tuple[int, int]]:
+    """The (height, width) of what RapidOCR's detector model was given for each page."""
+    seen: list[tuple[int, int]] = []
+    for page in pages:
+        with engine._pipelines.borrow() as pipeline:
+            detector = pipeline._load_det_model()
+            model = detector.session
+
+            def recording(tensor: Any, model: Any = model) -> Any:
+                seen.append(tuple(tensor.shape[2:]))
+                return model(tensor)
+
+            detector.session = recording
+        try:
+            engine.recognize(page)
+        finally:
+            detector.session = model
+    return seen
+
+
+def test_the_detector_enlarges_a_small_page_and_shrinks_a_large_one_only_when_set() -> None:
+    small = text_image(["A small page"], size=(600, 300))
+    large = text_image(["A large page"], size=(2000, 1500), font_size=60)
+    shrinking = PpocrEngine(threads=1, settings=PpocrSettings(detection_max_side=960))
+    # RapidOCR rounds each side to a multiple of 32.
+    (small_height, small_width), (large_height, large_width) = detector_inputs(shrinking, small, large)
+    assert small_height == 736 and small_width > 1400  # enlarged: its short side to 736
+    assert large_width == 960 and 690 < large_height < 730  # shrunk: its long side to 960
+    # DocSafe's default (make bench-ppocr): a large page is detected at its own size.
+    [(height, width)] = detector_inputs(PpocrEngine(threads=1), large)
+    assert abs(height - 1500) <= 16 and abs(width - 2000) <= 16
+    assert [line.text for line in shrinking.recognize(large).lines] == ["A large page"]
 
 
 def test_words_that_do_not_spell_their_line_are_replaced_by_the_line_split_by_length() -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -33,6 +33,19 @@ DOUBTFUL_CONFIDENCE = 0.8
 MIN_WORDS = 3
 
 Orientation = Callable[[Any], int]  # a grey page image → clockwise degrees its text is turned
+
+
+@dataclass(frozen=True)
+class PpocrSettings:
+    """RapidOCR's own settings that DocSafe chooses (make bench-ppocr measures them)."""
+
+    # The detector enlarges a page so that its short side is at least this many pixels ...
+    detection_min_side: int = 736
+    # ... and shrinks a larger one so that its long side is at most this many (0: never).
+    detection_max_side: int = 0
+    # Text lines recognised in one batch. RapidOCR's default is 6, but a batch is padded to
+    # its widest line: one at a time was faster on one thread and read receipts better.
+    recognition_batch: int = 1
 
 
 def shipped_models() -> tuple[Path, Path]:
@@ -57,9 +70,15 @@ def shipped_models() -> tuple[Path, Path]:
 class PpocrEngine:
     name = "ppocr"
 
-    def __init__(self, threads: int = 0, orientation: Orientation | None = None):
+    def __init__(
+        self,
+        threads: int = 0,
+        orientation: Orientation | None = None,
+        settings: PpocrSettings = PpocrSettings(),
+    ):
         """`threads`: onnxruntime's threads per page (0: as many as the machine has)."""
         self.threads = threads
+        self.settings = settings
         self._orientation = orientation
         self._models = shipped_models()
         # No more pipelines than cores: each holds about a gigabyte, and more would contend.
@@ -75,6 +94,8 @@ class PpocrEngine:
             "Global.use_cls": False,  # page orientation is found for the whole page instead
             "Det.model_path": str(detection),
             "Rec.model_path": str(recognition),
+            "Det.limit_side_len": self.settings.detection_min_side,
+            "Rec.rec_batch_num": self.settings.recognition_batch,
             "EngineConfig.onnxruntime.intra_op_num_threads": threads,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         }
@@ -116,6 +137,7 @@ class PpocrEngine:
         bgr = np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
         try:
             with self._pipelines.borrow() as pipeline:
+                self._size_detection(pipeline, rgb.size)
                 found = pipeline(bgr, return_word_box=True)
         except MemoryError:
             raise
@@ -126,6 +148,18 @@ class PpocrEngine:
         gray = np.asarray(rgb.convert("L"))
         ordered = tuple(_hugging_the_ink(list(in_reading_order(_lines(found), _slope(found))), gray))
         return PageText(width=image.width, height=image.height, unit="pixel", lines=ordered)
+
+    def _size_detection(self, pipeline: Any, size: tuple[int, int]) -> None:
+        """RapidOCR sizes the detector's input one way for every page: enlarging the short
+        side of a small page, or shrinking the long side of a large one. DocSafe does both:
+        a small page is enlarged, a large one shrunk (its text is still many pixels high).
+        RapidOCR reads its detector's two attributes on every call (3.10.0, pinned)."""
+        detector = pipeline._load_det_model()  # loaded on first use
+        most = self.settings.detection_max_side
+        if most and min(size) >= self.settings.detection_min_side and max(size) > most:
+            detector.limit_type, detector.limit_side_len = "max", most
+        else:
+            detector.limit_type, detector.limit_side_len = "min", self.settings.detection_min_side
 
 
 def _lines(found: Any) -> list[Line]:
