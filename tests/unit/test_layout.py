@@ -6,6 +6,7 @@ import pytest
 from docsafe.contract.result import ResultOptions, build_analyze_result
 from docsafe.engines.layout import binarize, find_selection_marks, find_tables
 from docsafe.engines.tesseract import TesseractEngine
+from docsafe_tools.local.template import REPO_ROOT
 from PIL import Image, ImageDraw
 
 from tests.support.documents import FORM_CHECKBOXES, FORM_FIELDS, FORM_TABLE, form_image
@@ -94,3 +95,46 @@ def test_text_and_boxed_paragraphs_are_not_tables_or_marks() -> None:
     binary = binarize(image)
     assert find_tables(binary, 30) == []
     assert find_selection_marks(binary, 30) == []
+
+
+def framed_form() -> Image.Image:
+    """A form drawn inside one frame: a ruled heading, a paragraph, a table whose sides are
+    the frame's (a strip of filled boxes drawn under one of its rules), an address band
+    with a single column rule, and an open area below."""
+    image = Image.new("L", (1000, 1200), 255)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([40, 40, 960, 1160], outline=0, width=2)
+
+    def rule(y: int) -> None:
+        draw.line([(40, y), (960, y)], fill=0, width=2)
+
+    for y in (120, 160, 260, 320, 380, 440, 500, 560, 700, 760):
+        rule(y)
+    for x in (300, 500, 700):
+        draw.line([(x, 260), (x, 560)], fill=0, width=2)
+    draw.line([(400, 700), (400, 760)], fill=0, width=2)
+    draw.rectangle([710, 382, 910, 398], fill=0)
+    return image
+
+
+def test_a_ruled_table_inside_a_frame_around_the_whole_form_is_a_table_of_its_own() -> None:
+    (table,) = find_tables(binarize(framed_form()), text_height=30)
+    left, top, right, bottom = table.box
+    assert abs(left - 40) <= 3 and abs(top - 260) <= 3 and abs(right - 960) <= 3 and abs(bottom - 560) <= 3
+    assert (table.row_count, table.column_count, len(table.cells)) == (5, 4, 20)
+
+
+SHARED_FORM = REPO_ROOT.parent / "shared" / "fixtures" / "textract" / "form.png"
+
+
+@pytest.mark.skipif(not SHARED_FORM.is_file(), reason="shared Textract fixtures not present")
+def test_the_shared_forms_household_table_is_found_as_textract_finds_it() -> None:
+    """The real form's ruled table, drawn inside the frame of the whole form, with a grid
+    of check boxes on its rules: Textract finds it 6 rows by 10 columns, its header's
+    citizen and disabled columns each one cell over two (tests/unit/test_textract.py)."""
+    page = TesseractEngine().read(Image.open(SHARED_FORM), layout=True)
+    household = next(t for t in page.tables if t.row_count * t.column_count > 20)
+    assert all(abs(a - b) <= 6 for a, b in zip(household.box, (60, 387, 959, 593), strict=True))
+    assert (household.row_count, household.column_count) == (6, 10)
+    merged = [(c.row, c.column, c.column_span) for c in household.cells if c.column_span > 1]
+    assert merged == [(0, 5, 2), (0, 7, 2)]

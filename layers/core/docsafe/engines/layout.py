@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from statistics import median
 from typing import Any
 
@@ -43,11 +44,14 @@ def _runs(binary: np.ndarray, min_length: int, max_length: int | None = None) ->
 
 
 def _rules(binary: np.ndarray, min_length: int, max_thickness: int) -> list[_Segment]:
-    """Horizontal rules: runs in neighbouring rows that overlap merge into one rule."""
+    """Horizontal rules: runs in neighbouring rows that lie along each other merge into one
+    rule. A shorter run that only touches a rule (the top of a row of boxes drawn on a
+    table's rule) is a rule of its own: merged, it would make the rule too thick to be one."""
     rules: list[list[int]] = []  # [first row, last row, start, end]
     for row, start, end in _runs(binary, min_length):
         for rule in rules:
-            if row - rule[1] <= 1 and start < rule[3] and end > rule[2]:
+            along = min(end, rule[3]) - max(start, rule[2])
+            if row - rule[1] <= 1 and along >= 0.8 * max(end - start, rule[3] - rule[2]):
                 rule[1] = row
                 rule[2], rule[3] = min(rule[2], start), max(rule[3], end)
                 break
@@ -110,11 +114,51 @@ def find_tables(binary: np.ndarray, text_height: float) -> list[Table]:
         groups.setdefault(find(len(horizontal) + vi), ([], []))[1].append(v)
 
     tables = []
-    for hs, vs in groups.values():
-        table = _grid(hs, vs, tolerance)
-        if table is not None:
-            tables.append(table)
+    for group in groups.values():
+        for hs, vs in _ruled_runs(*group, tolerance):
+            table = _grid(hs, vs, tolerance)
+            if table is not None:
+                tables.append(table)
     return sorted(tables, key=lambda t: (t.box[1], t.box[0]))
+
+
+def _ruled_runs(
+    hs: list[_Segment], vs: list[_Segment], tolerance: float
+) -> list[tuple[list[_Segment], list[_Segment]]]:
+    """A group of touching rules cut into the tables inside it, when it is a frame around
+    a whole form: the rows between two rules with no inner column rule across them (a
+    section heading, a paragraph, an address line) are the frame's, not a table's. A
+    table whose first row spans its columns stays whole: the group is cut only when it
+    holds two or more runs of ruled rows, or more frame than table."""
+    ys = _cluster([h.position for h in hs], tolerance)
+    if len(ys) < 3 or not vs:
+        return [(hs, vs)]
+    left, right = min(v.position for v in vs), max(v.position for v in vs)
+    inner = [v for v in vs if v.position - left > tolerance and right - v.position > tolerance]
+    ruled = [
+        any(v.start - tolerance <= (top + bottom) / 2 <= v.end + tolerance for v in inner)
+        for top, bottom in pairwise(ys)
+    ]
+    runs: list[tuple[int, int]] = []  # (first band, last band) of consecutive ruled bands
+    for band, is_ruled in enumerate(ruled):
+        if is_ruled and runs and runs[-1][1] == band - 1:
+            runs[-1] = (runs[-1][0], band)
+        elif is_ruled:
+            runs.append((band, band))
+    open_height = sum(bottom - top for (top, bottom), r in zip(pairwise(ys), ruled, strict=True) if not r)
+    if len(runs) < 2 and open_height <= 0.5 * (ys[-1] - ys[0]):
+        return [(hs, vs)]
+    cut = []
+    for first, last in runs:
+        top, bottom = ys[first], ys[last + 1]
+        within = [h for h in hs if top - tolerance <= h.position <= bottom + tolerance]
+        clipped = [
+            _Segment(v.position, max(v.start, int(top)), min(v.end, int(bottom + 1)), v.thickness)
+            for v in vs
+            if v.start < bottom - tolerance and v.end > top + tolerance
+        ]
+        cut.append((within, clipped))
+    return cut
 
 
 def _grid(hs: list[_Segment], vs: list[_Segment], tolerance: float) -> Table | None:
