@@ -4,11 +4,14 @@ Every page is generated from a fixed seed, so runs compare like with like. Categ
 follow Tesseract's measured weak spots (shared/design/ocr-engines.md): skew and turned
 pages, white-on-black regions, faint and noisy scans, small text, columns, receipts and
 tables — plus clean pages in every font found, as a control; and, where PP-OCR reads
-better, photographs of a printed page and ID-card-like pages.
+better, photographs of a printed page and ID-card-like pages; and pages as business
+documents come: printed and scanned (dense small print, JPEG), two-column articles and
+forms (fields on rules, check boxes, a ruled table inside the page's frame).
 """
 
 from __future__ import annotations
 
+import io
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -312,3 +315,83 @@ def build(seed: int = 2026) -> Iterator[Sample]:
         draw.text((40, 540), number, font=_font(mono, 40), fill=(10, 10, 30))
         truth = ["IDENTITY CARD", *(f"{label} {value}" for label, value in fields), number]
         yield Sample(f"id-card-{index + 1}", "id card", card, "\n".join(truth))
+
+    # Printed and scanned: a letter page at 200 dpi in 9-point serif type, its toner grey
+    # on off-white paper, a slight tilt, sensor noise and JPEG compression.
+    serif = next((p for p in font_paths if p and "Serif" in p.name), main)
+    for index, (angle, blur) in enumerate(((0.4, 0.0), (-0.3, 0.8))):
+        text = lines(30, 9)
+        page = _page(text, _font(serif, 25), (1700, 2200), ink=45, paper=238, left=150, top=180, leading=1.5)
+        page = page.rotate(angle, fillcolor=238, resample=Image.Resampling.BICUBIC)
+        if blur:
+            page = page.filter(ImageFilter.GaussianBlur(blur))
+        noise = np.random.default_rng(seed + 20 + index).normal(0, 7, (page.height, page.width))
+        page = Image.fromarray((np.asarray(page, dtype=np.float32) + noise).clip(0, 255).astype(np.uint8))
+        yield Sample(f"scanned-print-{index + 1}", "printed and scanned", _jpeg(page, 55), "\n".join(text))
+
+    # A two-column article: a headline across the page, then two columns of prose.
+    headline = " ".join(rng.choice(WORDS).capitalize() for _ in range(5))
+    left, right = lines(22, 6), lines(22, 6)
+    page = Image.new("L", (1700, 1250), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((90, 50), headline, font=_font(main, 48), fill=0)
+    for x, body in ((90, left), (900, right)):
+        for row, line in enumerate(body):
+            draw.text((x, 150 + row * 46), line, font=_font(serif, 27), fill=0)
+    yield Sample("article", "two columns", page, "\n".join([headline, *left, *right]))
+
+    # Form-like pages: fields written on rules, check boxes with their labels, and a ruled
+    # table drawn inside the frame around the whole form.
+    for index in range(2):
+        page = Image.new("L", (1500, 1300), 255)
+        draw = ImageDraw.Draw(page)
+        draw.rectangle([30, 30, 1470, 1270], outline=0, width=3)
+        title = f"{rng.choice(WORDS).upper()} APPLICATION FORM"
+        draw.text((70, 60), title, font=_font(main, 40), fill=0)
+        truth = [title]
+        for row in range(4):
+            label = rng.choice(WORDS).capitalize()
+            value = f"{rng.choice(WORDS)} {rng.randint(10, 9999)}"
+            y = 150 + row * 80
+            draw.text((70, y), f"{label}:", font=_font(main, 30), fill=0)
+            draw.line([(330, y + 38), (900, y + 38)], fill=0, width=2)
+            draw.text((345, y), value, font=_font(mono, 30), fill=(20))
+            truth.append(f"{label}: {value}")
+        options = [rng.choice(WORDS).capitalize() for _ in range(3)]
+        for column, option in enumerate(options):
+            x = 70 + column * 420
+            draw.rectangle([x, 485, x + 30, 515], outline=0, width=3)
+            if column == index:
+                draw.line([(x + 5, 490), (x + 25, 510)], fill=0, width=3)
+                draw.line([(x + 25, 490), (x + 5, 510)], fill=0, width=3)
+            draw.text((x + 50, 482), option, font=_font(main, 30), fill=0)
+        truth.append(" ".join(options))
+        rows = [["Date", "Description", "Amount"]] + [
+            [
+                f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2026",
+                rng.choice(WORDS),
+                f"{rng.randint(1, 999)}.{rng.randint(0, 99):02d}",
+            ]
+            for _ in range(4)
+        ]
+        x0, y0, widths, height = 70, 600, [330, 580, 300], 75
+        for r in range(len(rows) + 1):
+            draw.line([(x0, y0 + r * height), (x0 + sum(widths), y0 + r * height)], fill=0, width=2)
+        edges = [x0, x0 + widths[0], x0 + widths[0] + widths[1], x0 + sum(widths)]
+        for x in edges:
+            draw.line([(x, y0), (x, y0 + len(rows) * height)], fill=0, width=2)
+        for r, cells in enumerate(rows):
+            for c, cell in enumerate(cells):
+                draw.text((edges[c] + 18, y0 + r * height + 20), cell, font=_font(main, 30), fill=0)
+        truth += [" ".join(cells) for cells in rows]
+        signature = f"Signature {rng.choice(WORDS)}"
+        draw.text((70, 1150), signature, font=_font(main, 30), fill=0)
+        truth.append(signature)
+        yield Sample(f"form-{index + 1}", "form", page, "\n".join(truth))
+
+
+def _jpeg(image: Image.Image, quality: int) -> Image.Image:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality)
+    buffer.seek(0)
+    return Image.open(buffer).convert("L")

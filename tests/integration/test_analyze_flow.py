@@ -6,11 +6,20 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from docsafe.engines.base import EngineFailed
 
-from tests.support.documents import encode, multipage_tiff, scanned_pdf, text_image, text_pdf, words_of
+from tests.support.documents import (
+    encode,
+    faint_receipt,
+    multipage_tiff,
+    scanned_pdf,
+    text_image,
+    text_pdf,
+    words_of,
+)
 from tests.support.stack import Harness, location_of
 
 INVOICE = ["Invoice 4711 from Example Corp", "Total amount due 99 EUR"]
@@ -118,6 +127,25 @@ def test_a_failing_page_fails_the_job_without_leaking_details(
     tiff = multipage_tiff([text_image(["good page"]), text_image(["bad page"])])
     body = local_stack.wait(local_stack.submit(tiff, key), key)
     # Then the job fails with a code, and nothing of the exception's text reaches the client
+    assert body["status"] == "failed"
+    assert body["error"]["code"] == "InternalServerError"
+    assert "secret" not in json.dumps(body)
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("onnxruntime: secret page words"), MemoryError()])
+def test_pp_ocr_failing_on_a_hard_page_fails_the_job_cleanly(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch, failure: BaseException
+) -> None:
+    # Given the reading policy sending a hard page to PP-OCR, whose model run fails there
+    from rapidocr import RapidOCR
+
+    def failing(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise failure
+
+    monkeypatch.setattr(RapidOCR, "__call__", failing)
+    key = local_stack.new_key("acme")
+    body = local_stack.wait(local_stack.submit(encode(faint_receipt(), "PNG"), key), key)
+    # Then the job ends failed with a code (not stuck running), and says nothing of the page
     assert body["status"] == "failed"
     assert body["error"]["code"] == "InternalServerError"
     assert "secret" not in json.dumps(body)

@@ -19,6 +19,34 @@ def text_image(lines: Sequence[str], size: tuple[int, int] = (1400, 600), font_s
     return page
 
 
+RECEIPT = [
+    "CORNER SHOP 0042",
+    *(
+        f"{item:<14}{price}"
+        for item, price in (
+            ("BREAD", "2.40"),
+            ("MILK", "1.15"),
+            ("COFFEE", "6.90"),
+            ("APPLES", "3.25"),
+            ("CHEESE", "4.80"),
+            ("BUTTER", "2.10"),
+            ("TOTAL", "20.60"),
+        )
+    ),
+]
+
+
+def faint_receipt() -> Image.Image:
+    """A receipt's faint grey print on grey paper (RECEIPT): Tesseract reads it with doubt,
+    so the reading policy has PP-OCR read it."""
+    page = Image.new("L", (520, 420), 235)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=20)
+    for row, line in enumerate(RECEIPT):
+        draw.text((25, 20 + row * 29), line, font=font, fill=90)
+    return page
+
+
 def encode(image: Image.Image, fmt: str) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format=fmt)

@@ -1,10 +1,11 @@
 """A reading policy, page by page: Tesseract first, PP-OCR where the page is hard.
 
 Tesseract reads a clean page well and fast; PP-OCR reads the hard ones far better
-(photographs, coloured and low-contrast text, receipts, ID cards) at several times the
-cost. A page is hard when Tesseract's own confidence says so, or when it is a coloured
-picture rather than ink on paper. The figures behind the choice are in
-docs/benchmarks.md (make bench-accuracy, make bench-speed).
+(receipts' faint small print, the shared form and paystub) at several times the cost. A
+page is hard when Tesseract's own confidence says so. Sending coloured pages (photographs,
+ID cards) to PP-OCR unasked was measured too, and dropped: Tesseract read them as well, in
+a third of the time. The figures behind the choice are in docs/benchmarks.md
+(make bench-accuracy, make bench-pages).
 """
 
 from __future__ import annotations
@@ -14,15 +15,13 @@ from typing import Any
 from docsafe.engines.base import OcrEngine, PageText
 
 # A page goes to PP-OCR when more than this share of Tesseract's words are read with less
-# than DOUBTFUL_WORD confidence (measured: a clean page 0 to 4 %, receipts 20 %, the shared
+# than DOUBTFUL_WORD confidence (measured: a clean page 0 to 5 %, receipts 20 %, the shared
 # form 14 %, the paystub 33 %; docs/benchmarks.md) ...
 DOUBTFUL_WORD = 0.9
 MAX_DOUBTFUL_SHARE = 0.10
 # ... or its mean confidence is this low, or it read almost nothing.
 MIN_MEAN = 0.85
 MIN_WORDS = 3
-# Mean saturation (0..255) above which a page is a coloured picture, not a print.
-COLOURED = 40
 
 
 class CascadeEngine:
@@ -33,10 +32,9 @@ class CascadeEngine:
         self.second = second
 
     def read(self, image: Any, layout: bool = False) -> PageText:
-        if not coloured(image):
-            page = self.first.read(image, layout=layout)
-            if not hard(page):
-                return page
+        page = self.first.read(image, layout=layout)
+        if not hard(page):
+            return page
         return self.second.read(image, layout=layout)
 
 
@@ -49,15 +47,3 @@ def hard(page: PageText) -> bool:
     return sum(confidence < DOUBTFUL_WORD for confidence in confidences) > MAX_DOUBTFUL_SHARE * len(
         confidences
     )
-
-
-def coloured(image: Any) -> bool:
-    """A photograph or a coloured design: its mean saturation, on a small copy."""
-    if image.mode not in ("RGB", "RGBA", "P", "CMYK"):
-        return False
-    import numpy as np
-
-    small = image.convert("RGB")
-    small.thumbnail((256, 256))
-    saturation = np.asarray(small.convert("HSV"))[:, :, 1]
-    return float(saturation.mean()) > COLOURED
