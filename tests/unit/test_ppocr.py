@@ -17,6 +17,7 @@ from docsafe.engines.ppocr import (
     RAPIDOCR_VERSION,
     PpocrEngine,
     PpocrSettings,
+    _as_printed,
     _lines,
     _within_aspect,
     shipped_models,
@@ -243,3 +244,16 @@ def test_a_small_forms_check_boxes_are_found_as_with_tesseract() -> None:
         mark.selected for mark in create_engine("tesseract").read(small, layout=True).selection_marks
     ]
     assert marks == tesseract == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("read", "printed"),
+    [("×", "x"), ("T0TAL", "TOTAL"), ("C0MPANY", "COMPANY"), ("t0tal", "total"), ("B00K", "BOOK")],
+)
+def test_pp_ocrs_look_alike_misreadings_of_english_are_undone(read: str, printed: str) -> None:
+    assert _as_printed(read) == printed
+
+
+@pytest.mark.parametrize("read", ["ID0042", "A0", "0042", "10.00", "T0tal", "2×3", "x", "0"])
+def test_codes_and_numbers_are_left_as_read(read: str) -> None:
+    assert _as_printed(read) == read

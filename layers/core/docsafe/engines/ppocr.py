@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -181,8 +182,27 @@ def _lines(found: Any) -> list[Line]:
         if "".join(word.text for word in read) != "".join(text.split()):
             read = _split(text, box, float(score))
         if read:
-            lines.append(Line(words=tuple(read), box=box))
+            lines.append(
+                Line(words=tuple(replace(word, text=_as_printed(word.text)) for word in read), box=box)
+            )
     return lines
+
+
+# A zero between letters of a word in one case (PP-OCR read "TOTAL" as "T0TAL").
+_ZERO_FOR_O = re.compile(r"[A-Z]+(?:0+[A-Z]+)+|[a-z]+(?:0+[a-z]+)+")
+
+
+def _as_printed(text: str) -> str:
+    """PP-OCR's look-alike misreadings of English text, seen on receipts: its recognition
+    model's alphabet is Chinese and English, so a monospaced "x" standing alone (the
+    "2 x 15.97" of a receipt's line) comes back as the multiplication sign, and the O of a
+    word in capitals as a zero. Only those two forms are changed; codes that mix letters
+    and digits otherwise ("ID0042", "A0") are left as read."""
+    if text == "×":
+        return "x"
+    if _ZERO_FOR_O.fullmatch(text):
+        return text.replace("0", "O" if text.isupper() else "o")
+    return text
 
 
 # RapidOCR's detector enlarges a page's short side to 736 pixels: a long thin strip would
