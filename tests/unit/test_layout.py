@@ -138,3 +138,30 @@ def test_the_shared_forms_household_table_is_found_as_textract_finds_it() -> Non
     assert (household.row_count, household.column_count) == (6, 10)
     merged = [(c.row, c.column, c.column_span) for c in household.cells if c.column_span > 1]
     assert merged == [(0, 5, 2), (0, 7, 2)]
+
+
+def test_a_row_spanning_the_columns_in_the_middle_of_a_table_keeps_the_table_whole() -> None:
+    image = Image.new("L", (800, 450), 255)
+    draw = ImageDraw.Draw(image)
+    for y in (50, 100, 150, 200, 250, 300, 350):
+        draw.line([(50, y), (650, y)], fill=0, width=2)
+    for x in (50, 650):
+        draw.line([(x, 50), (x, 350)], fill=0, width=2)
+    for x in (250, 450):  # the section's heading row, 200 to 250, spans all three columns
+        draw.line([(x, 50), (x, 200)], fill=0, width=2)
+        draw.line([(x, 250), (x, 350)], fill=0, width=2)
+    (table,) = find_tables(binarize(image), text_height=20)
+    assert (table.row_count, table.column_count) == (6, 3)
+    assert [(c.row, c.column_span) for c in table.cells if c.column_span > 1] == [(3, 3)]
+
+
+def test_a_slightly_skewed_table_keeps_its_rules() -> None:
+    image = Image.new("L", (900, 500), 255)
+    draw = ImageDraw.Draw(image)
+    for y in (60, 130, 200, 270, 340):
+        draw.line([(60, y), (840, y)], fill=0, width=2)
+    for x in (60, 320, 580, 840):
+        draw.line([(x, 60), (x, 340)], fill=0, width=2)
+    skewed = image.rotate(0.4, fillcolor=255, resample=Image.Resampling.BICUBIC)
+    (table,) = find_tables(binarize(skewed), text_height=20)
+    assert (table.row_count, table.column_count, len(table.cells)) == (4, 3, 12)

@@ -1,10 +1,10 @@
 """Layout for the embedded engine: ruled tables, selection marks and key-value pairs.
 
 Why our own code rather than img2table: img2table needs opencv-contrib-python (over 300 MB
-with its libraries, and the non-headless build needs libGL, which Lambda lacks), so it
-cannot live in a zip layer beside Tesseract under Lambda's 250 MB limit. Ruled tables and
-check boxes are straight dark lines; numpy finds those directly. Borderless tables are
-left to the Textract engine.
+with its libraries, beside the headless OpenCV RapidOCR already brings, and its
+non-headless build needs libGL, which Lambda's base image lacks). Ruled tables and check
+boxes are straight dark lines; numpy finds those directly. Borderless tables are left to
+the Textract engine.
 """
 
 from __future__ import annotations
@@ -44,14 +44,14 @@ def _runs(binary: np.ndarray, min_length: int, max_length: int | None = None) ->
 
 
 def _rules(binary: np.ndarray, min_length: int, max_thickness: int) -> list[_Segment]:
-    """Horizontal rules: runs in neighbouring rows that lie along each other merge into one
-    rule. A shorter run that only touches a rule (the top of a row of boxes drawn on a
-    table's rule) is a rule of its own: merged, it would make the rule too thick to be one."""
+    """Horizontal rules: runs in neighbouring rows that overlap merge into one rule (a
+    slightly skewed rule steps from row to row). A much shorter run lying within a rule
+    (the top of a strip of boxes drawn on a table's rule) is a rule of its own: merged, it
+    would make the rule too thick to be one."""
     rules: list[list[int]] = []  # [first row, last row, start, end]
     for row, start, end in _runs(binary, min_length):
         for rule in rules:
-            along = min(end, rule[3]) - max(start, rule[2])
-            if row - rule[1] <= 1 and along >= 0.8 * max(end - start, rule[3] - rule[2]):
+            if row - rule[1] <= 1 and start < rule[3] and end > rule[2] and not _within(start, end, rule):
                 rule[1] = row
                 rule[2], rule[3] = min(rule[2], start), max(rule[3], end)
                 break
@@ -62,6 +62,14 @@ def _rules(binary: np.ndarray, min_length: int, max_thickness: int) -> list[_Seg
         for first, last, start, end in rules
         if last - first + 1 <= max_thickness
     ]
+
+
+def _within(start: int, end: int, rule: list[int]) -> bool:
+    """Whether one of a run and a rule lies inside the other at under 0.8 of its length."""
+    run_length, rule_length = end - start, rule[3] - rule[2]
+    inside_rule = rule[2] <= start and end <= rule[3] and run_length < 0.8 * rule_length
+    rule_inside = start <= rule[2] and rule[3] <= end and rule_length < 0.8 * run_length
+    return inside_rule or rule_inside
 
 
 def _cluster(values: Sequence[float], tolerance: float) -> list[float]:
@@ -128,8 +136,9 @@ def _ruled_runs(
     """A group of touching rules cut into the tables inside it, when it is a frame around
     a whole form: the rows between two rules with no inner column rule across them (a
     section heading, a paragraph, an address line) are the frame's, not a table's. A
-    table whose first row spans its columns stays whole: the group is cut only when it
-    holds two or more runs of ruled rows, or more frame than table."""
+    table whose first row, or a row in its middle, spans its columns stays whole: the
+    group is cut only when it holds two or more runs of rows ruled into different columns,
+    or more frame than table."""
     ys = _cluster([h.position for h in hs], tolerance)
     if len(ys) < 3 or not vs:
         return [(hs, vs)]
@@ -145,6 +154,23 @@ def _ruled_runs(
             runs[-1] = (runs[-1][0], band)
         elif is_ruled:
             runs.append((band, band))
+
+    def columns(run: tuple[int, int]) -> list[float]:
+        middles = [(ys[band] + ys[band + 1]) / 2 for band in range(run[0], run[1] + 1)]
+        crossing = [
+            v.position for v in inner if any(v.start - tolerance <= m <= v.end + tolerance for m in middles)
+        ]
+        return _cluster(crossing, tolerance)
+
+    # Runs ruled into the same columns are one table around a row that spans them all
+    # (a section's heading inside the table).
+    joined: list[tuple[int, int]] = []
+    for run in runs:
+        if joined and _same_positions(columns(joined[-1]), columns(run), tolerance):
+            joined[-1] = (joined[-1][0], run[1])
+        else:
+            joined.append(run)
+    runs = joined
     open_height = sum(bottom - top for (top, bottom), r in zip(pairwise(ys), ruled, strict=True) if not r)
     if len(runs) < 2 and open_height <= 0.5 * (ys[-1] - ys[0]):
         return [(hs, vs)]
@@ -159,6 +185,10 @@ def _ruled_runs(
         ]
         cut.append((within, clipped))
     return cut
+
+
+def _same_positions(a: Sequence[float], b: Sequence[float], tolerance: float) -> bool:
+    return len(a) == len(b) and all(abs(x - y) <= tolerance for x, y in zip(a, b, strict=True))
 
 
 def _grid(hs: list[_Segment], vs: list[_Segment], tolerance: float) -> Table | None:
