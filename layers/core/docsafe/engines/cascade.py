@@ -3,9 +3,9 @@
 Tesseract reads a clean page well and fast; PP-OCR reads the hard ones far better
 (receipts' faint small print, the shared form and paystub) at several times the cost. A
 page is hard when Tesseract's own confidence says so. Sending coloured pages (photographs,
-ID cards) to PP-OCR unasked was measured too, and dropped: Tesseract read them as well, in
-a third of the time. The figures behind the choice are in docs/benchmarks.md
-(make bench-accuracy, make bench-pages).
+ID cards) to PP-OCR unasked was measured too, and dropped: Tesseract read their words as
+well, and PP-OCR on them made the corpus a third slower. The figures behind the choice
+are in docs/benchmarks.md (make bench-accuracy, make bench-pages).
 """
 
 from __future__ import annotations

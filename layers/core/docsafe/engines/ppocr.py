@@ -152,15 +152,19 @@ class PpocrEngine:
 
     def _size_detection(self, pipeline: Any, size: tuple[int, int]) -> None:
         """RapidOCR sizes the detector's input one way for every page: enlarging the short
-        side of a small page, or shrinking the long side of a large one. DocSafe does both:
-        a small page is enlarged, a large one shrunk (its text is still many pixels high).
-        RapidOCR reads its detector's two attributes on every call (3.10.0, pinned)."""
+        side of a small page, or shrinking the long side of a large one. DocSafe enlarges a
+        small page, and shrinks a large one (when `detection_max_side` is set) only as far
+        as its short side stays at the minimum. RapidOCR first brings any page within its
+        own 2,000 px (`max_side_len`, for recognition too), and reads its detector's two
+        attributes on every call (3.10.0, pinned)."""
         detector = pipeline._load_det_model()  # loaded on first use
-        most = self.settings.detection_max_side
-        if most and min(size) >= self.settings.detection_min_side and max(size) > most:
+        smallest, most = self.settings.detection_min_side, self.settings.detection_max_side
+        fitted = min(1.0, pipeline.max_side_len / max(size))
+        long_side, short_side = max(size) * fitted, min(size) * fitted
+        if most and long_side > most and short_side * most / long_side >= smallest:
             detector.limit_type, detector.limit_side_len = "max", most
         else:
-            detector.limit_type, detector.limit_side_len = "min", self.settings.detection_min_side
+            detector.limit_type, detector.limit_side_len = "min", smallest
 
 
 def _lines(found: Any) -> list[Line]:
@@ -190,18 +194,20 @@ def _lines(found: Any) -> list[Line]:
 
 # A zero between letters of a word in one case (PP-OCR read "TOTAL" as "T0TAL").
 _ZERO_FOR_O = re.compile(r"[A-Z]+(?:0+[A-Z]+)+|[a-z]+(?:0+[a-z]+)+")
+_PUNCTUATED = re.compile(r"([^\w]*)(.*?)([^\w]*)", re.S)
 
 
 def _as_printed(text: str) -> str:
     """PP-OCR's look-alike misreadings of English text, seen on receipts: its recognition
     model's alphabet is Chinese and English, so a monospaced "x" standing alone (the
     "2 x 15.97" of a receipt's line) comes back as the multiplication sign, and the O of a
-    word in capitals as a zero. Only those two forms are changed; codes that mix letters
-    and digits otherwise ("ID0042", "A0") are left as read."""
+    word in capitals as a zero. Only those two forms are changed (punctuation around a word
+    kept); codes that mix letters and digits otherwise ("ID0042", "A0") are left as read."""
     if text == "×":
         return "x"
-    if _ZERO_FOR_O.fullmatch(text):
-        return text.replace("0", "O" if text.isupper() else "o")
+    lead, core, trail = _PUNCTUATED.fullmatch(text).groups()  # type: ignore[union-attr]
+    if _ZERO_FOR_O.fullmatch(core):
+        return lead + core.replace("0", "O" if core.isupper() else "o") + trail
     return text
 
 
