@@ -355,7 +355,7 @@ def build(seed: int = 2026) -> Iterator[Sample]:
             y = 150 + row * 80
             draw.text((70, y), f"{label}:", font=_font(main, 30), fill=0)
             draw.line([(330, y + 38), (900, y + 38)], fill=0, width=2)
-            draw.text((345, y), value, font=_font(mono, 30), fill=(20))
+            draw.text((345, y), value, font=_font(mono, 30), fill=20)
             truth.append(f"{label}: {value}")
         options = [rng.choice(WORDS).capitalize() for _ in range(3)]
         for column, option in enumerate(options):
