@@ -31,8 +31,8 @@ class Variant:
 
 
 VARIANTS = (
-    Variant("DocSafe's choice", 1, PpocrSettings()),
-    Variant("recognition batch 6 (RapidOCR's default)", 1, PpocrSettings(recognition_batch=6)),
+    Variant("DocSafe's choice (RapidOCR's defaults)", 1, PpocrSettings()),
+    Variant("recognition batch 1", 1, PpocrSettings(recognition_batch=1)),
     Variant("recognition batch 16", 1, PpocrSettings(recognition_batch=16)),
     Variant("large pages shrunk to 960 px for detection", 1, PpocrSettings(detection_max_side=960)),
     Variant("large pages shrunk to 1280 px for detection", 1, PpocrSettings(detection_max_side=1280)),
