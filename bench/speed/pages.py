@@ -84,6 +84,12 @@ def in_subprocess(engine_name: str, threads: int) -> dict[str, object]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+def template_memory(function: str) -> int:
+    from docsafe_tools.local.template import load_template
+
+    return int(load_template().raw["Resources"][function]["Properties"]["MemorySize"])
+
+
 def lambda_memory(peak_mb: float) -> int:
     return int(math.ceil(peak_mb * HEADROOM / 256) * 256)
 
@@ -108,7 +114,8 @@ def main() -> None:
             + f" | {result['peak_mb']:.0f} |"
         )
     peak = max(float(result["peak_mb"]) for result in results.values())  # type: ignore[arg-type]
-    memory = lambda_memory(peak)
+    needed = lambda_memory(peak)
+    memory = template_memory("ReadPageFunction")
     vcpus = memory / MB_PER_VCPU
     threads = max(1, math.floor(vcpus))
     chosen = results[("cascade", threads)]
@@ -117,9 +124,12 @@ def main() -> None:
     per_1000 = 1000 * (gb_seconds * LAMBDA_GB_SECOND + LAMBDA_REQUEST)
     rows += [
         "",
-        f"The page reader (ReadPageFunction) is given {memory} MB: the highest peak above "
-        f"({peak:.0f} MB) × {HEADROOM}, rounded up to 256 MB. Lambda gives {vcpus:.2f} vCPUs at that "
-        f"memory, so onnxruntime runs {threads} thread(s) (DOCSAFE_OCR_THREADS in template.yaml).",
+        f"The page reader (ReadPageFunction) needs {needed} MB: the highest peak above "
+        f"({peak:.0f} MB) × {HEADROOM}, rounded up to 256 MB (peaks move by about 100 MB from run "
+        f"to run). template.yaml gives it {memory} MB"
+        + (" — too little: raise its MemorySize" if memory < needed else "")
+        + f". Lambda gives {vcpus:.2f} vCPUs at that memory, so onnxruntime runs {threads} "
+        "thread(s) (DOCSAFE_OCR_THREADS in template.yaml).",
         "",
         "| 1,000 pages | USD |",
         "|---|---|",
