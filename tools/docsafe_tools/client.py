@@ -62,11 +62,21 @@ class Analysis:
 
 
 class ApiClient:
-    def __init__(self, endpoint: str, key: str, timeout: float = 600.0, poll_seconds: float | None = None):
+    def __init__(
+        self,
+        endpoint: str,
+        key: str,
+        timeout: float = 600.0,
+        poll_seconds: float | None = None,
+        progress: bool = True,
+    ):
+        """`progress`: also ask DocSafe's native status for the pages read at each poll (a
+        second request a poll; the Azure clients ask for the status alone)."""
         self.endpoint = endpoint.rstrip("/")
         self.key = key
         self.timeout = timeout
         self.poll_seconds = poll_seconds  # None: as the service's Retry-After says
+        self.progress = progress
 
     def _request(
         self,
@@ -127,7 +137,7 @@ class ApiClient:
         analysis.status = body["status"]
         analysis.result = body.get("analyzeResult")
         analysis.error = body.get("error") or {}
-        if analysis.status in ("notStarted", "running"):
+        if self.progress and analysis.status in ("notStarted", "running"):
             self._progress(analysis)
         return self.poll_seconds or float(headers.get("Retry-After", "1"))
 
