@@ -2,14 +2,16 @@
 
 It speaks only what any Azure Document Intelligence v4.0 service answers (submit, poll,
 delete), plus DocSafe's own presigned uploads and page progress when the service has
-them. The standard library's urllib is enough for this; the official Azure client
+them. The standard library's http.client is enough for this; the official Azure client
 works against DocSafe too (see README).
 """
 
 from __future__ import annotations
 
 import gzip
+import http.client
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -77,6 +79,7 @@ class ApiClient:
         self.timeout = timeout
         self.poll_seconds = poll_seconds  # None: as the service's Retry-After says
         self.progress = progress
+        self._kept = threading.local()  # each thread's connections, by host
 
     def _request(
         self,
@@ -85,22 +88,50 @@ class ApiClient:
         body: bytes | None = None,
         content_type: str = "application/octet-stream",
     ) -> tuple[int, dict[str, str], bytes]:
-        request = urllib.request.Request(url, data=body, method=method)
-        request.add_header("Ocp-Apim-Subscription-Key", self.key)
-        # A result is compressed to fit Lambda's 6 MB response (text compresses ~10:1).
-        request.add_header("Accept-Encoding", "gzip")
+        headers = {
+            "Ocp-Apim-Subscription-Key": self.key,
+            # A result is compressed to fit Lambda's 6 MB response (text compresses ~10:1).
+            "Accept-Encoding": "gzip",
+        }
         if body is not None:
-            request.add_header("Content-Type", content_type)
+            headers["Content-Type"] = content_type
         try:
-            with urllib.request.urlopen(request, timeout=120) as answer:
-                raw = answer.read()
-                if answer.headers.get("Content-Encoding", "").lower() == "gzip":
-                    raw = gzip.decompress(raw)
-                return answer.status, dict(answer.headers.items()), raw
-        except urllib.error.HTTPError as error:
-            raise _api_error(error) from None
-        except urllib.error.URLError as error:
-            raise ApiError(0, "Unreachable", f"cannot reach {self.endpoint}: {error.reason}") from None
+            status, answer_headers, raw = self._send(method, url, body, headers)
+        except OSError as error:
+            raise ApiError(0, "Unreachable", f"cannot reach {self.endpoint}: {error}") from None
+        if status >= 400:
+            raise _api_error(status, raw)
+        if answer_headers.get("Content-Encoding", "").lower() == "gzip":
+            raw = gzip.decompress(raw)
+        return status, answer_headers, raw
+
+    def _send(
+        self, method: str, url: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One request over this thread's kept-alive connection to the endpoint, as the
+        Azure clients' HTTP sessions do (a new connection a poll costs the server a
+        thread); a connection the server has since closed is opened again once."""
+        parts = urlsplit(url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        for attempt in (1, 2):
+            connection = self._connection(parts.scheme, parts.netloc, fresh=attempt == 2)
+            try:
+                connection.request(method, target, body=body, headers=headers)
+                answer = connection.getresponse()
+                return answer.status, dict(answer.headers.items()), answer.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                connection.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _connection(self, scheme: str, netloc: str, fresh: bool) -> http.client.HTTPConnection:
+        kept: dict[tuple[str, str], http.client.HTTPConnection]
+        kept = self._kept.__dict__.setdefault("by_host", {})
+        if fresh or (scheme, netloc) not in kept:
+            kind = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+            kept[(scheme, netloc)] = kind(netloc, timeout=120)
+        return kept[(scheme, netloc)]
 
     def submit(
         self, data: bytes, model: str = "prebuilt-read", options: dict[str, str] | None = None
@@ -154,7 +185,7 @@ class ApiClient:
                     part = answer.read()
                     total = int(answer.headers["Content-Range"].rsplit("/", 1)[1])
             except urllib.error.HTTPError as error:
-                raise _api_error(error) from None
+                raise _api_error(error.code, error.read()) from None
             if not part:
                 raise ApiError(0, "ShortResult", "the service sent an empty part")
             data += part
@@ -195,13 +226,13 @@ class ApiClient:
         self._request("DELETE", analysis.location)
 
 
-def _api_error(error: urllib.error.HTTPError) -> ApiError:
+def _api_error(status: int, raw: bytes) -> ApiError:
     try:
-        detail = json.loads(error.read())["error"]
+        detail = json.loads(raw)["error"]
         inner = detail.get("innererror") or {}
-        return ApiError(error.code, inner.get("code") or detail.get("code", ""), detail.get("message", ""))
+        return ApiError(status, inner.get("code") or detail.get("code", ""), detail.get("message", ""))
     except (ValueError, KeyError, TypeError, AttributeError):
-        return ApiError(error.code, "", str(error.reason))
+        return ApiError(status, "", http.client.responses.get(status, "error"))
 
 
 def post_upload(ticket: dict[str, Any], data: bytes, timeout: float = 600) -> int:
