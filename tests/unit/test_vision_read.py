@@ -1,0 +1,72 @@
+"""Computer Vision Read v3.2's result, made from the stored Document Intelligence result:
+the shape of Ocr.json's ReadOperationResult, every word in its own line."""
+
+from __future__ import annotations
+
+from docsafe.contract.result import build_analyze_result
+from docsafe.contract.vision_read import MODEL_VERSION, VERSION, read_result
+from docsafe.engines.base import Line, PageText, Word
+
+
+def line(y: float, *texts: str, handwritten: bool = False) -> Line:
+    words = tuple(
+        Word(text, (10.0 + 100 * n, y, 90.0 + 100 * n, y + 20), 0.9 - 0.1 * n) for n, text in enumerate(texts)
+    )
+    return Line(words=words, box=(10.0, y, 90.0 + 100 * (len(texts) - 1), y + 20), handwritten=handwritten)
+
+
+def stored(*pages: PageText) -> dict:
+    return build_analyze_result("prebuilt-read", list(enumerate(pages, start=1)))
+
+
+def test_pages_lines_and_words_take_read_v3_2s_shape() -> None:
+    printed = PageText(width=600, height=400, unit="pixel", lines=(line(10, "Invoice", "4711"),), angle=1.5)
+    scanned = PageText(
+        width=8.5,
+        height=11,
+        unit="inch",
+        lines=(line(1, "Total", "due"), line(2, "signed", handwritten=True)),
+    )
+    document = stored(printed, scanned)
+    result = read_result(document)
+    assert (result["version"], result["modelVersion"]) == (VERSION, MODEL_VERSION)
+    first, second = result["readResults"]
+    assert set(first) == {"page", "angle", "width", "height", "unit", "lines"}
+    assert (first["page"], first["angle"], first["width"], first["height"], first["unit"]) == (
+        1,
+        1.5,
+        600,
+        400,
+        "pixel",
+    )
+    assert (second["page"], second["unit"]) == (2, "inch")
+    (invoice,) = first["lines"]
+    assert set(invoice) == {"boundingBox", "text", "appearance", "words"}
+    assert invoice["text"] == "Invoice 4711"
+    # The same corners as Document Intelligence's polygon (turned with the page's angle).
+    assert invoice["boundingBox"] == document["pages"][0]["lines"][0]["polygon"]
+    assert len(invoice["boundingBox"]) == 8
+    assert [(w["text"], w["confidence"]) for w in invoice["words"]] == [("Invoice", 0.9), ("4711", 0.8)]
+    assert all(
+        set(w) == {"boundingBox", "text", "confidence"} and len(w["boundingBox"]) == 8
+        for w in invoice["words"]
+    )
+    # Each line holds its own words, none of the next line's.
+    assert [[w["text"] for w in each["words"]] for each in second["lines"]] == [["Total", "due"], ["signed"]]
+
+
+def test_handwritten_lines_are_handwriting_and_the_rest_other() -> None:
+    page = PageText(
+        width=600, height=400, unit="pixel", lines=(line(10, "Typed"), line(50, "Scrawl", handwritten=True))
+    )
+    typed, scrawl = read_result(stored(page))["readResults"][0]["lines"]
+    assert typed["appearance"]["style"]["name"] == "other"
+    assert scrawl["appearance"]["style"]["name"] == "handwriting"
+    assert 0 < scrawl["appearance"]["style"]["confidence"] <= 1
+
+
+def test_a_document_with_no_text_has_pages_with_no_lines() -> None:
+    result = read_result(stored(PageText(width=600, height=400, unit="pixel")))
+    assert result["readResults"] == [
+        {"page": 1, "angle": 0.0, "width": 600, "height": 400, "unit": "pixel", "lines": []}
+    ]
