@@ -70,3 +70,33 @@ def test_a_document_with_no_text_has_pages_with_no_lines() -> None:
     assert result["readResults"] == [
         {"page": 1, "angle": 0.0, "width": 600, "height": 400, "unit": "pixel", "lines": []}
     ]
+
+
+def test_the_official_clients_models_read_every_field() -> None:
+    """azure-cognitiveservices-vision-computervision deserialises the result as it would
+    an answer of Azure's Read (the keys it maps are the spec's)."""
+    from azure.cognitiveservices.vision.computervision import models
+    from msrest import Deserializer
+
+    page = PageText(width=600, height=400, unit="pixel", lines=(line(10, "Invoice", "4711"),))
+    body = {
+        "status": "succeeded",
+        "createdDateTime": "2026-12-01T10:00:00Z",
+        "lastUpdatedDateTime": "2026-12-01T10:00:02Z",
+        "analyzeResult": read_result(stored(page)),
+    }
+    deserialize = Deserializer({name: kind for name, kind in vars(models).items() if isinstance(kind, type)})
+    operation = deserialize("ReadOperationResult", body)
+    assert operation.status == models.OperationStatusCodes.succeeded
+    (result,) = operation.analyze_result.read_results
+    assert (result.page, result.width, result.unit) == (
+        1,
+        600,
+        models.TextRecognitionResultDimensionUnit.pixel,
+    )
+    (read_line,) = result.lines
+    assert read_line.text == "Invoice 4711" and read_line.appearance.style.name == "other"
+    assert [(w.text, w.confidence, len(w.bounding_box)) for w in read_line.words] == [
+        ("Invoice", 0.9, 8),
+        ("4711", 0.8, 8),
+    ]
