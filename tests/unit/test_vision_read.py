@@ -1,11 +1,17 @@
-"""Computer Vision Read v3.2's result, made from the stored Document Intelligence result:
-the shape of Ocr.json's ReadOperationResult, every word in its own line."""
+"""Computer Vision Read v3.2: its query checked into the shared analysis spec with Read's
+own error codes, and its result made from the stored Document Intelligence result (the
+shape of Ocr.json's ReadOperationResult, every word in its own line)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+from docsafe.contract.errors import InvalidArgument
 from docsafe.contract.result import build_analyze_result
-from docsafe.contract.vision_read import MODEL_VERSION, VERSION, read_result
+from docsafe.contract.vision_read import MODEL_VERSION, VERSION, parse_read_options, read_result
 from docsafe.engines.base import Line, PageText, Word
+from docsafe.specs import MAX_PAGE_NUMBER, AnalysisSpec
 
 
 def line(y: float, *texts: str, handwritten: bool = False) -> Line:
@@ -100,3 +106,39 @@ def test_the_official_clients_models_read_every_field() -> None:
         ("Invoice", 0.9, 8),
         ("4711", 0.8, 8),
     ]
+
+
+def refusal(query: dict[str, str], **kwargs: Any) -> str | None:
+    with pytest.raises(InvalidArgument) as refused:
+        parse_read_options(query, **kwargs)
+    assert refused.value.status == 400
+    return refused.value.inner_code
+
+
+def test_what_the_official_client_always_sends_is_the_default_reading() -> None:
+    assert parse_read_options({"model-version": "latest", "readingOrder": "basic"}) == AnalysisSpec()
+    assert parse_read_options({"modelVersion": MODEL_VERSION, "readingOrder": "natural"}) == AnalysisSpec()
+
+
+def test_pages_take_reads_open_ranges() -> None:
+    spec = parse_read_options({"pages": "1-3,5,7-"})
+    assert spec.pages == ((1, 3), (5, 5), (7, MAX_PAGE_NUMBER))
+    assert spec.page_numbers(9) == [1, 2, 3, 5, 7, 8, 9]
+    assert parse_read_options({"pages": "-2"}).page_numbers(9) == [1, 2]
+
+
+@pytest.mark.parametrize("pages", ["", "0", "3-1", "a", "1--2", "1,,2", "-", "\u0663", "1-" + "9" * 7])
+def test_pages_that_are_not_numbers_or_ranges_are_an_invalid_page_range(pages: str) -> None:
+    assert refusal({"pages": pages}) == "InvalidPageRange"
+
+
+def test_a_language_not_installed_is_not_supported_and_one_installed_is_the_locale() -> None:
+    assert refusal({"language": "xx"}) == "NotSupportedLanguage"
+    assert refusal({"language": "de"}, languages=("eng",)) == "NotSupportedLanguage"
+    assert parse_read_options({"language": "de"}, languages=("eng", "deu")).locale == "de"
+
+
+def test_an_unknown_reading_order_or_model_version_is_refused_with_reads_codes() -> None:
+    assert refusal({"readingOrder": "sideways"}) == "InvalidReadingOrder"
+    assert refusal({"model-version": "2021-04-12"}) == "InvalidModel"
+    assert refusal({"modelVersion": "newest"}) == "InvalidModel"

@@ -21,7 +21,7 @@ from docsafe.specs import AnalysisSpec, folder, is_plain_prefix, page_ranges
 if TYPE_CHECKING:
     from docsafe.uploads import UploadedDocument
 
-_LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+LOCALE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def parse_options(
     if pages := query.get("pages"):
         options["pages"] = tuple(parse_pages(pages))
     if locale := query.get("locale"):
-        if not _LOCALE.match(locale) or not language_supported(locale, engine, languages):
+        if not LOCALE_PATTERN.match(locale) or not language_supported(locale, engine, languages):
             raise InvalidArgument(
                 f"locale '{locale[:20]}' is not supported by this deployment "
                 f"(installed: {', '.join(languages) if engine == 'tesseract' else 'Textract languages'}).",

@@ -9,8 +9,15 @@ spans hold its span. A line is handwriting when a handwritten style's spans hold
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
+from collections.abc import Mapping
 from typing import Any
+
+from docsafe.contract.errors import InvalidArgument
+from docsafe.contract.requests import LOCALE_PATTERN
+from docsafe.languages import supported as language_supported
+from docsafe.specs import MAX_PAGE_NUMBER, AnalysisSpec
 
 RawJson = dict[str, Any]
 
@@ -99,3 +106,69 @@ class _Spans:
         if index >= 0 and span["offset"] + span["length"] <= self._spans[index][1]:
             return self._spans[index][2]
         return None
+
+
+# Read v3.2's query (Ocr.json's parameters), checked into the analysis spec every contract
+# shares. A refusal carries Read's own error code as its inner code, for the route to show.
+_READ_PAGES = re.compile(r"^([0-9]+|[0-9]+-[0-9]+|[0-9]+-|-[0-9]+)$")  # ASCII digits only
+_MODEL_VERSION = re.compile(r"^(latest|[0-9]{4}-[0-9]{2}-[0-9]{2})(-preview)?$")
+READING_ORDERS = ("basic", "natural")
+MODEL_VERSIONS = ("latest", MODEL_VERSION)
+
+
+def parse_read_options(
+    query: Mapping[str, str], engine: str = "tesseract", languages: tuple[str, ...] = ("eng",)
+) -> AnalysisSpec:
+    """`language`, `pages`, `readingOrder` and `model-version` (the client's spelling) or
+    `modelVersion` (the spec's). DocSafe reads in natural order either way: "basic" asks
+    for left to right, top to bottom, which its columns-first order refines."""
+    options: dict[str, Any] = {}
+    if (pages := query.get("pages")) is not None:
+        options["pages"] = _read_pages(pages)
+    if language := query.get("language"):
+        if not LOCALE_PATTERN.match(language) or not language_supported(language, engine, languages):
+            raise InvalidArgument(
+                f"language '{language[:20]}' is not supported by this deployment.",
+                inner_code="NotSupportedLanguage",
+                target="language",
+            )
+        options["locale"] = language
+    order = query.get("readingOrder", "basic")
+    if order not in READING_ORDERS:
+        raise InvalidArgument(
+            "readingOrder must be basic or natural.", inner_code="InvalidReadingOrder", target="readingOrder"
+        )
+    version = query.get("model-version", query.get("modelVersion", "latest"))
+    if not _MODEL_VERSION.match(version) or version not in MODEL_VERSIONS:
+        raise InvalidArgument(
+            f"model-version must be one of {', '.join(MODEL_VERSIONS)}.",
+            inner_code="InvalidModel",
+            target="model-version",
+        )
+    return AnalysisSpec(**options)
+
+
+def _read_pages(spec: str) -> tuple[tuple[int, int], ...]:
+    """`1-3,5-` → ((1, 3), (5, last)); an open start is page 1."""
+    if len(spec) > 1000:
+        raise _invalid_pages()
+    ranges = []
+    for part in spec.split(","):
+        part = part.strip()
+        if not _READ_PAGES.match(part):
+            raise _invalid_pages()
+        first, dash, last = part.partition("-")
+        start = int(first) if first else 1
+        end = (int(last) if last else MAX_PAGE_NUMBER) if dash else start
+        if not 1 <= start <= end <= MAX_PAGE_NUMBER:
+            raise _invalid_pages()
+        ranges.append((start, end))
+    return tuple(ranges)
+
+
+def _invalid_pages() -> InvalidArgument:
+    return InvalidArgument(
+        "pages must be page numbers or ranges from 1, such as 1-3,5,7-.",
+        inner_code="InvalidPageRange",
+        target="pages",
+    )
