@@ -8,6 +8,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api
 from docsafe.runtime import services
+from docsafe.specs import Contract
 
 logger = Logger(service="docsafe")
 app = api.create_app()
@@ -16,8 +17,17 @@ app = api.create_app()
 @app.delete("/documentintelligence/documentModels/<model_id>/analyzeResults/<result_id>")
 def delete_result(model_id: str, result_id: str) -> Response:
     tenant = api.tenant(app)
-    receipt = services().operations.delete(tenant, result_id, model_id)
+    receipt = services().operations.delete(tenant, result_id, model_id, Contract.DOCUMENT_INTELLIGENCE)
     # The Azure client accepts only 204 (no body): the receipt rides in a header.
+    return Response(status_code=204, body="", headers=api.receipt_headers(receipt))
+
+
+@app.delete("/vision/v3.2/read/analyzeResults/<operation_id>")
+def delete_read_result(operation_id: str) -> Response:
+    """An addition to Read v3.2, which keeps a result 48 hours: input and result purged now,
+    answered as the Document Intelligence route answers."""
+    tenant = api.tenant(app)
+    receipt = services().operations.delete(tenant, operation_id, contract=Contract.VISION_READ)
     return Response(status_code=204, body="", headers=api.receipt_headers(receipt))
 
 

@@ -10,6 +10,7 @@ from docsafe import api
 from docsafe.analysis import ByteRange
 from docsafe.contract.openapi import load_openapi
 from docsafe.runtime import services
+from docsafe.specs import Contract
 from docsafe.viewer import viewer_page
 
 logger = Logger(service="docsafe")
@@ -31,7 +32,7 @@ def result(operation_id: str) -> Response:
 @app.get("/documentintelligence/documentModels/<model_id>/analyzeResults/<result_id>/pdf")
 def searchable_pdf(model_id: str, result_id: str) -> Response:
     tenant = api.tenant(app)
-    data = services().operations.searchable_pdf(tenant, result_id, model_id)
+    data = services().operations.searchable_pdf(tenant, result_id, model_id, Contract.DOCUMENT_INTELLIGENCE)
     return Response(status_code=200, content_type="application/pdf", body=data)
 
 

@@ -1,5 +1,6 @@
-"""GET an analyze operation's status (with its result once succeeded), a model build's,
-and the model routes."""
+"""GET an analyze operation's status (with its result once succeeded) — Document
+Intelligence's, Vision Read v3.2's and the native one — a model build's, and the model
+routes."""
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
@@ -7,6 +8,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from docsafe import api
 from docsafe.runtime import services
+from docsafe.specs import Contract
 
 logger = Logger(service="docsafe")
 app = api.create_app()
@@ -15,9 +17,18 @@ app = api.create_app()
 @app.get("/documentintelligence/documentModels/<model_id>/analyzeResults/<result_id>", compress=True)
 def analyze_result(model_id: str, result_id: str) -> Response:
     tenant = api.tenant(app)
-    snapshot = services().operations.snapshot(tenant, result_id, model_id)
+    contract = Contract.DOCUMENT_INTELLIGENCE
+    snapshot = services().operations.snapshot(tenant, result_id, model_id, contract=contract)
     headers = api.poll_headers(snapshot, services().settings.poll_after_seconds)
     return api.json_response(api.status_body(snapshot), headers=headers)
+
+
+@app.get("/vision/v3.2/read/analyzeResults/<operation_id>", compress=True)
+def read_result(operation_id: str) -> Response:
+    tenant = api.tenant(app)
+    snapshot = services().operations.snapshot(tenant, operation_id, contract=Contract.VISION_READ)
+    headers = api.poll_headers(snapshot, services().settings.poll_after_seconds)
+    return api.json_response(api.read_operation_body(snapshot), headers=headers)
 
 
 @app.get("/v1/operations/<operation_id>")

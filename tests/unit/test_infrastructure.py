@@ -356,33 +356,47 @@ def test_functions_that_write_receipts_may_write_them_in_batches() -> None:
         assert "dynamodb:BatchWriteItem" in actions, name
 
 
-def _analyze_integration() -> dict:
-    (integration,) = TEMPLATE.s3_integrations()
-    assert (integration.method, integration.path) == (
-        "POST",
-        "/documentintelligence/documentModels/{modelId}",
-    )
-    return integration.spec
+ANALYZE_PATH = "/documentintelligence/documentModels/{modelId}"
+READ_ANALYZE_PATH = "/vision/v3.2/read/analyze"
 
 
-def test_an_analyze_body_goes_from_api_gateway_into_intake_under_the_callers_tenant() -> None:
-    from docsafe.intake import INTAKE_PREFIX, MODEL_METADATA, QUERY_METADATA
+def _analyze_integration(path: str = ANALYZE_PATH) -> dict:
+    by_path = {integration.path: integration for integration in TEMPLATE.s3_integrations()}
+    # Each API's analyze, and no other method, goes to S3
+    assert set(by_path) == {ANALYZE_PATH, READ_ANALYZE_PATH}
+    assert {integration.method for integration in by_path.values()} == {"POST"}
+    return by_path[path].spec
 
-    spec = _analyze_integration()
+
+@pytest.mark.parametrize("contract", ["documentIntelligence", "visionRead"])
+def test_an_analyze_body_goes_from_api_gateway_into_intake_under_the_callers_tenant(contract: str) -> None:
+    from docsafe.intake import CONTRACT_METADATA, INTAKE_PREFIX, MODEL_METADATA, QUERY_METADATA
+    from docsafe.specs import Contract
+
+    read = Contract(contract) is Contract.VISION_READ
+    spec = _analyze_integration(READ_ANALYZE_PATH if read else ANALYZE_PATH)
     assert spec["uri"]["Fn::Sub"].endswith(f"/${{DocumentsBucket}}/{INTAKE_PREFIX}{{tenant}}/{{request}}")
     assert spec["credentials"] == {"Fn::GetAtt": ["IntakeRole", "Arn"]}
     parameters = spec["requestParameters"]
     # Neither part of the key is the client's to choose
     assert parameters["integration.request.path.tenant"] == "context.authorizer.tenant"
     assert parameters["integration.request.path.request"] == "context.requestId"
+    # The API it came through is the integration's to say, never the client's
+    marked = parameters.get(f"integration.request.header.x-amz-meta-{CONTRACT_METADATA}")
+    assert marked == (f"'{Contract.VISION_READ.value}'" if read else None)
     # Every option the intake function reads travels as the object's metadata
-    assert (
-        parameters[f"integration.request.header.x-amz-meta-{MODEL_METADATA}"] == "method.request.path.modelId"
-    )
-    for option, metadata in QUERY_METADATA.items():
+    if not read:
+        assert (
+            parameters[f"integration.request.header.x-amz-meta-{MODEL_METADATA}"]
+            == "method.request.path.modelId"
+        )
+    options = QUERY_METADATA[Contract(contract)]
+    for option, metadata in options.items():
         assert parameters[f"integration.request.header.x-amz-meta-{metadata}"] == (
             f"method.request.querystring.{option}"
         )
+    mapped_from_query = {k for k, v in parameters.items() if str(v).startswith("method.request.querystring.")}
+    assert len(mapped_from_query) == len(options)
     assert parameters["integration.request.header.x-amz-server-side-encryption-aws-kms-key-id"] == {
         "Fn::Sub": "'${DataKey.Arn}'"
     }
@@ -397,6 +411,17 @@ def test_the_analyze_answer_branches_are_the_ones_local_mode_follows() -> None:
         line.strip() for line in template.splitlines() if line.strip().startswith(("#if", "#elseif", "#else"))
     ]
     assert tuple(found) == BRANCHES
+    assert accepted["statusCode"] == "202"
+
+
+def test_the_read_analyze_answer_is_the_one_local_mode_gives() -> None:
+    from docsafe_tools.local.intake import READ_ANALYZE_PATH as LOCAL_READ_PATH
+    from docsafe_tools.local.intake import READ_LINES
+
+    assert LOCAL_READ_PATH == READ_ANALYZE_PATH
+    accepted = _analyze_integration(READ_ANALYZE_PATH)["responses"]["2\\d{2}"]
+    template = accepted["responseTemplates"]["application/json"]
+    assert tuple(line.strip() for line in template.splitlines() if line.strip()) == READ_LINES
     assert accepted["statusCode"] == "202"
 
 
@@ -424,21 +449,25 @@ def test_only_the_viewer_page_and_the_openapi_document_are_served_without_a_key(
     from docsafe.api import PUBLIC_PATHS
 
     assert {path for _, path in public} == PUBLIC_PATHS
-    (analyze,) = TEMPLATE.s3_integrations()
-    assert analyze.spec and TEMPLATE.api()["DefinitionBody"]["paths"][analyze.path]["post"]["security"] == [
-        {"KeyAuthorizer": []}
-    ]
+    for analyze in TEMPLATE.s3_integrations():
+        path = TEMPLATE.api()["DefinitionBody"]["paths"][analyze.path]
+        assert path["post"]["security"] == [{"KeyAuthorizer": []}], analyze.path
 
 
-def test_a_stored_analyze_request_is_never_written_over_and_only_its_answer_says_retry() -> None:
-    spec = _analyze_integration()
+@pytest.mark.parametrize("path", [ANALYZE_PATH, READ_ANALYZE_PATH])
+def test_a_stored_analyze_request_is_never_written_over_and_only_its_answer_says_retry(path: str) -> None:
+    spec = _analyze_integration(path)
     assert spec["requestParameters"]["integration.request.header.If-None-Match"] == "'*'"
     responses = spec["responses"]
     # Retry-After only where the request was accepted (the Azure clients retry any error with one)
     assert all("responseParameters" not in answer for answer in responses.values())
     accepted = responses["2\\d{2}"]["responseTemplates"]["application/json"]
-    assert accepted.rstrip().endswith(
-        '#set($context.responseOverride.header.Retry-After = "1")\n#end'.strip()
+    # (the last line the accepted branch sets; Document Intelligence's then ends its branches)
+    assert (
+        accepted.rstrip()
+        .removesuffix("#end")
+        .rstrip()
+        .endswith('#set($context.responseOverride.header.Retry-After = "1")')
     )
     # S3's 400 is the request's fault; anything else of S3's (403: key or policy) is a 5xx
     assert set(responses) == {"2\\d{2}", "400", "default"}

@@ -13,7 +13,7 @@ from docsafe.analysis import Operations
 from docsafe.contract.errors import NotFound
 from docsafe.intake import INTAKE_ATTEMPTS_SECONDS, Pending
 from docsafe.jobs import Job, JobError, Status
-from docsafe.specs import BuildSpec
+from docsafe.specs import BuildSpec, Contract
 from docsafe.watchdog import GRACE_SECONDS, recover_stuck
 from docsafe.workflows import MISSING, Workflows
 
@@ -63,7 +63,9 @@ def operations(intake: WaitingIntake, now: Clock) -> Operations:
 def test_a_request_waiting_to_be_taken_in_reads_not_started_until_its_retries_are_over() -> None:
     operation_id = str(uuid.uuid4())
     clock = Clock(ARRIVED + 1)
-    reader = operations(WaitingIntake(Pending(ARRIVED, "prebuilt-read")), clock)
+    reader = operations(
+        WaitingIntake(Pending(ARRIVED, "prebuilt-read", Contract.DOCUMENT_INTELLIGENCE)), clock
+    )
 
     waiting = reader.snapshot("acme", operation_id).job
     assert (waiting.status, waiting.model_id, waiting.created_at) == (
@@ -85,7 +87,9 @@ def test_a_request_waiting_to_be_taken_in_reads_not_started_until_its_retries_ar
 
 def test_a_waiting_request_is_found_only_under_its_own_model_and_by_a_real_operation_id() -> None:
     operation_id = str(uuid.uuid4())
-    reader = operations(WaitingIntake(Pending(ARRIVED, "prebuilt-read")), Clock(ARRIVED))
+    reader = operations(
+        WaitingIntake(Pending(ARRIVED, "prebuilt-read", Contract.DOCUMENT_INTELLIGENCE)), Clock(ARRIVED)
+    )
     with pytest.raises(NotFound):
         reader.snapshot("acme", operation_id, "prebuilt-layout")
     with pytest.raises(NotFound):

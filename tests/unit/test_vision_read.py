@@ -11,7 +11,7 @@ from docsafe.contract.errors import InvalidArgument
 from docsafe.contract.result import build_analyze_result
 from docsafe.contract.vision_read import MODEL_VERSION, VERSION, parse_read_options, read_result
 from docsafe.engines.base import Line, PageText, Word
-from docsafe.specs import MAX_PAGE_NUMBER, AnalysisSpec
+from docsafe.specs import MAX_PAGE_NUMBER, AnalysisSpec, Contract
 
 
 def line(y: float, *texts: str, handwritten: bool = False) -> Line:
@@ -116,8 +116,9 @@ def refusal(query: dict[str, str], **kwargs: Any) -> str | None:
 
 
 def test_what_the_official_client_always_sends_is_the_default_reading() -> None:
-    assert parse_read_options({"model-version": "latest", "readingOrder": "basic"}) == AnalysisSpec()
-    assert parse_read_options({"modelVersion": MODEL_VERSION, "readingOrder": "natural"}) == AnalysisSpec()
+    default = AnalysisSpec(contract=Contract.VISION_READ)
+    assert parse_read_options({"model-version": "latest", "readingOrder": "basic"}) == default
+    assert parse_read_options({"modelVersion": MODEL_VERSION, "readingOrder": "natural"}) == default
 
 
 def test_pages_take_reads_open_ranges() -> None:

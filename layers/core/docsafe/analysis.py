@@ -34,15 +34,16 @@ from docsafe.contract.requests import (
     require_api_version,
     upload_source,
 )
+from docsafe.contract.vision_read import parse_read_body, parse_read_options
 from docsafe.custom_models import CustomModels
-from docsafe.intake import INTAKE_ATTEMPTS_SECONDS, Intake
+from docsafe.intake import INTAKE_ATTEMPTS_SECONDS, Intake, Pending
 from docsafe.jobs import Job, JobError, JobExists, JobStore, Status
 from docsafe.limits import API_GATEWAY_BODY_BYTES
 from docsafe.ratelimit import RateLimiter
 from docsafe.retention import Receipt
 from docsafe.sealing import KeyService
 from docsafe.settings import API_VERSION, Settings
-from docsafe.specs import AnalysisSpec, UploadRef
+from docsafe.specs import AnalysisSpec, Contract, UploadRef
 from docsafe.storage import SealedStore
 from docsafe.uploads import Uploads
 from docsafe.workflows import Workflows
@@ -53,6 +54,8 @@ logger = Logger(service="docsafe", child=True)
 MAX_PDF_RESPONSE_BYTES = 4 * 1024 * 1024
 # One part of a result read by range: JSON text, well inside Lambda's 6 MB.
 RESULT_PART_BYTES = 4 * 1024 * 1024
+# The model Vision Read v3.2's requests run (its API names none).
+READ_MODEL = "prebuilt-read"
 
 
 class Withdrawn(Exception):
@@ -162,6 +165,24 @@ class Operations:
             request = AnalyzeRequest(document, kind, spec)
         return self.submit(tenant, model_id, request, operation_id, still_wanted)
 
+    def read(
+        self,
+        tenant: str,
+        query: Mapping[str, str],
+        content_type: str | None,
+        body: bytes,
+        operation_id: str | None = None,
+        still_wanted: Callable[[], bool] = lambda: True,
+    ) -> Job:
+        """A Vision Read v3.2 request checked and submitted: Read's options, the image in
+        the body or at its url, read by prebuilt-read."""
+        settings = self._settings
+        spec = parse_read_options(query, settings.ocr_engine, settings.installed_languages)
+        document, kind = parse_read_body(body, content_type, settings.max_document_bytes, urlsource.fetch)
+        return self.submit(
+            tenant, READ_MODEL, AnalyzeRequest(document, kind, spec), operation_id, still_wanted
+        )
+
     def receive(self, tenant: str, operation_id: str) -> Job | None:
         """Take in an analyze request API Gateway put into the intake folder: submitted,
         or recorded as failed with the reason (the client has its operation id already).
@@ -172,31 +193,43 @@ class Operations:
             # Gone (deleted, or taken in before), or being taken in by another delivery of
             # the same event (Lambda may deliver one twice): that one removes it when done.
             return None
-        model_id = request.model_id
-        if model_id is None or request.query.get("api-version") != API_VERSION:
+        contract = request.contract
+        model_id = READ_MODEL if contract is Contract.VISION_READ else request.model_id
+        if model_id is None or (
+            contract is Contract.DOCUMENT_INTELLIGENCE and request.query.get("api-version") != API_VERSION
+        ):
             # API Gateway answered 404 or 400 itself (template.yaml): no operation exists.
             self._intake.remove(tenant, operation_id)
             return None
+
+        def still_wanted() -> bool:
+            return self._intake.still_there(request)
+
         try:
             self._rate_limiter.admit(tenant)
             if len(request.body) > API_GATEWAY_BODY_BYTES:  # no body API Gateway stored
                 raise InvalidRequest(
                     "The request body is larger than 10 MB.", inner_code="InvalidContentLength"
                 )
-            job = self.analyze(
-                tenant,
-                model_id,
-                request.query,
-                request.content_type,
-                request.body,
-                operation_id,
-                still_wanted=lambda: self._intake.still_there(request),
-            )
+            if contract is Contract.VISION_READ:
+                job = self.read(
+                    tenant, request.query, request.content_type, request.body, operation_id, still_wanted
+                )
+            else:
+                job = self.analyze(
+                    tenant,
+                    model_id,
+                    request.query,
+                    request.content_type,
+                    request.body,
+                    operation_id,
+                    still_wanted=still_wanted,
+                )
         except (Withdrawn, JobExists):
             return None  # deleted meanwhile, or another delivery recorded it first
         except DocSafeError as error:
             try:
-                job = self._refused(tenant, operation_id, model_id, error)
+                job = self._refused(tenant, operation_id, model_id, contract, error)
             except JobExists:
                 return None
             if not self._intake.still_there(request):  # deleted meanwhile: nothing may remain
@@ -205,8 +238,11 @@ class Operations:
         self._intake.remove(tenant, operation_id)
         return job
 
-    def _refused(self, tenant: str, operation_id: str, model_id: str, error: DocSafeError) -> Job:
-        """A failed operation that never held a document: what a refused request leaves."""
+    def _refused(
+        self, tenant: str, operation_id: str, model_id: str, contract: Contract, error: DocSafeError
+    ) -> Job:
+        """A failed operation that never held a document: what a refused request leaves
+        (for its API's routes to show)."""
         job = self._jobs.create(
             tenant=tenant,
             operation_id=operation_id,
@@ -214,7 +250,7 @@ class Operations:
             wrapped_key=b"",
             content_format="",
             retention_seconds=self._settings.retention_seconds,
-            options={},
+            options=AnalysisSpec(contract=contract).to_record(),
         )
         failure = JobError(error.code, error.message, error.inner_code, error.target)
         self._jobs.fail(job, failure)
@@ -292,9 +328,11 @@ class Operations:
         model_id: str | None = None,
         *,
         with_result: bool = True,
+        contract: Contract | None = None,
     ) -> Snapshot:
-        """The job's state, with its result once it succeeded (if `with_result`)."""
-        job = self._visible_or_pending(tenant, operation_id, model_id)
+        """The job's state, with its result once it succeeded (if `with_result`); only a
+        job asked for through `contract`, when one is given."""
+        job = self._visible_or_pending(tenant, operation_id, model_id, contract)
         if job.status is not Status.SUCCEEDED or not with_result:
             return Snapshot(job)
         result = self._result(job)
@@ -312,7 +350,13 @@ class Operations:
             self._objects.get(self._objects.result_ref(job.tenant, job.operation_id), job_key).decode()
         )
 
-    def delete(self, tenant: str, operation_id: str, model_id: str | None = None) -> Receipt:
+    def delete(
+        self,
+        tenant: str,
+        operation_id: str,
+        model_id: str | None = None,
+        contract: Contract | None = None,
+    ) -> Receipt:
         """Purge the job now: its key first (crypto-shredding), then every object.
 
         A request still in the intake folder goes first: the intake function checks it is
@@ -321,11 +365,11 @@ class Operations:
         pending = (
             self._intake.pending(tenant, operation_id) if _looks_like_operation_id(operation_id) else None
         )
-        if pending is not None and model_id is not None and pending.model_id != model_id:
+        if pending is not None and not _pending_matches(pending, model_id, contract):
             pending = None
         taken_in = self._intake.remove(tenant, operation_id) if pending is not None else None
         try:
-            job: Job | None = self._visible(tenant, operation_id, model_id)
+            job: Job | None = self._visible(tenant, operation_id, model_id, contract)
         except NotFound:
             if taken_in is None:
                 raise
@@ -366,9 +410,11 @@ class Operations:
         self._audit.record(tenant, operation_id, Action.READ)
         return data, first, total
 
-    def searchable_pdf(self, tenant: str, operation_id: str, model_id: str | None = None) -> bytes:
+    def searchable_pdf(
+        self, tenant: str, operation_id: str, model_id: str | None = None, contract: Contract | None = None
+    ) -> bytes:
         """The searchable PDF of an analysis submitted with output=pdf."""
-        job = self._visible(tenant, operation_id, model_id)
+        job = self._visible(tenant, operation_id, model_id, contract)
         if not job.analysis().searchable_pdf:
             raise NotFound("The analysis was not asked for output=pdf.", inner_code="PdfNotRequested")
         if job.status is not Status.SUCCEEDED:
@@ -390,17 +436,19 @@ class Operations:
         self._audit.record(tenant, operation_id, Action.READ)
         return data
 
-    def _visible_or_pending(self, tenant: str, operation_id: str, model_id: str | None) -> Job:
+    def _visible_or_pending(
+        self, tenant: str, operation_id: str, model_id: str | None, contract: Contract | None
+    ) -> Job:
         """The job; or, while its request waits in the intake folder, a notStarted one."""
         try:
-            return self._visible(tenant, operation_id, model_id)
+            return self._visible(tenant, operation_id, model_id, contract)
         except NotFound:
             pending = (
                 self._intake.pending(tenant, operation_id) if _looks_like_operation_id(operation_id) else None
             )
-            if pending is None or (model_id is not None and pending.model_id != model_id):
+            if pending is None or not _pending_matches(pending, model_id, contract):
                 # Taken in between the two looks: the job exists now.
-                return self._visible(tenant, operation_id, model_id)
+                return self._visible(tenant, operation_id, model_id, contract)
         arrived = pending.arrived_at
         waiting = Job(
             tenant=tenant,
@@ -418,15 +466,26 @@ class Operations:
         failure = JobError("InternalServerError", "The request could not be taken in; send it again.")
         return dataclasses.replace(waiting, status=Status.FAILED, error=failure)
 
-    def _visible(self, tenant: str, operation_id: str, model_id: str | None) -> Job:
+    def _visible(
+        self, tenant: str, operation_id: str, model_id: str | None, contract: Contract | None = None
+    ) -> Job:
         if not _looks_like_operation_id(operation_id):
             raise operation_not_found()
         job = self._jobs.visible(tenant, operation_id)
         if job is None or (model_id is not None and job.model_id != model_id):
             raise operation_not_found()
+        if contract is not None and not job.is_build and job.analysis().contract is not contract:
+            raise operation_not_found()  # another API's: served by its own routes
         if job.is_build:
             raise operation_not_found()  # a model build: /documentintelligence/operations/{id}
         return job
+
+
+def _pending_matches(pending: Pending, model_id: str | None, contract: Contract | None) -> bool:
+    """Whether a request still waiting in the intake folder is the one a route names."""
+    return (model_id is None or pending.model_id == model_id) and (
+        contract is None or pending.contract is contract
+    )
 
 
 def _looks_like_operation_id(value: str) -> bool:

@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from docsafe.analysis import RawJson, Snapshot
+from docsafe.contract import vision_read
 from docsafe.contract.errors import (
     Conflict,
     DocSafeError,
@@ -33,6 +34,7 @@ logger = Logger(service="docsafe", child=True)
 
 JSON = "application/json"
 AZURE_PATHS = "/documentintelligence/"
+VISION_READ_PATHS = "/vision/v3.2/"
 
 
 def create_app() -> APIGatewayRestResolver:
@@ -43,18 +45,18 @@ def create_app() -> APIGatewayRestResolver:
     @app.exception_handler(DocSafeError)
     def domain_error(error: DocSafeError) -> Response:
         logger.info("request refused", status=error.status, code=error.inner_code or error.code)
-        return error_response(error)
+        return error_response(error, app.current_event.path)
 
     @app.not_found
     def not_found(_: Exception) -> Response:
-        return error_response(NotFound("Resource not found.", inner_code="NotFound"))
+        return error_response(NotFound("Resource not found.", inner_code="NotFound"), app.current_event.path)
 
     @app.exception_handler(Exception)
     def unexpected(_: Exception) -> Response:
         # The traceback goes to the log (it holds ids, never content); the client gets a
         # fixed text.
         logger.exception("unexpected error")
-        return error_response(DocSafeError("An unexpected error occurred."))
+        return error_response(DocSafeError("An unexpected error occurred."), app.current_event.path)
 
     return app
 
@@ -118,7 +120,7 @@ def within_lambda_payload(handler: Callable[[dict, Any], dict]) -> Callable[[dic
         return {
             "statusCode": error.status,
             "headers": {"Content-Type": JSON},
-            "body": json.dumps(error.to_body()),
+            "body": json.dumps(error_body(error, str(event.get("path") or ""))),
             "isBase64Encoded": False,
         }
 
@@ -141,13 +143,20 @@ def partial_response(data: bytes, first: int, total: int) -> Response:
     )
 
 
-def error_response(error: DocSafeError) -> Response:
+def error_response(error: DocSafeError, path: str = "") -> Response:
     return Response(
         status_code=error.status,
         content_type=JSON,
-        body=json.dumps(error.to_body()),
+        body=json.dumps(error_body(error, path)),
         headers=error.headers() or None,
     )
+
+
+def error_body(error: DocSafeError, path: str) -> dict[str, Any]:
+    """The error in the shape of the API the request's path belongs to."""
+    if path.startswith(VISION_READ_PATHS):
+        return vision_read.read_error(error)
+    return error.to_body()
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -230,6 +239,12 @@ def status_body(snapshot: Snapshot) -> dict[str, Any]:
     if snapshot.analyze_result is not None:
         body["analyzeResult"] = snapshot.analyze_result
     return body
+
+
+def read_operation_body(snapshot: Snapshot) -> dict[str, Any]:
+    """Vision Read v3.2's ReadOperationResult."""
+    result = snapshot.analyze_result
+    return vision_read.operation_body(snapshot.job, result.parsed() if result is not None else None)
 
 
 def operation_body(job: Job) -> dict[str, Any]:

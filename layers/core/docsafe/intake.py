@@ -22,6 +22,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from docsafe.limits import API_GATEWAY_BODY_BYTES
+from docsafe.specs import Contract
 
 INTAKE_PREFIX = "intake/"
 # Lambda gives up an event for the intake function after this long (template.yaml's
@@ -29,17 +30,29 @@ INTAKE_PREFIX = "intake/"
 INTAKE_ATTEMPTS_SECONDS = 900
 # ... and the purge deletes it after this long.
 INTAKE_SECONDS = 3600
-# What the S3 integration passes as object metadata (x-amz-meta-…), by query parameter.
+# What each API's S3 integration passes as object metadata (x-amz-meta-…), by query
+# parameter (S3 keeps metadata names in lower case).
 QUERY_METADATA = {
-    "api-version": "api-version",
-    "pages": "pages",
-    "locale": "locale",
-    "features": "features",
-    "outputContentFormat": "output-content-format",
-    "output": "output",
-    "stringIndexType": "string-index-type",
+    Contract.DOCUMENT_INTELLIGENCE: {
+        "api-version": "api-version",
+        "pages": "pages",
+        "locale": "locale",
+        "features": "features",
+        "outputContentFormat": "output-content-format",
+        "output": "output",
+        "stringIndexType": "string-index-type",
+    },
+    Contract.VISION_READ: {
+        "language": "language",
+        "pages": "pages",
+        "readingOrder": "reading-order",
+        "model-version": "model-version",  # as the client sends it
+        "modelVersion": "spec-model-version",  # as the spec names it
+    },
 }
 MODEL_METADATA = "model"  # the path's last part: {modelId}:analyze
+# The API a request came in through; Document Intelligence's integration sets none.
+CONTRACT_METADATA = "contract"
 ANALYZE_ACTION = ":analyze"
 _KEY = re.compile(r"^intake/([a-z0-9][a-z0-9-]{0,62})/([0-9a-f-]{36})$")
 
@@ -54,7 +67,8 @@ class IntakeRequest:
 
     tenant: str
     operation_id: str
-    path_part: str  # {modelId}:analyze, as sent
+    contract: Contract
+    path_part: str  # {modelId}:analyze, as sent (Document Intelligence)
     query: dict[str, str]
     content_type: str | None
     body: bytes
@@ -72,6 +86,11 @@ class Pending:
 
     arrived_at: float
     model_id: str | None
+    contract: Contract
+
+
+def _contract_of(metadata: dict[str, str]) -> Contract:
+    return Contract(metadata.get(CONTRACT_METADATA, Contract.DOCUMENT_INTELLIGENCE))
 
 
 def _model_of(path_part: str) -> str | None:
@@ -100,7 +119,11 @@ class Intake:
         if head is None:
             return None
         metadata = {name.lower(): value for name, value in head.get("Metadata", {}).items()}
-        return Pending(head["LastModified"].timestamp(), _model_of(metadata.get(MODEL_METADATA, "")))
+        return Pending(
+            head["LastModified"].timestamp(),
+            _model_of(metadata.get(MODEL_METADATA, "")),
+            _contract_of(metadata),
+        )
 
     def take(self, tenant: str, operation_id: str) -> IntakeRequest | None:
         """The request, or None when it is gone (deleted by the client, or taken before)."""
@@ -111,11 +134,15 @@ class Intake:
         metadata = {name.lower(): value for name, value in answer.get("Metadata", {}).items()}
         # API Gateway refuses more (413): one byte past it tells an object it did not write.
         body = answer["Body"].read(API_GATEWAY_BODY_BYTES + 1)
+        contract = _contract_of(metadata)
         return IntakeRequest(
             tenant=tenant,
             operation_id=operation_id,
+            contract=contract,
             path_part=metadata.get(MODEL_METADATA, ""),
-            query={name: metadata[meta] for name, meta in QUERY_METADATA.items() if metadata.get(meta)},
+            query={
+                name: metadata[meta] for name, meta in QUERY_METADATA[contract].items() if metadata.get(meta)
+            },
             content_type=answer.get("ContentType"),
             body=body,
             etag=answer["ETag"],

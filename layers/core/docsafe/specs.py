@@ -12,6 +12,7 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 # A job's options["kind"] for a custom model's build (an analysis has none).
 BUILD_KIND = "documentModelBuild"
@@ -34,6 +35,14 @@ def page_ranges(spec: str) -> list[tuple[int, int]]:
             raise ValueError("a page number out of range")
         ranges.append((start, end))
     return ranges
+
+
+class Contract(StrEnum):
+    """The API an analysis was asked through: its routes alone serve it, in its shape (the
+    native /v1 routes serve every one)."""
+
+    DOCUMENT_INTELLIGENCE = "documentIntelligence"
+    VISION_READ = "visionRead"  # Computer Vision Read v3.2
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,7 @@ class AnalysisSpec:
     searchable_pdf: bool = False
     string_index_type: str = "textElements"
     upload: UploadRef | None = None
+    contract: Contract = Contract.DOCUMENT_INTELLIGENCE
 
     def page_numbers(self, page_count: int) -> list[int]:
         """The pages of a `page_count`-page document to read, in order."""
@@ -101,6 +111,8 @@ class AnalysisSpec:
             record.update(
                 upload=self.upload.upload_id, uploadEtag=self.upload.etag, uploadSize=str(self.upload.size)
             )
+        if self.contract is not Contract.DOCUMENT_INTELLIGENCE:
+            record["contract"] = self.contract.value
         return record
 
     @classmethod
@@ -117,6 +129,7 @@ class AnalysisSpec:
             searchable_pdf=record.get("output") == "pdf",
             string_index_type=record.get("stringIndexType", "textElements"),
             upload=upload,
+            contract=Contract(record.get("contract", Contract.DOCUMENT_INTELLIGENCE)),
         )
 
 

@@ -32,10 +32,8 @@ HTTPS_PORT = 443
 
 
 def resolve(host: str, port: int) -> list[str]:
-    try:
-        answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror:
-        raise _refused("its host name does not resolve") from None
+    """The host's addresses (socket.gaierror when it has none)."""
+    answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return sorted({str(answer[4][0]) for answer in answers})
 
 
@@ -55,11 +53,11 @@ def _connect(host: str, address: str, port: int, timeout: float) -> Any:
     return _PinnedHTTPSConnection(host, address, port, timeout)
 
 
-def _refused(reason: str) -> InvalidArgument:
+def _refused(reason: str, field: str = "urlSource") -> InvalidArgument:
     return InvalidArgument(
-        f"urlSource is refused: {reason}. It must be an https URL of a public host.",
+        f"{field} is refused: {reason}. It must be an https URL of a public host.",
         inner_code="InvalidUrlSource",
-        target="urlSource",
+        target=field,
     )
 
 
@@ -84,64 +82,70 @@ def fetch(
     resolver: Resolver = resolve,
     connect: ConnectionFactory = _connect,
     deadline: float = DEADLINE_SECONDS,
+    *,
+    field: str = "urlSource",
 ) -> bytes:
-    """The document at `url`, or a 400 that says why it was not fetched."""
+    """The document at `url`, or a 400 that says why it was not fetched (naming `field`,
+    the request's name for the URL)."""
     if not isinstance(url, str) or len(url) > 2048:
-        raise _refused("it is not a URL")
+        raise _refused("it is not a URL", field)
     parts = urlsplit(url)
     if parts.scheme != "https":
-        raise _refused("only https is accepted")
+        raise _refused("only https is accepted", field)
     if parts.username or parts.password:
-        raise _refused("user names and passwords in URLs are not accepted")
+        raise _refused("user names and passwords in URLs are not accepted", field)
     host = parts.hostname
     if not host:
-        raise _refused("it names no host")
+        raise _refused("it names no host", field)
     try:
         port = parts.port or HTTPS_PORT
     except ValueError:
-        raise _refused("its port is not a number") from None
+        raise _refused("its port is not a number", field) from None
     if port != HTTPS_PORT:
         # Any other port would make the fetch a probe of what listens where.
-        raise _refused("only the https port 443 is accepted")
-    addresses = resolver(host, port)
+        raise _refused("only the https port 443 is accepted", field)
+    try:
+        addresses = resolver(host, port)
+    except socket.gaierror:
+        raise _refused("its host name does not resolve", field) from None
     if not addresses or not all(public_address(address) for address in addresses):
-        raise _refused("it points at a loopback, private, link-local or metadata address")
+        raise _refused("it points at a loopback, private, link-local or metadata address", field)
     connection = connect(host, addresses[0], port, TIMEOUT_SECONDS)
     try:
         path = parts.path or "/"
         connection.request("GET", path + (f"?{parts.query}" if parts.query else ""), headers={"Host": host})
         response = connection.getresponse()
         if 300 <= response.status < 400:
-            raise _refused("redirects are not followed")
+            raise _refused("redirects are not followed", field)
         if response.status != 200:
-            raise InvalidRequest(f"urlSource answered HTTP {response.status}.", inner_code="InvalidUrlSource")
+            raise InvalidRequest(f"{field} answered HTTP {response.status}.", inner_code="InvalidUrlSource")
         declared = response.getheader("Content-Length")
         if declared and declared.isdigit() and int(declared) > max_bytes:
-            raise _too_large(max_bytes)
-        return _read_within(response, max_bytes, time.monotonic() + deadline)
+            raise _too_large(max_bytes, field)
+        return _read_within(response, max_bytes, time.monotonic() + deadline, field)
     except (OSError, http.client.HTTPException):
         # One text whatever went wrong: the kind of failure would tell what is there.
-        raise InvalidRequest("urlSource could not be fetched.", inner_code="InvalidUrlSource") from None
+        raise InvalidRequest(f"{field} could not be fetched.", inner_code="InvalidUrlSource") from None
     finally:
         connection.close()
 
 
-def _read_within(response: Any, max_bytes: int, until: float) -> bytes:
+def _read_within(response: Any, max_bytes: int, until: float, field: str) -> bytes:
     body = bytearray()
     while chunk := response.read(READ_BYTES):
         body += chunk
         if len(body) > max_bytes:
-            raise _too_large(max_bytes)
+            raise _too_large(max_bytes, field)
         if time.monotonic() > until:
             raise InvalidRequest(
-                f"urlSource did not send the document within {DEADLINE_SECONDS:g} seconds.",
+                f"{field} did not send the document within {DEADLINE_SECONDS:g} seconds.",
                 inner_code="InvalidUrlSource",
             )
     return bytes(body)
 
 
-def _too_large(max_bytes: int) -> InvalidRequest:
+def _too_large(max_bytes: int, field: str) -> InvalidRequest:
     return InvalidRequest(
-        f"The document at urlSource is larger than {max_bytes // (1024 * 1024)} MB.",
+        f"The document at {field} is larger than {max_bytes // (1024 * 1024)} MB.",
         inner_code="InvalidContentLength",
     )

@@ -1,4 +1,4 @@
-"""The analyze method's integration response (template.yaml), as API Gateway evaluates it.
+"""The analyze methods' integration responses (template.yaml), as API Gateway evaluates them.
 
 Local mode runs no Velocity: this follows the template's branches in order, with the
 bodies taken from the template itself, and tests/unit/test_infrastructure.py holds the
@@ -20,8 +20,42 @@ BRANCHES = (
 )
 
 
-def accepted_answer(accepted: dict[str, Any], event: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
-    """(status, headers, body) for an analyze request S3 stored."""
+# Vision Read v3.2's analyze answers every stored request alike: these lines, in order.
+READ_ANALYZE_PATH = "/vision/v3.2/read/analyze"
+READ_LINES = (
+    "#set($base = $context.path.substring(0, $context.path.indexOf('/vision/v3.2/')))",
+    '#set($context.responseOverride.header.Operation-Location = "https://$context.domainName$base'
+    '/vision/v3.2/read/analyzeResults/$context.requestId")',
+    '#set($context.responseOverride.header.Retry-After = "1")',
+)
+
+
+def accepted_answer(
+    path: str, accepted: dict[str, Any], event: dict[str, Any]
+) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, body) for a request S3 stored through the method at `path`."""
+    if path == READ_ANALYZE_PATH:
+        return _read_accepted(accepted, event)
+    return _analyze_accepted(accepted, event)
+
+
+def _origin(event: dict[str, Any]) -> str:
+    # API Gateway writes https://$context.domainName; local mode is on its own address.
+    sent = {name.lower(): value for name, value in event["headers"].items()}
+    host = sent.get("host", event["requestContext"]["domainName"])
+    return f"{sent.get('x-forwarded-proto', 'https')}://{host}"
+
+
+def _read_accepted(accepted: dict[str, Any], event: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    context = event["requestContext"]
+    base = context["path"][: context["path"].index("/vision/v3.2/")]
+    location = f"{_origin(event)}{base}/vision/v3.2/read/analyzeResults/{context['requestId']}"
+    headers = {"Content-Type": "application/json", "Operation-Location": location, "Retry-After": "1"}
+    return int(accepted["statusCode"]), headers, b""
+
+
+def _analyze_accepted(accepted: dict[str, Any], event: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    """Document Intelligence's: the branches above."""
     template = accepted["responseTemplates"]["application/json"]
     not_found, version_missing, version_unsupported = (
         line.strip() for line in template.splitlines() if line.strip().startswith("{")
@@ -38,11 +72,8 @@ def accepted_answer(accepted: dict[str, Any], event: dict[str, Any]) -> tuple[in
     context = event["requestContext"]
     base = context["path"][: context["path"].index("/documentintelligence/")]
     model = part[: part.rindex(":analyze")]
-    # API Gateway writes https://$context.domainName; local mode is on its own address.
-    sent = {name.lower(): value for name, value in event["headers"].items()}
-    origin = f"{sent.get('x-forwarded-proto', 'https')}://{sent.get('host', context['domainName'])}"
     headers["Operation-Location"] = (
-        f"{origin}{base}/documentintelligence/documentModels/{model}/analyzeResults/"
+        f"{_origin(event)}{base}/documentintelligence/documentModels/{model}/analyzeResults/"
         f"{context['requestId']}?api-version={API_VERSION}"
     )
     return int(accepted["statusCode"]), headers, b""

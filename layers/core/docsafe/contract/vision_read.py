@@ -9,15 +9,18 @@ spans hold its span. A line is handwriting when a handwritten style's spans hold
 
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from docsafe.contract.errors import InvalidArgument
-from docsafe.contract.requests import LOCALE_PATTERN
+from docsafe.contract.errors import DocSafeError, InvalidArgument, InvalidRequest, NotFound
+from docsafe.contract.requests import LOCALE_PATTERN, checked_format
+from docsafe.formats import Format
+from docsafe.jobs import Job, JobError, Status
 from docsafe.languages import supported as language_supported
-from docsafe.specs import MAX_PAGE_NUMBER, AnalysisSpec
+from docsafe.specs import MAX_PAGE_NUMBER, AnalysisSpec, Contract
 
 RawJson = dict[str, Any]
 
@@ -145,7 +148,7 @@ def parse_read_options(
             inner_code="InvalidModel",
             target="model-version",
         )
-    return AnalysisSpec(**options)
+    return AnalysisSpec(**options, contract=Contract.VISION_READ)
 
 
 def _read_pages(spec: str) -> tuple[tuple[int, int], ...]:
@@ -172,3 +175,83 @@ def _invalid_pages() -> InvalidArgument:
         inner_code="InvalidPageRange",
         target="pages",
     )
+
+
+def parse_read_body(
+    body: bytes, content_type: str | None, max_bytes: int, fetch_url: Callable[..., bytes]
+) -> tuple[bytes, Format]:
+    """The image in a Read request: the bytes themselves, or JSON `{"url"}` (ImageUrl),
+    fetched with `fetch_url`."""
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    document = body
+    if media_type == "application/json":
+        document = fetch_url(_image_url(body), max_bytes, field="url")
+    if not document:
+        raise InvalidRequest(
+            'The request has no image: send its bytes or JSON {"url"}.', inner_code="InvalidImageSize"
+        )
+    if len(document) > max_bytes:
+        raise InvalidRequest(
+            f"The image is larger than {max_bytes // (1024 * 1024)} MB.", inner_code="InvalidImageSize"
+        )
+    return document, checked_format(document)
+
+
+def _image_url(body: bytes) -> Any:
+    try:
+        request = json.loads(body) if len(body) <= 16 * 1024 else None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        request = None
+    if not isinstance(request, dict) or not isinstance(request.get("url"), str):
+        raise InvalidArgument(
+            'A JSON body must be {"url": "https://…"}.', inner_code="InvalidImageUrl", target="url"
+        )
+    return request["url"]
+
+
+# Document Intelligence's inner codes, as Read v3.2 names the same fault
+# (ComputerVisionInnerErrorCodeValue in the v3.2 spec).
+_READ_CODES = {
+    "InvalidContent": "InvalidImageFormat",
+    "InvalidContentDimensions": "InvalidImageSize",
+    "InvalidContentLength": "InvalidImageSize",
+    "InvalidUrlSource": "InvalidImageUrl",
+    "InvalidRequest": "BadArgument",
+    "InvalidParameter": "BadArgument",
+    "ParameterMissing": "BadArgument",
+    "OperationNotFound": "NotFound",
+    "PageCountExceeded": "InvalidPageRange",
+}
+
+
+def read_error(error: DocSafeError | JobError) -> RawJson:
+    """An error in Read v3.2's shape: the spec's flat ComputerVisionOcrError {code,
+    message}, which the 0.9 client reads, and the service's nested ComputerVisionError
+    under "error", which programs written against the live service read."""
+    inner = error.inner_code or error.code
+    code = _READ_CODES.get(inner, inner)
+    nested: RawJson = {"code": error.code, "message": error.message}
+    if code != error.code:
+        nested["innererror"] = {"code": code, "message": error.message}
+    return {"code": code, "message": error.message, "error": nested}
+
+
+def operation_not_found() -> NotFound:
+    # One answer for unknown, foreign, deleted and expired ids, and other APIs' operations.
+    return NotFound("Operation not found.", inner_code="NotFound")
+
+
+def operation_body(job: Job, analyze_result: RawJson | None) -> RawJson:
+    """The ReadOperationResult. A failed operation also says why, under "error" (an
+    addition: the spec's resource has no field for it, and a client ignores it)."""
+    body: RawJson = {
+        "status": job.status.value,
+        "createdDateTime": job.created_iso,
+        "lastUpdatedDateTime": job.updated_iso,
+    }
+    if job.status is Status.FAILED and job.error is not None:
+        flat = read_error(job.error)
+        body["error"] = {"code": flat["code"], "message": flat["message"]}
+    if analyze_result is not None:
+        body["analyzeResult"] = read_result(analyze_result)
+    return body
