@@ -23,10 +23,14 @@ from tests.support.documents import multipage_tiff, text_image, text_pdf
 from tests.support.stack import REGION, Harness
 
 SECRET_WORDS = ["Zanzibar", "Quixotic", "Marmalade"]
+# Every promise holds whichever Azure API a document came through.
+THROUGH_EACH_API = pytest.mark.parametrize("api", ["documentIntelligence", "visionRead"])
 
 
-def finished_job(stack: Harness, key: str, lines: list[str] | None = None) -> tuple[str, str]:
-    location = stack.submit(text_pdf([lines or ["nothing special here"]]), key)
+def finished_job(
+    stack: Harness, key: str, lines: list[str] | None = None, api: str = "documentIntelligence"
+) -> tuple[str, str]:
+    location = stack.submit_through(api, text_pdf([lines or ["nothing special here"]]), key)
     assert stack.wait(location, key)["status"] == "succeeded"
     return location, location.rsplit("/", 1)[1]
 
@@ -50,11 +54,12 @@ def everything_stored(stack: Harness) -> str:
 # ------------------------------------------------------------------ delete means gone
 
 
+@THROUGH_EACH_API
 def test_delete_destroys_the_key_so_a_kept_copy_of_the_ciphertext_cannot_be_opened(
-    local_stack: Harness,
+    local_stack: Harness, api: str
 ) -> None:
     key = local_stack.new_key("acme")
-    _, operation_id = finished_job(local_stack, key, SECRET_WORDS)
+    _, operation_id = finished_job(local_stack, key, SECRET_WORDS, api)
     services = runtime.services()
     ref = services.objects.result_ref("acme", operation_id)
     # Given a copy of the sealed result, kept by someone before the delete
@@ -79,8 +84,9 @@ def test_delete_destroys_the_key_so_a_kept_copy_of_the_ciphertext_cannot_be_open
             job_key.open(kept, ref.kind)
 
 
+@THROUGH_EACH_API
 def test_a_delete_while_the_job_runs_wins_and_leaves_nothing(
-    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch, api: str
 ) -> None:
     # Given an engine that holds the first page until the test lets it go
     from docsafe.engines import tesseract
@@ -96,7 +102,7 @@ def test_a_delete_while_the_job_runs_wins_and_leaves_nothing(
     monkeypatch.setattr(tesseract.TesseractEngine, "read", held)
     key = local_stack.new_key("acme")
     tiff = multipage_tiff([text_image(["page one"]), text_image(["page two"])])
-    location = local_stack.submit(tiff, key)
+    location = local_stack.submit_through(api, tiff, key)
     assert reading.wait(30)
     # When the client deletes while a page is being read
     assert local_stack.request("DELETE", location, key).status == 204
@@ -111,11 +117,12 @@ def test_a_delete_while_the_job_runs_wins_and_leaves_nothing(
 # ------------------------------------------------------------------ retention
 
 
+@THROUGH_EACH_API
 def test_past_retention_nothing_is_readable_and_after_the_purge_nothing_is_stored(
-    local_stack: Harness, fake_clock: Clock
+    local_stack: Harness, fake_clock: Clock, api: str
 ) -> None:
     key = local_stack.new_key("acme")
-    location, operation_id = finished_job(local_stack, key)
+    location, operation_id = finished_job(local_stack, key, api=api)
     retention = local_stack.settings.retention_seconds
     # A second before the end of retention the job is readable
     fake_clock.now += retention - 1
@@ -169,14 +176,15 @@ def test_the_purge_sweeps_objects_left_without_a_job(local_stack: Harness, fake_
 # ------------------------------------------------------------------ isolation
 
 
+@THROUGH_EACH_API
 def test_unknown_foreign_deleted_and_expired_ids_answer_identically(
-    local_stack: Harness, fake_clock: Clock
+    local_stack: Harness, fake_clock: Clock, api: str
 ) -> None:
     acme, evil = local_stack.new_key("acme"), local_stack.new_key("evil")
-    foreign_location, _ = finished_job(local_stack, acme)
-    deleted_location, _ = finished_job(local_stack, evil)
+    foreign_location, _ = finished_job(local_stack, acme, api=api)
+    deleted_location, _ = finished_job(local_stack, evil, api=api)
     local_stack.request("DELETE", deleted_location, evil)
-    expired_location, _ = finished_job(local_stack, evil)
+    expired_location, _ = finished_job(local_stack, evil, api=api)
     unknown_location = deleted_location.rsplit("/", 1)[0] + "/5f0c5f0c-1111-4222-8333-944444444444"
     fake_clock.now += 10  # keep the others young ...
     answers = []
@@ -197,10 +205,11 @@ def test_listing_shows_only_the_callers_operations(local_stack: Harness) -> None
     assert [op["operationId"] for op in listed] == [mine]
 
 
-def test_an_object_copied_under_another_tenants_job_cannot_be_opened(local_stack: Harness) -> None:
+@THROUGH_EACH_API
+def test_an_object_copied_under_another_tenants_job_cannot_be_opened(local_stack: Harness, api: str) -> None:
     acme, evil = local_stack.new_key("acme"), local_stack.new_key("evil")
-    _, acme_op = finished_job(local_stack, acme, SECRET_WORDS)
-    _, evil_op = finished_job(local_stack, evil)
+    _, acme_op = finished_job(local_stack, acme, SECRET_WORDS, api)
+    _, evil_op = finished_job(local_stack, evil, api=api)
     services = runtime.services()
     source = services.objects.result_ref("acme", acme_op)
     target = services.objects.result_ref("evil", evil_op)
@@ -299,6 +308,15 @@ def test_no_document_text_file_name_or_key_leaves_the_sealed_objects(local_stack
         )
         failed = local_stack.submit(b"%PDF-1.7 Zanzibar Quixotic broken", key)
         bodies.append(json.dumps(local_stack.wait(failed, key)))
+        # ... and the same through Vision Read v3.2
+        read = local_stack.read(pdf, key)
+        assert "Zanzibar" in json.dumps(local_stack.wait(read, key)["analyzeResult"])
+        for refused in (
+            local_stack.read(b"Zanzibar Quixotic plain text", key),
+            local_stack.read(pdf, key, query="pages=Zanzibar&language=Quixotic"),
+            local_stack.read(b"%PDF-1.7 Zanzibar Quixotic broken", key),
+        ):
+            bodies.append(json.dumps(local_stack.wait(refused, key)))
         bodies.append(
             local_stack.request("GET", location.replace("analyzeResults/", "analyzeResults/x"), key).body
         )
@@ -331,9 +349,12 @@ def test_no_document_text_file_name_or_key_leaves_the_sealed_objects(local_stack
 # ------------------------------------------------------------------ receipts and audit
 
 
-def test_each_job_leaves_a_content_free_audit_trail_and_a_delete_receipt(local_stack: Harness) -> None:
+@THROUGH_EACH_API
+def test_each_job_leaves_a_content_free_audit_trail_and_a_delete_receipt(
+    local_stack: Harness, api: str
+) -> None:
     key = local_stack.new_key("acme")
-    location, operation_id = finished_job(local_stack, key, SECRET_WORDS)
+    location, operation_id = finished_job(local_stack, key, SECRET_WORDS, api)
     answer = local_stack.request("DELETE", location, key)
     assert answer.status == 204
     receipt = json.loads(answer.headers["x-docsafe-receipt"])

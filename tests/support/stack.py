@@ -73,6 +73,17 @@ class Harness:
         assert answer.status == 202, answer.body
         return location_of(answer)
 
+    def read(self, document: bytes, key: str, query: str = "") -> str:
+        """Read `document` through Vision Read v3.2; returns the Operation-Location path."""
+        answer = self.request("POST", "/vision/v3.2/read/analyze", key, query=query, body=document)
+        assert answer.status == 202, answer.body
+        return location_of(answer)
+
+    def submit_through(self, api: str, document: bytes, key: str) -> str:
+        """Submit `document` through one of the Azure APIs ("documentIntelligence" or
+        "visionRead"), each as its client would; returns the Operation-Location path."""
+        return self.read(document, key) if api == "visionRead" else self.submit(document, key)
+
     def refusal(self, answer: GatewayResponse, key: str) -> dict[str, Any]:
         """The error of an analyze request the intake refused: accepted by API Gateway
         (202), then a failed operation that never held a document."""

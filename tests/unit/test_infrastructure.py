@@ -533,3 +533,23 @@ def test_the_page_readers_run_as_many_onnxruntime_threads_as_lambda_gives_vcpus(
         props = functions[name]["Properties"]
         threads = int(props["Environment"]["Variables"]["DOCSAFE_OCR_THREADS"])
         assert threads == max(1, props["MemorySize"] // 1769), name
+
+
+def test_every_route_of_the_template_is_in_the_openapi_document() -> None:
+    from docsafe.contract.openapi import load_openapi
+
+    def shape(path: str) -> str:
+        # {modelId}:analyze is the template's {modelId}; parameter names may differ
+        return re.sub(r"\{[^}]+\}", "{}", path.replace(":analyze", "").replace(":build", ""))
+
+    routes = {
+        (route.method, shape(route.path))
+        for spec in TEMPLATE.functions().values()
+        for route in spec.routes
+        if "+}" not in route.path  # a catch-all stands for routes documented one by one
+    } | {(integration.method, shape(integration.path)) for integration in TEMPLATE.s3_integrations()}
+    documented = {
+        (method.upper(), shape(path)) for path, methods in load_openapi()["paths"].items() for method in methods
+    }
+    # The viewer is a page for people, not an API operation
+    assert routes - documented == {("GET", "/viewer")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from typing import Any
 
@@ -178,3 +179,24 @@ def test_a_server_that_drips_its_body_is_given_up_at_the_deadline() -> None:
         )
     assert refused.value.inner_code == "InvalidUrlSource"
     assert time.monotonic() - started < 2
+
+
+def test_a_host_that_does_not_resolve_is_refused_naming_the_requests_field() -> None:
+    def unknown(host: str, port: int) -> list[str]:
+        raise socket.gaierror("no such host")
+
+    # Read v3.2 names the URL "url": its refusals say so, as Document Intelligence's say urlSource
+    for field in ("urlSource", "url"):
+        with pytest.raises(DocSafeError) as refused:
+            fetch("https://nowhere.example/a.png", 1000, resolver=unknown, field=field)
+        assert refused.value.inner_code == "InvalidUrlSource" and refused.value.target == field
+        assert refused.value.message.startswith(f"{field} is refused") and "resolve" in refused.value.message
+    with pytest.raises(DocSafeError) as refused:
+        fetch(
+            "https://docs.example/a.png",
+            1000,
+            resolver=public,
+            connect=connect_to(FakeResponse(404, b""), []),
+            field="url",
+        )
+    assert refused.value.message == "url answered HTTP 404."

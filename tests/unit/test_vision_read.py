@@ -4,14 +4,27 @@ shape of Ocr.json's ReadOperationResult, every word in its own line)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
-from docsafe.contract.errors import InvalidArgument
+from docsafe.contract.errors import DocSafeError, InvalidArgument, Unauthorized
 from docsafe.contract.result import build_analyze_result
-from docsafe.contract.vision_read import MODEL_VERSION, VERSION, parse_read_options, read_result
+from docsafe.contract.vision_read import (
+    MODEL_VERSION,
+    VERSION,
+    operation_body,
+    parse_read_body,
+    parse_read_options,
+    read_error,
+    read_result,
+)
 from docsafe.engines.base import Line, PageText, Word
+from docsafe.formats import Format
+from docsafe.jobs import Job, JobError, Status
 from docsafe.specs import MAX_PAGE_NUMBER, AnalysisSpec, Contract
+
+from tests.support.documents import encode, text_image
 
 
 def line(y: float, *texts: str, handwritten: bool = False) -> Line:
@@ -143,3 +156,90 @@ def test_an_unknown_reading_order_or_model_version_is_refused_with_reads_codes()
     assert refusal({"readingOrder": "sideways"}) == "InvalidReadingOrder"
     assert refusal({"model-version": "2021-04-12"}) == "InvalidModel"
     assert refusal({"modelVersion": "newest"}) == "InvalidModel"
+
+
+PNG = encode(text_image(["Read me"], size=(200, 80), font_size=20), "PNG")
+
+
+def test_the_image_comes_as_bytes_or_from_its_url() -> None:
+    assert parse_read_body(PNG, "application/octet-stream", 1000_000, fetch_nothing) == (PNG, Format.PNG)
+    fetched: list[tuple[str, int, str]] = []
+
+    def fetch(url: str, max_bytes: int, *, field: str) -> bytes:
+        fetched.append((url, max_bytes, field))
+        return PNG
+
+    body = json.dumps({"url": "https://scans.example/a.png"}).encode()
+    assert parse_read_body(body, "application/json; charset=utf-8", 1000_000, fetch) == (PNG, Format.PNG)
+    # The URL is fetched with its limit, and its refusals name Read's field
+    assert fetched == [("https://scans.example/a.png", 1000_000, "url")]
+
+
+def fetch_nothing(url: str, max_bytes: int, *, field: str) -> bytes:
+    raise AssertionError("nothing is to be fetched")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "code"),
+    [
+        (b'{"urlSource": "https://scans.example/a.png"}', "application/json", "InvalidImageUrl"),
+        (b'{"url": 42}', "application/json", "InvalidImageUrl"),
+        (b"not json", "application/json", "InvalidImageUrl"),
+        (b"", "application/octet-stream", "InvalidImageSize"),
+        (b"x" * 2000, "application/octet-stream", "InvalidImageSize"),
+        (b"plain text", "text/plain", "InvalidImageFormat"),
+        (encode(text_image(["tiny"], size=(40, 10), font_size=8), "PNG"), "image/png", "InvalidImageSize"),
+    ],
+)
+def test_a_bad_image_is_refused_with_reads_code(body: bytes, content_type: str, code: str) -> None:
+    with pytest.raises(DocSafeError) as refused:
+        parse_read_body(body, content_type, 1000, fetch_nothing)
+    assert 400 <= refused.value.status < 500
+    assert read_error(refused.value)["code"] == code
+
+
+def test_reads_error_is_flat_for_its_client_and_nested_for_the_live_services_readers() -> None:
+    error = InvalidArgument("pages must be page numbers.", inner_code="InvalidPageRange", target="pages")
+    assert read_error(error) == {
+        "code": "InvalidPageRange",
+        "message": "pages must be page numbers.",
+        "error": {
+            "code": "InvalidArgument",
+            "message": "pages must be page numbers.",
+            "innererror": {"code": "InvalidPageRange", "message": "pages must be page numbers."},
+        },
+    }
+    # Document Intelligence's own refusals are told in Read's words
+    stored = JobError("InvalidRequest", "urlSource could not be fetched.", "InvalidUrlSource")
+    assert read_error(stored)["code"] == "InvalidImageUrl"
+    # A 401 has no inner code: the code is the same in both places
+    assert read_error(Unauthorized())["code"] == read_error(Unauthorized())["error"]["code"] == "401"
+
+
+def test_an_analysis_keeps_the_api_it_was_asked_through() -> None:
+    spec = parse_read_options({"pages": "2-"})
+    assert AnalysisSpec.from_record(spec.to_record()) == spec
+    assert spec.to_record()["contract"] == "visionRead"
+    # A Document Intelligence record is as it was before contracts were recorded
+    assert "contract" not in AnalysisSpec().to_record()
+    assert AnalysisSpec.from_record({}).contract is Contract.DOCUMENT_INTELLIGENCE
+
+
+def test_a_failed_operation_says_why_beside_reads_status() -> None:
+    job = Job(
+        tenant="acme",
+        operation_id="0f8fad5b-d9cb-469f-a165-70867728950e",
+        model_id="prebuilt-read",
+        status=Status.FAILED,
+        created_at=1_700_000_000,
+        updated_at=1_700_000_005,
+        expires_at=1_700_086_400,
+        wrapped_key=b"",
+        error=JobError("InvalidArgument", "language 'xx' is not supported.", "NotSupportedLanguage"),
+    )
+    assert operation_body(job, None) == {
+        "status": "failed",
+        "createdDateTime": "2023-11-14T22:13:20Z",
+        "lastUpdatedDateTime": "2023-11-14T22:13:25Z",
+        "error": {"code": "NotSupportedLanguage", "message": "language 'xx' is not supported."},
+    }
