@@ -16,7 +16,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.e2e.conftest import Server
-from tests.support.documents import FORM_TABLE, encode, form_image
+from tests.support.documents import FORM_TABLE, encode, form_image, text_image
 
 pytestmark = pytest.mark.e2e
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".pytest_cache" / "screenshots"
@@ -135,3 +135,25 @@ def test_the_viewer_sends_a_document_too_large_for_a_body_through_an_upload(
     assert body.get_attribute("data-state") == "shown", browser.find_element(By.ID, "status").text
     assert "Uploaded through the viewer" in browser.find_element(By.ID, "text").text
     delete_in_viewer(browser)
+
+
+def test_the_viewer_reads_through_vision_read_and_deletes(
+    server: Server, browser: webdriver.Chrome, tmp_path: Path
+) -> None:
+    # Given a scanned page, read through Computer Vision Read v3.2's routes
+    document = tmp_path / "letter.png"
+    document.write_bytes(encode(text_image(["Dear Ms Keller", "Your lease ends in May"]), "PNG"))
+    body = analyze_in_viewer(browser, server, document, "vision-read-3.2")
+    # Then its words and lines are drawn on the picture, and its text is on the side
+    assert body.get_attribute("data-state") == "shown", browser.find_element(By.ID, "status").text
+    words = browser.find_elements(By.CSS_SELECTOR, "svg polygon.word")
+    assert len(words) == int(body.get_attribute("data-words")) == 8
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg polygon.line")) == 2
+    assert "Your lease ends in May" in browser.find_element(By.ID, "text").text
+    # And a delete leaves nothing of it
+    delete_in_viewer(browser)
+    request = urllib.request.Request(
+        server.url + "/v1/operations", headers={"x-api-key": server.keys["delta"]}
+    )
+    with urllib.request.urlopen(request) as answer:
+        assert json.loads(answer.read())["value"] == []

@@ -549,7 +549,9 @@ def test_every_route_of_the_template_is_in_the_openapi_document() -> None:
         if "+}" not in route.path  # a catch-all stands for routes documented one by one
     } | {(integration.method, shape(integration.path)) for integration in TEMPLATE.s3_integrations()}
     documented = {
-        (method.upper(), shape(path)) for path, methods in load_openapi()["paths"].items() for method in methods
+        (method.upper(), shape(path))
+        for path, methods in load_openapi()["paths"].items()
+        for method in methods
     }
     # The viewer is a page for people, not an API operation
     assert routes - documented == {("GET", "/viewer")}
