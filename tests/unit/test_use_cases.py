@@ -98,6 +98,20 @@ def test_a_waiting_request_is_found_only_under_its_own_model_and_by_a_real_opera
         operations(WaitingIntake(None), Clock(ARRIVED)).snapshot("acme", operation_id)
 
 
+def test_a_waiting_request_is_found_only_through_the_api_it_came_through() -> None:
+    operation_id = str(uuid.uuid4())
+    read = operations(WaitingIntake(Pending(ARRIVED, None, Contract.VISION_READ)), Clock(ARRIVED))
+    assert read.snapshot("acme", operation_id, contract=Contract.VISION_READ).job.status is Status.NOT_STARTED
+    assert read.snapshot("acme", operation_id).job.status is Status.NOT_STARTED  # the native route
+    with pytest.raises(NotFound):
+        read.snapshot("acme", operation_id, contract=Contract.DOCUMENT_INTELLIGENCE)
+    analyze = operations(
+        WaitingIntake(Pending(ARRIVED, "prebuilt-read", Contract.DOCUMENT_INTELLIGENCE)), Clock(ARRIVED)
+    )
+    with pytest.raises(NotFound):
+        analyze.snapshot("acme", operation_id, contract=Contract.VISION_READ)
+
+
 class ExecutionsClient:
     """Step Functions as far as the watchdog asks it: a status per execution ARN."""
 
