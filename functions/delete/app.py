@@ -14,10 +14,11 @@ logger = Logger(service="docsafe")
 app = api.create_app()
 
 
-@app.delete("/documentintelligence/documentModels/<model_id>/analyzeResults/<result_id>")
+@api.on_document_apis(app.delete, "/documentModels/<model_id>/analyzeResults/<result_id>")
 def delete_result(model_id: str, result_id: str) -> Response:
-    tenant = api.tenant(app)
-    receipt = services().operations.delete(tenant, result_id, model_id, Contract.DOCUMENT_INTELLIGENCE)
+    """(Form Recognizer has no delete of a result: there it is an addition.)"""
+    tenant, through = api.tenant(app), api.document_api_of(app)
+    receipt = services().operations.delete(tenant, result_id, model_id, through.contract)
     # The Azure client accepts only 204 (no body): the receipt rides in a header.
     return Response(status_code=204, body="", headers=api.receipt_headers(receipt))
 
@@ -31,7 +32,7 @@ def delete_read_result(operation_id: str) -> Response:
     return Response(status_code=204, body="", headers=api.receipt_headers(receipt))
 
 
-@app.delete("/documentintelligence/documentModels/<model_id>")
+@api.on_document_apis(app.delete, "/documentModels/<model_id>")
 def delete_model(model_id: str) -> Response:
     tenant = api.tenant(app)
     services().custom_models.delete(tenant, model_id)

@@ -1,6 +1,4 @@
-"""GET an analyze operation's status (with its result once succeeded) — Document
-Intelligence's, Vision Read v3.2's and the native one — a model build's, and the model
-routes."""
+"""GET analyze operations (each Azure API's and the native ones), model builds and models."""
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
@@ -14,13 +12,12 @@ logger = Logger(service="docsafe")
 app = api.create_app()
 
 
-@app.get("/documentintelligence/documentModels/<model_id>/analyzeResults/<result_id>", compress=True)
+@api.on_document_apis(app.get, "/documentModels/<model_id>/analyzeResults/<result_id>", compress=True)
 def analyze_result(model_id: str, result_id: str) -> Response:
-    tenant = api.tenant(app)
-    contract = Contract.DOCUMENT_INTELLIGENCE
-    snapshot = services().operations.snapshot(tenant, result_id, model_id, contract=contract)
+    tenant, through = api.tenant(app), api.document_api_of(app)
+    snapshot = services().operations.snapshot(tenant, result_id, model_id, contract=through.contract)
     headers = api.poll_headers(snapshot, services().settings.poll_after_seconds)
-    return api.json_response(api.status_body(snapshot), headers=headers)
+    return api.json_response(api.status_body(snapshot, through, api.api_version(app)), headers=headers)
 
 
 @app.get("/vision/v3.2/read/analyzeResults/<operation_id>", compress=True)
@@ -46,27 +43,29 @@ def operations() -> Response:
     return api.json_response({"value": [api.operation_body(job) for job in jobs]})
 
 
-@app.get("/documentintelligence/documentModels")
+@api.on_document_apis(app.get, "/documentModels")
 def models() -> Response:
     tenant = api.tenant(app)
-    return api.json_response({"value": services().custom_models.list(tenant)})
+    return api.json_response({"value": services().custom_models.list(tenant, api.api_version(app))})
 
 
-@app.get("/documentintelligence/documentModels/<model_id>")
+@api.on_document_apis(app.get, "/documentModels/<model_id>")
 def model(model_id: str) -> Response:
     tenant = api.tenant(app)
-    return api.json_response(services().custom_models.info(tenant, model_id))
+    return api.json_response(services().custom_models.info(tenant, model_id, api.api_version(app)))
 
 
-@app.get("/documentintelligence/operations/<operation_id>")
+@api.on_document_apis(app.get, "/operations/<operation_id>")
 def build_operation(operation_id: str) -> Response:
-    tenant = api.tenant(app)
-    body = services().custom_models.operation(tenant, operation_id, api.base_url(app))
+    tenant, through = api.tenant(app), api.document_api_of(app)
+    body = services().custom_models.operation(
+        tenant, operation_id, api.base_url(app), through, api.api_version(app)
+    )
     finished = body["status"] in ("succeeded", "failed")
     return api.json_response(body, headers=api.retry_after(finished, services().settings.poll_after_seconds))
 
 
-@app.get("/documentintelligence/info")
+@api.on_document_apis(app.get, "/info")
 def info() -> Response:
     tenant = api.tenant(app)
     return api.json_response(services().custom_models.resource_info(tenant))

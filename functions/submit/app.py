@@ -16,11 +16,11 @@ logger = Logger(service="docsafe")
 app = api.create_app()
 
 
-@app.post("/documentintelligence/documentModels:build")
+@api.on_document_apis(app.post, "/documentModels:build")
 def build_model() -> Response:
-    tenant = api.tenant(app)
+    tenant, through = api.tenant(app), api.document_api_of(app)
     job = services().custom_models.build(tenant, parse_build_request(api.body_bytes(app)))
-    location = api.build_operation_url(api.base_url(app), job.operation_id)
+    location = through.build_operation_url(api.base_url(app), job.operation_id, api.api_version(app))
     headers = {"Operation-Location": location, "Retry-After": str(services().settings.poll_after_seconds)}
     return Response(status_code=202, headers=headers, body="")
 

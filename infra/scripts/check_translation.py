@@ -7,7 +7,7 @@ The API is SAM-generated CloudFormation (an inline OpenAPI body merged with the 
 events), so a mistake there shows only at deploy time; this translates the template as
 `sam deploy` would and checks the REST API it becomes:
 - every route of every function is in the API's definition, behind the key authorizer
-  unless the event says `Authorizer: NONE`, next to the analyze method's S3 integration;
+  unless the event says `Authorizer: NONE`, next to each API's analyze method, an S3 integration;
 - the authorizer is a REQUEST authorizer with no identity source and no caching;
 - the gateway responses are there, binary bodies pass as they are, one stage only;
 - with a custom domain, the domain maps to the stage at its root.
@@ -71,11 +71,17 @@ def problems(template: dict[str, Any], source: dict[str, Any], custom_domain: bo
                 found.append(f"{name}: {route} should {'not ' if public else ''}be behind the authorizer")
             if spec["x-amazon-apigateway-integration"]["type"] != "aws_proxy":
                 found.append(f"{name}: {route} is not a Lambda proxy integration")
-    analyze = methods.get(("POST", "/documentintelligence/documentModels/{modelId}"))
-    if analyze is None or ":s3:path/" not in str(analyze["x-amazon-apigateway-integration"]["uri"]):
-        found.append("the analyze method is not the S3 integration")
-    elif analyze.get("security") != [{"KeyAuthorizer": []}]:
-        found.append("the analyze method is not behind the authorizer")
+    # Each API's analyze method: API Gateway's S3 integration, behind the authorizer.
+    for path in (
+        "/documentintelligence/documentModels/{modelId}",
+        "/formrecognizer/documentModels/{modelId}",
+        "/vision/v3.2/read/analyze",
+    ):
+        analyze = methods.get(("POST", path))
+        if analyze is None or ":s3:path/" not in str(analyze["x-amazon-apigateway-integration"]["uri"]):
+            found.append(f"the analyze method {path} is not the S3 integration")
+        elif analyze.get("security") != [{"KeyAuthorizer": []}]:
+            found.append(f"the analyze method {path} is not behind the authorizer")
     (scheme,) = body["components"]["securitySchemes"].values()
     authorizer = scheme["x-amazon-apigateway-authorizer"]
     if authorizer["type"] != "request" or authorizer.get("authorizerResultTtlInSeconds") != 0:

@@ -357,24 +357,34 @@ def test_functions_that_write_receipts_may_write_them_in_batches() -> None:
 
 
 ANALYZE_PATH = "/documentintelligence/documentModels/{modelId}"
+FORM_RECOGNIZER_ANALYZE_PATH = "/formrecognizer/documentModels/{modelId}"
 READ_ANALYZE_PATH = "/vision/v3.2/read/analyze"
 
 
 def _analyze_integration(path: str = ANALYZE_PATH) -> dict:
     by_path = {integration.path: integration for integration in TEMPLATE.s3_integrations()}
     # Each API's analyze, and no other method, goes to S3
-    assert set(by_path) == {ANALYZE_PATH, READ_ANALYZE_PATH}
+    assert set(by_path) == {ANALYZE_PATH, FORM_RECOGNIZER_ANALYZE_PATH, READ_ANALYZE_PATH}
     assert {integration.method for integration in by_path.values()} == {"POST"}
     return by_path[path].spec
 
 
-@pytest.mark.parametrize("contract", ["documentIntelligence", "visionRead"])
-def test_an_analyze_body_goes_from_api_gateway_into_intake_under_the_callers_tenant(contract: str) -> None:
+@pytest.mark.parametrize(
+    ("contract", "path"),
+    [
+        ("documentIntelligence", ANALYZE_PATH),
+        ("formRecognizer", FORM_RECOGNIZER_ANALYZE_PATH),
+        ("visionRead", READ_ANALYZE_PATH),
+    ],
+)
+def test_an_analyze_body_goes_from_api_gateway_into_intake_under_the_callers_tenant(
+    contract: str, path: str
+) -> None:
     from docsafe.intake import CONTRACT_METADATA, INTAKE_PREFIX, MODEL_METADATA, QUERY_METADATA
     from docsafe.specs import Contract
 
     read = Contract(contract) is Contract.VISION_READ
-    spec = _analyze_integration(READ_ANALYZE_PATH if read else ANALYZE_PATH)
+    spec = _analyze_integration(path)
     assert spec["uri"]["Fn::Sub"].endswith(f"/${{DocumentsBucket}}/{INTAKE_PREFIX}{{tenant}}/{{request}}")
     assert spec["credentials"] == {"Fn::GetAtt": ["IntakeRole", "Arn"]}
     parameters = spec["requestParameters"]
@@ -383,7 +393,7 @@ def test_an_analyze_body_goes_from_api_gateway_into_intake_under_the_callers_ten
     assert parameters["integration.request.path.request"] == "context.requestId"
     # The API it came through is the integration's to say, never the client's
     marked = parameters.get(f"integration.request.header.x-amz-meta-{CONTRACT_METADATA}")
-    assert marked == (f"'{Contract.VISION_READ.value}'" if read else None)
+    assert marked == (None if Contract(contract) is Contract.DOCUMENT_INTELLIGENCE else f"'{contract}'")
     # Every option the intake function reads travels as the object's metadata
     if not read:
         assert (
@@ -402,16 +412,23 @@ def test_an_analyze_body_goes_from_api_gateway_into_intake_under_the_callers_ten
     }
 
 
-def test_the_analyze_answer_branches_are_the_ones_local_mode_follows() -> None:
-    from docsafe_tools.local.intake import BRANCHES
+@pytest.mark.parametrize("path", [ANALYZE_PATH, FORM_RECOGNIZER_ANALYZE_PATH])
+def test_the_analyze_answer_branches_are_the_ones_local_mode_follows(path: str) -> None:
+    from docsafe.contract.document_apis import document_api
+    from docsafe_tools.local.intake import branches
 
-    accepted = _analyze_integration()["responses"]["2\\d{2}"]
+    through = document_api(path)
+    assert through is not None
+    accepted = _analyze_integration(path)["responses"]["2\\d{2}"]
     template = accepted["responseTemplates"]["application/json"]
     found = [
         line.strip() for line in template.splitlines() if line.strip().startswith(("#if", "#elseif", "#else"))
     ]
-    assert tuple(found) == BRANCHES
+    assert tuple(found) == branches(through)
     assert accepted["statusCode"] == "202"
+    # The answer names the API's own paths and a version it takes
+    assert f"indexOf('{through.prefix}/')" in template
+    assert f"{through.prefix}/documentModels/$model/analyzeResults/" in template
 
 
 def test_the_read_analyze_answer_is_the_one_local_mode_gives() -> None:
@@ -454,7 +471,7 @@ def test_only_the_viewer_page_and_the_openapi_document_are_served_without_a_key(
         assert path["post"]["security"] == [{"KeyAuthorizer": []}], analyze.path
 
 
-@pytest.mark.parametrize("path", [ANALYZE_PATH, READ_ANALYZE_PATH])
+@pytest.mark.parametrize("path", [ANALYZE_PATH, FORM_RECOGNIZER_ANALYZE_PATH, READ_ANALYZE_PATH])
 def test_a_stored_analyze_request_is_never_written_over_and_only_its_answer_says_retry(path: str) -> None:
     spec = _analyze_integration(path)
     assert spec["requestParameters"]["integration.request.header.If-None-Match"] == "'*'"

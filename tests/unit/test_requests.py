@@ -2,12 +2,12 @@ import base64
 import json
 
 import pytest
+from docsafe.contract.document_apis import DOCUMENT_INTELLIGENCE, FORM_RECOGNIZER
 from docsafe.contract.errors import DocSafeError
 from docsafe.contract.requests import (
     parse_body,
     parse_options,
     parse_pages,
-    require_api_version,
     select_pages,
 )
 from docsafe.formats import Format
@@ -38,9 +38,16 @@ def test_bad_pages_are_400(spec: str) -> None:
 
 
 def test_api_version_is_required_and_checked() -> None:
-    require_api_version({"api-version": "2024-11-30"})
-    assert error_of(require_api_version, {}).status == 400
-    assert error_of(require_api_version, {"api-version": "2023-07-31"}).inner_code == "UnsupportedApiVersion"
+    assert DOCUMENT_INTELLIGENCE.version_of({"api-version": "2024-11-30"}) == "2024-11-30"
+    assert error_of(DOCUMENT_INTELLIGENCE.version_of, {}).status == 400
+    assert error_of(DOCUMENT_INTELLIGENCE.version_of, {"api-version": "2023-07-31"}).inner_code == (
+        "UnsupportedApiVersion"
+    )
+    # Form Recognizer's versions are its own
+    assert FORM_RECOGNIZER.version_of({"api-version": "2022-08-31"}) == "2022-08-31"
+    assert error_of(FORM_RECOGNIZER.version_of, {"api-version": "2024-11-30"}).inner_code == (
+        "UnsupportedApiVersion"
+    )
 
 
 def test_unsupported_options_are_refused_not_ignored() -> None:

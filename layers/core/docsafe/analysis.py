@@ -18,6 +18,7 @@ from aws_lambda_powertools import Logger
 
 from docsafe import urlsource
 from docsafe.audit import Action, AuditLog
+from docsafe.contract.document_apis import DOCUMENT_INTELLIGENCE, DocumentApi, by_contract
 from docsafe.contract.errors import (
     Conflict,
     DocSafeError,
@@ -31,7 +32,6 @@ from docsafe.contract.requests import (
     checked_format,
     parse_body,
     parse_options,
-    require_api_version,
     upload_source,
 )
 from docsafe.contract.vision_read import parse_read_body, parse_read_options
@@ -42,7 +42,7 @@ from docsafe.limits import API_GATEWAY_BODY_BYTES
 from docsafe.ratelimit import RateLimiter
 from docsafe.retention import Receipt
 from docsafe.sealing import KeyService
-from docsafe.settings import API_VERSION, Settings
+from docsafe.settings import Settings
 from docsafe.specs import AnalysisSpec, Contract, UploadRef
 from docsafe.storage import SealedStore
 from docsafe.uploads import Uploads
@@ -151,13 +151,16 @@ class Operations:
         body: bytes,
         operation_id: str | None = None,
         still_wanted: Callable[[], bool] = lambda: True,
+        through: DocumentApi = DOCUMENT_INTELLIGENCE,
     ) -> Job:
         """An analyze request checked and submitted: the model the tenant's, the options
-        supported, the document one DocSafe reads (in the body, at a urlSource, or an upload)."""
-        require_api_version(query)
+        supported, the document one DocSafe reads (in the body, at a urlSource, or an upload);
+        `through` the API it came in by (Document Intelligence or Form Recognizer)."""
+        through.version_of(query)
         self._models.info(tenant, model_id)  # 404 ModelNotFound, also for another tenant's
         settings = self._settings
         spec = parse_options(query, model_id, settings.ocr_engine, settings.installed_languages)
+        spec = dataclasses.replace(spec, contract=through.contract)
         if upload_id := upload_source(body, content_type):
             request = self.upload_request(tenant, upload_id, spec)
         else:
@@ -194,9 +197,10 @@ class Operations:
             # the same event (Lambda may deliver one twice): that one removes it when done.
             return None
         contract = request.contract
-        model_id = READ_MODEL if contract is Contract.VISION_READ else request.model_id
+        through = None if contract is Contract.VISION_READ else by_contract(contract)
+        model_id = request.model_id if through is not None else READ_MODEL
         if model_id is None or (
-            contract is Contract.DOCUMENT_INTELLIGENCE and request.query.get("api-version") != API_VERSION
+            through is not None and request.query.get("api-version") not in through.versions
         ):
             # API Gateway answered 404 or 400 itself (template.yaml): no operation exists.
             self._intake.remove(tenant, operation_id)
@@ -211,7 +215,7 @@ class Operations:
                 raise InvalidRequest(
                     "The request body is larger than 10 MB.", inner_code="InvalidContentLength"
                 )
-            if contract is Contract.VISION_READ:
+            if through is None:
                 job = self.read(
                     tenant, request.query, request.content_type, request.body, operation_id, still_wanted
                 )
@@ -224,6 +228,7 @@ class Operations:
                     request.body,
                     operation_id,
                     still_wanted=still_wanted,
+                    through=through,
                 )
         except (Withdrawn, JobExists):
             return None  # deleted meanwhile, or another delivery recorded it first

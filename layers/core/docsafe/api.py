@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from docsafe.analysis import RawJson, Snapshot
 from docsafe.contract import vision_read
+from docsafe.contract.document_apis import DOCUMENT_APIS, DocumentApi, document_api
 from docsafe.contract.errors import (
     Conflict,
     DocSafeError,
@@ -23,17 +24,14 @@ from docsafe.contract.errors import (
     ResponseTooLarge,
     Unauthorized,
 )
-from docsafe.contract.requests import require_api_version
 from docsafe.contract.textract_blocks import result_to_blocks
 from docsafe.jobs import Job, Status, iso
 from docsafe.limits import LAMBDA_PAYLOAD_BYTES
 from docsafe.retention import Receipt
-from docsafe.settings import API_VERSION
 
 logger = Logger(service="docsafe", child=True)
 
 JSON = "application/json"
-AZURE_PATHS = "/documentintelligence/"
 VISION_READ_PATHS = "/vision/v3.2/"
 
 
@@ -69,7 +67,7 @@ PUBLIC_PATHS = frozenset({"/viewer", "/openapi.json"})
 def _checked(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
     """What every route asks of a request, once: a tenant (401 without one), counted
     against its allowance (work it starts, POST, apart from reads and deletes), and on the
-    Azure routes the one api-version DocSafe speaks. The route reads the tenant with
+    document-analysis routes an api-version of their API. The route reads the tenant with
     `tenant(app)`."""
     event = app.current_event
     if event.path in PUBLIC_PATHS:
@@ -84,8 +82,8 @@ def _checked(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Re
         return next_middleware(app)  # no route of ours: the 404, whatever the request lacks
     if not tenant:
         raise Unauthorized()
-    if event.path.startswith(AZURE_PATHS):
-        require_api_version(query(app))
+    if (through := document_api(event.path)) is not None:
+        through.version_of(query(app))
     app.append_context(tenant=tenant)
     return next_middleware(app)
 
@@ -215,19 +213,34 @@ def base_url(app: APIGatewayRestResolver) -> str:
     return f"{scheme}://{host}{prefix}"
 
 
-def build_operation_url(base: str, operation_id: str) -> str:
-    return f"{base}/documentintelligence/operations/{operation_id}?api-version={API_VERSION}"
+def on_document_apis(route: Callable[..., Any], path: str, **options: Any) -> Callable[[Any], Any]:
+    """Register a handler at `path` under each document-analysis API's prefix:
+    `@on_document_apis(app.get, "/documentModels/<model_id>")`."""
+
+    def register(handler: Any) -> Any:
+        for through in DOCUMENT_APIS:
+            route(f"{through.prefix}{path}", **options)(handler)
+        return handler
+
+    return register
 
 
-def analyze_result_url(base: str, model_id: str, operation_id: str) -> str:
-    return (
-        f"{base}/documentintelligence/documentModels/{model_id}/analyzeResults/"
-        f"{operation_id}?api-version={API_VERSION}"
-    )
+def document_api_of(app: APIGatewayRestResolver) -> DocumentApi:
+    """The document-analysis API (Document Intelligence or Form Recognizer) whose route was
+    called; its api-version was checked by `_checked`."""
+    through = document_api(app.current_event.path)
+    if through is None:
+        raise NotFound("Resource not found.", inner_code="NotFound")
+    return through
 
 
-def status_body(snapshot: Snapshot) -> dict[str, Any]:
-    """The v4.0 AnalyzeOperation resource."""
+def api_version(app: APIGatewayRestResolver) -> str:
+    return document_api_of(app).version_of(query(app))
+
+
+def status_body(snapshot: Snapshot, through: DocumentApi, version: str) -> dict[str, Any]:
+    """The AnalyzeOperation resource (AnalyzeResultOperation in Form Recognizer), its
+    result in the shape of `through` at `version`."""
     job = snapshot.job
     body: dict[str, Any] = {
         "status": job.status.value,
@@ -237,7 +250,7 @@ def status_body(snapshot: Snapshot) -> dict[str, Any]:
     if job.status is Status.FAILED and job.error is not None:
         body["error"] = job.error.to_wire()
     if snapshot.analyze_result is not None:
-        body["analyzeResult"] = snapshot.analyze_result
+        body["analyzeResult"] = RawJson(through.analyze_result(snapshot.analyze_result.text, version))
     return body
 
 

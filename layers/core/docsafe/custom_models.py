@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 
 from docsafe.audit import Action, AuditLog
+from docsafe.contract.document_apis import DOCUMENT_INTELLIGENCE, DocumentApi
 from docsafe.contract.errors import Forbidden, model_not_found, operation_not_found
 from docsafe.contract.models import MODEL_LIMIT, PREBUILT_MODELS, check_model_id, model_info
 from docsafe.custom.models import ModelStore, model_exists
@@ -73,43 +74,54 @@ class CustomModels:
         logger.info("model build submitted", tenant=tenant, operation_id=operation_id)
         return job
 
-    def operation(self, tenant: str, operation_id: str, base_url: str) -> dict[str, Any]:
-        """The v4.0 DocumentModelBuildOperationDetails resource.
+    def operation(
+        self,
+        tenant: str,
+        operation_id: str,
+        base_url: str,
+        through: DocumentApi = DOCUMENT_INTELLIGENCE,
+        api_version: str = API_VERSION,
+    ) -> dict[str, Any]:
+        """The DocumentModelBuildOperationDetails resource, as `through` gives it at
+        `api_version`.
 
         Its `resourceLocation` (the model's URL) is where the Azure client reads the
         finished model from, as it does from Azure."""
         job = self._jobs.visible(tenant, operation_id) if _is_uuid(operation_id) else None
         if job is None or not job.is_build:
             raise operation_not_found()
-        body: dict[str, Any] = {
+        body = self._summary(job, base_url, through, api_version)
+        if job.status is Status.FAILED and job.error is not None:
+            body["error"] = job.error.to_wire()
+        if job.status is Status.SUCCEEDED:
+            record = self._models.get(tenant, job.model_id)
+            if record is not None:
+                body["result"] = record.to_wire(api_version)
+        return body
+
+    @staticmethod
+    def _summary(job: Job, base_url: str, through: DocumentApi, api_version: str) -> dict[str, Any]:
+        return {
             "operationId": job.operation_id,
             "kind": BUILD_KIND,
             "status": job.status.value,
             "percentCompleted": 100 if job.status.finished else 0,
             "createdDateTime": job.created_iso,
             "lastUpdatedDateTime": job.updated_iso,
-            "apiVersion": API_VERSION,
-            "resourceLocation": f"{base_url}/documentintelligence/documentModels/{job.model_id}"
-            f"?api-version={API_VERSION}",
+            "apiVersion": api_version,
+            "resourceLocation": through.model_url(base_url, job.model_id, api_version),
         }
-        if job.status is Status.FAILED and job.error is not None:
-            body["error"] = job.error.to_wire()
-        if job.status is Status.SUCCEEDED:
-            record = self._models.get(tenant, job.model_id)
-            if record is not None:
-                body["result"] = record.to_wire(API_VERSION)
-        return body
 
-    def info(self, tenant: str, model_id: str) -> dict[str, Any]:
+    def info(self, tenant: str, model_id: str, api_version: str = API_VERSION) -> dict[str, Any]:
         """A prebuilt model's info, or the tenant's own model's; 404 for anyone else's."""
         if model_id in PREBUILT_MODELS:
-            return model_info(model_id)
+            return model_info(model_id, api_version)
         check_model_id(model_id)
-        return self._models.require(tenant, model_id).to_wire(API_VERSION)
+        return self._models.require(tenant, model_id).to_wire(api_version)
 
-    def list(self, tenant: str) -> list[dict[str, Any]]:
-        own = [record.to_wire(API_VERSION) for record in self._models.list_for(tenant)]
-        return [*PREBUILT_MODELS.values(), *own]
+    def list(self, tenant: str, api_version: str = API_VERSION) -> list[dict[str, Any]]:
+        prebuilt = [model_info(model_id, api_version) for model_id in PREBUILT_MODELS]
+        return [*prebuilt, *(record.to_wire(api_version) for record in self._models.list_for(tenant))]
 
     def resource_info(self, tenant: str) -> dict[str, Any]:
         """The v4.0 resource details: how many custom models the tenant has, of how many."""

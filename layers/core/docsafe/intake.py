@@ -42,6 +42,13 @@ QUERY_METADATA = {
         "output": "output",
         "stringIndexType": "string-index-type",
     },
+    Contract.FORM_RECOGNIZER: {
+        "api-version": "api-version",
+        "pages": "pages",
+        "locale": "locale",
+        "features": "features",
+        "stringIndexType": "string-index-type",
+    },
     Contract.VISION_READ: {
         "language": "language",
         "pages": "pages",

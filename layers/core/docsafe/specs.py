@@ -42,6 +42,7 @@ class Contract(StrEnum):
     native /v1 routes serve every one)."""
 
     DOCUMENT_INTELLIGENCE = "documentIntelligence"
+    FORM_RECOGNIZER = "formRecognizer"  # 2023-07-31 and 2022-08-31
     VISION_READ = "visionRead"  # Computer Vision Read v3.2
 
 

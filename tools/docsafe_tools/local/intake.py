@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from docsafe.settings import API_VERSION
+from docsafe.contract.document_apis import DocumentApi, document_api
 
-# The branches of the template, in order: what each one tests.
-BRANCHES = (
-    "#if(!$part.endsWith(':analyze'))",
-    "#elseif($version == '')",
-    f"#elseif($version != '{API_VERSION}')",
-    "#else",
-)
+
+def branches(through: DocumentApi) -> tuple[str, ...]:
+    """The branches of a document API's analyze answer in the template, in order: what
+    each one tests."""
+    unsupported = " && ".join(f"$version != '{version}'" for version in through.versions)
+    return (
+        "#if(!$part.endsWith(':analyze'))",
+        "#elseif($version == '')",
+        f"#elseif({unsupported})",
+        "#else",
+    )
 
 
 # Vision Read v3.2's analyze answers every stored request alike: these lines, in order.
@@ -36,7 +40,10 @@ def accepted_answer(
     """(status, headers, body) for a request S3 stored through the method at `path`."""
     if path == READ_ANALYZE_PATH:
         return _read_accepted(accepted, event)
-    return _analyze_accepted(accepted, event)
+    through = document_api(path)
+    if through is None:
+        raise ValueError(f"local mode has no answer for {path}")
+    return _analyze_accepted(through, accepted, event)
 
 
 def _origin(event: dict[str, Any]) -> str:
@@ -54,8 +61,10 @@ def _read_accepted(accepted: dict[str, Any], event: dict[str, Any]) -> tuple[int
     return int(accepted["statusCode"]), headers, b""
 
 
-def _analyze_accepted(accepted: dict[str, Any], event: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
-    """Document Intelligence's: the branches above."""
+def _analyze_accepted(
+    through: DocumentApi, accepted: dict[str, Any], event: dict[str, Any]
+) -> tuple[int, dict[str, str], bytes]:
+    """Document Intelligence's or Form Recognizer's: the branches above."""
     template = accepted["responseTemplates"]["application/json"]
     not_found, version_missing, version_unsupported = (
         line.strip() for line in template.splitlines() if line.strip().startswith("{")
@@ -67,13 +76,13 @@ def _analyze_accepted(accepted: dict[str, Any], event: dict[str, Any]) -> tuple[
         return 404, {"Content-Type": "application/json"}, not_found.encode()
     if version == "":
         return 400, {"Content-Type": "application/json"}, version_missing.encode()
-    if version != API_VERSION:
+    if version not in through.versions:
         return 400, {"Content-Type": "application/json"}, version_unsupported.encode()
     context = event["requestContext"]
-    base = context["path"][: context["path"].index("/documentintelligence/")]
+    base = context["path"][: context["path"].index(f"{through.prefix}/")]
     model = part[: part.rindex(":analyze")]
     headers["Operation-Location"] = (
-        f"{_origin(event)}{base}/documentintelligence/documentModels/{model}/analyzeResults/"
-        f"{context['requestId']}?api-version={API_VERSION}"
+        f"{_origin(event)}{base}{through.prefix}/documentModels/{model}/analyzeResults/"
+        f"{context['requestId']}?api-version={version}"
     )
     return int(accepted["statusCode"]), headers, b""

@@ -39,10 +39,11 @@ def check_model_id(model_id: str) -> None:
         )
 
 
-def model_info(model_id: str) -> dict[str, Any]:
-    """A prebuilt model's info, or 404 ModelNotFound (400 for an id that cannot be a model)."""
+def model_info(model_id: str, api_version: str = API_VERSION) -> dict[str, Any]:
+    """A prebuilt model's info as of `api_version`, or 404 ModelNotFound (400 for an id
+    that cannot be a model)."""
     check_model_id(model_id)
     try:
-        return PREBUILT_MODELS[model_id]
+        return {**PREBUILT_MODELS[model_id], "apiVersion": api_version}
     except KeyError:
         raise model_not_found(model_id) from None

@@ -15,7 +15,6 @@ from docsafe.contract.models import MODEL_ID
 from docsafe.contract.result import LAYOUT_MODELS, STRING_INDEX_TYPES
 from docsafe.formats import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, Format, image_dimensions, sniff
 from docsafe.languages import supported as language_supported
-from docsafe.settings import API_VERSION
 from docsafe.specs import AnalysisSpec, folder, is_plain_prefix, page_ranges
 
 if TYPE_CHECKING:
@@ -34,22 +33,6 @@ class AnalyzeRequest:
     @property
     def size(self) -> int:
         return self.upload.size if self.upload else len(self.document)
-
-
-def require_api_version(query: Mapping[str, str]) -> None:
-    version = query.get("api-version")
-    if not version:
-        raise InvalidRequest(
-            "The api-version query parameter is required.",
-            inner_code="ParameterMissing",
-            target="api-version",
-        )
-    if version != API_VERSION:
-        raise InvalidArgument(
-            f"api-version '{version[:40]}' is not supported; use {API_VERSION}.",
-            inner_code="UnsupportedApiVersion",
-            target="api-version",
-        )
 
 
 def parse_pages(spec: str) -> list[tuple[int, int]]:
@@ -238,6 +221,21 @@ class BuildRequest:
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
+def _s3_source_of_container(blob: Any) -> dict[str, Any] | None:
+    """`azureBlobSource` {containerUrl: "s3://bucket[/folder]", prefix} as an s3Source: what
+    a client that builds only from Azure storage (azure-ai-formrecognizer 3.3) can send.
+    None for anything else (an Azure container URL)."""
+    if not isinstance(blob, dict) or not isinstance(url := blob.get("containerUrl"), str):
+        return None
+    if not url.startswith("s3://"):
+        return None
+    bucket, _, folder_part = url.removeprefix("s3://").partition("/")
+    prefix = blob.get("prefix") or ""
+    if not isinstance(prefix, str):
+        return None
+    return {"bucket": bucket, "prefix": folder_part + prefix}
+
+
 def parse_build_request(body: bytes) -> BuildRequest:
     try:
         data = json.loads(body or b"{}")
@@ -260,8 +258,13 @@ def parse_build_request(body: bytes) -> BuildRequest:
             target="buildMode",
         )
     source = data.get("s3Source")
+    if source is None and "azureBlobSource" in data:
+        source = _s3_source_of_container(data["azureBlobSource"])
     if not isinstance(source, dict):
-        hint = " (azureBlobSource names Azure storage: give s3Source {bucket, prefix} instead)"
+        hint = (
+            " (azureBlobSource names Azure storage: give s3Source {bucket, prefix}, or a containerUrl"
+            " s3://bucket as clients that only send azureBlobSource can)"
+        )
         raise InvalidArgument(
             "s3Source {bucket, prefix} is required" + (hint if "azureBlobSource" in data else "") + ".",
             inner_code="ParameterMissing",
