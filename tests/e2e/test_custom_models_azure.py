@@ -8,60 +8,24 @@ own S3 bucket (`s3Source: {bucket, prefix}`) where Azure reads a blob container
 from __future__ import annotations
 
 import io
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from azure.ai.documentintelligence import DocumentIntelligenceAdministrationClient, DocumentIntelligenceClient
 from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
-from docsafe_tools.local.stack import STACK_NAME
 
 from tests.e2e.conftest import Server
+from tests.e2e.training import training_bucket
 from tests.support.documents import encode
-from tests.support.forms import fields_json, filled_form, random_values
+from tests.support.forms import filled_form
 
 pytestmark = pytest.mark.e2e
 
 
 def test_azure_clients_build_a_model_and_extract_fields_with_it(server: Server) -> None:
-    # Given labelled forms in a bucket of the tenant's own (the local AWS of the server)
-    s3 = server.aws("s3")
-    bucket = "tenant-training-" + os.urandom(4).hex()
-    s3.create_bucket(
-        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": os.environ["AWS_REGION"]}
-    )
-    s3.put_object(Bucket=bucket, Key="set/fields.json", Body=json.dumps(fields_json()))
-    for seed in range(5):
-        form = filled_form(random_values(seed + 10))
-        s3.put_object(Bucket=bucket, Key=f"set/f{seed}.png", Body=encode(form.image, "PNG"))
-        s3.put_object(
-            Bucket=bucket, Key=f"set/f{seed}.png.labels.json", Body=json.dumps(form.labels(f"f{seed}.png"))
-        )
-    # which the operator allowed the tenant to train from (the `docsafe tenants` command)
-    allowed = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "docsafe"),
-            "tenants",
-            "allow-training",
-            "alpha",
-            f"s3://{bucket}/set/",
-            "--table",
-            f"{STACK_NAME}-tenantstable",
-            "--endpoint-url",
-            server.aws_url,
-            "--region",
-            os.environ["AWS_REGION"],
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert allowed.returncode == 0, allowed.stderr
+    # Given labelled forms in a bucket of the tenant's own, which the operator allowed
+    # the tenant to train from
+    bucket = training_bucket(server, "alpha")
     admin = DocumentIntelligenceAdministrationClient(server.url, AzureKeyCredential(server.keys["alpha"]))
 
     # When the administration client builds a template model from them

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import boto3
 import pytest
+from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 from docsafe import runtime
 from docsafe.audit import Action, fingerprint
@@ -24,7 +25,7 @@ from tests.support.stack import REGION, Harness
 
 SECRET_WORDS = ["Zanzibar", "Quixotic", "Marmalade"]
 # Every promise holds whichever Azure API a document came through.
-THROUGH_EACH_API = pytest.mark.parametrize("api", ["documentIntelligence", "visionRead"])
+THROUGH_EACH_API = pytest.mark.parametrize("api", ["documentIntelligence", "formRecognizer", "visionRead"])
 
 
 def finished_job(
@@ -32,7 +33,7 @@ def finished_job(
 ) -> tuple[str, str]:
     location = stack.submit_through(api, text_pdf([lines or ["nothing special here"]]), key)
     assert stack.wait(location, key)["status"] == "succeeded"
-    return location, location.rsplit("/", 1)[1]
+    return location, urlsplit(location).path.rsplit("/", 1)[1]
 
 
 def _as_text(value: object) -> str:
@@ -185,7 +186,10 @@ def test_unknown_foreign_deleted_and_expired_ids_answer_identically(
     deleted_location, _ = finished_job(local_stack, evil, api=api)
     local_stack.request("DELETE", deleted_location, evil)
     expired_location, _ = finished_job(local_stack, evil, api=api)
-    unknown_location = deleted_location.rsplit("/", 1)[0] + "/5f0c5f0c-1111-4222-8333-944444444444"
+    path, _, query = deleted_location.partition("?")
+    unknown_location = (
+        path.rsplit("/", 1)[0] + "/5f0c5f0c-1111-4222-8333-944444444444" + (f"?{query}" if query else "")
+    )
     fake_clock.now += 10  # keep the others young ...
     answers = []
     for location in (unknown_location, foreign_location, deleted_location):
@@ -263,7 +267,10 @@ class Captured(logging.Handler):
 
 
 def test_no_document_text_file_name_or_key_leaves_the_sealed_objects(local_stack: Harness) -> None:
-    # Given every log record the service writes, in the format it writes them
+    # Given every log record the service writes, in the format it writes them (its logger
+    # set up first, as any function's import does: else powertools would take the
+    # captured handler for its own)
+    Logger(service="docsafe")
     service_logger = logging.getLogger("docsafe")
     captured = Captured()
     if service_logger.handlers:
@@ -308,15 +315,19 @@ def test_no_document_text_file_name_or_key_leaves_the_sealed_objects(local_stack
         )
         failed = local_stack.submit(b"%PDF-1.7 Zanzibar Quixotic broken", key)
         bodies.append(json.dumps(local_stack.wait(failed, key)))
-        # ... and the same through Vision Read v3.2
+        # ... and the same through Form Recognizer and Vision Read v3.2
+        recognized = local_stack.wait(local_stack.submit_through("formRecognizer", pdf, key), key)
+        assert "Zanzibar" in recognized["analyzeResult"]["content"]
+        refused = local_stack.submit_through("formRecognizer", b"Zanzibar Quixotic plain text", key)
+        bodies.append(json.dumps(local_stack.wait(refused, key)))
         read = local_stack.read(pdf, key)
         assert "Zanzibar" in json.dumps(local_stack.wait(read, key)["analyzeResult"])
-        for refused in (
+        for unread in (
             local_stack.read(b"Zanzibar Quixotic plain text", key),
             local_stack.read(pdf, key, query="pages=Zanzibar&language=Quixotic"),
             local_stack.read(b"%PDF-1.7 Zanzibar Quixotic broken", key),
         ):
-            bodies.append(json.dumps(local_stack.wait(refused, key)))
+            bodies.append(json.dumps(local_stack.wait(unread, key)))
         bodies.append(
             local_stack.request("GET", location.replace("analyzeResults/", "analyzeResults/x"), key).body
         )

@@ -59,6 +59,8 @@ class Harness:
         body: bytes = b"",
         content_type: str = "application/octet-stream",
     ) -> GatewayResponse:
+        path, _, embedded = path.partition("?")  # a location with its own query keeps it
+        query = embedded or query
         headers = {"Host": "docsafe.test", "Content-Type": content_type}
         if key is not None:
             headers["Ocp-Apim-Subscription-Key"] = key
@@ -80,9 +82,23 @@ class Harness:
         return location_of(answer)
 
     def submit_through(self, api: str, document: bytes, key: str) -> str:
-        """Submit `document` through one of the Azure APIs ("documentIntelligence" or
-        "visionRead"), each as its client would; returns the Operation-Location path."""
-        return self.read(document, key) if api == "visionRead" else self.submit(document, key)
+        """Submit `document` through one of the Azure APIs ("documentIntelligence",
+        "formRecognizer" or "visionRead"), each as its client would; returns the
+        Operation-Location path (with its query, where it has one of its own)."""
+        if api == "visionRead":
+            return self.read(document, key)
+        if api == "formRecognizer":
+            answer = self.request(
+                "POST",
+                "/formrecognizer/documentModels/prebuilt-read:analyze",
+                key,
+                query="api-version=2023-07-31&stringIndexType=unicodeCodePoint",
+                body=document,
+            )
+            assert answer.status == 202, answer.body
+            location = urlsplit(answer.headers["Operation-Location"])
+            return f"{location.path}?{location.query}"
+        return self.submit(document, key)
 
     def refusal(self, answer: GatewayResponse, key: str) -> dict[str, Any]:
         """The error of an analyze request the intake refused: accepted by API Gateway

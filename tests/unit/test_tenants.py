@@ -1,4 +1,5 @@
 import io
+import json
 from typing import Any
 
 import pytest
@@ -118,3 +119,35 @@ def test_a_training_folder_elsewhere_missing_a_file_or_too_large_is_refused_by_n
         missing.read("training", "forms/fields.json")
     with pytest.raises(TrainingDataInvalid, match="larger than"):
         TrainingBucket(RecordingS3(), "eu-west-1", None, 2).stream("training", "forms/big.png")
+
+
+@pytest.mark.parametrize(
+    ("container", "prefix", "expected"),
+    [
+        ("s3://training", "set/", ("training", "set/")),
+        ("s3://training/2026", "/set", ("training", "2026/set/")),
+        ("s3://training/2026/", "", ("training", "2026/")),
+        ("s3://training/2026", "set/", ("training", "2026/set/")),
+    ],
+)
+def test_a_client_that_sends_only_azure_blob_sources_names_the_bucket_as_an_s3_url(
+    container: str, prefix: str, expected: tuple[str, str]
+) -> None:
+    # azure-ai-formrecognizer 3.3 builds only from azureBlobSource {containerUrl, prefix}
+    body = {
+        "modelId": "forms",
+        "buildMode": "template",
+        "azureBlobSource": {"containerUrl": container, "prefix": prefix},
+    }
+    request = parse_build_request(json.dumps(body).encode())
+    assert (request.bucket, request.prefix) == expected
+
+
+@pytest.mark.parametrize(
+    "container", ["https://account.blob.core.windows.net/train", "s3://", "s3://../x", "s3://Bad_Bucket", 42]
+)
+def test_an_azure_container_or_a_bad_bucket_is_refused(container: object) -> None:
+    body = {"modelId": "forms", "buildMode": "template", "azureBlobSource": {"containerUrl": container}}
+    with pytest.raises(InvalidArgument) as refused:
+        parse_build_request(json.dumps(body).encode())
+    assert refused.value.target == "s3Source"

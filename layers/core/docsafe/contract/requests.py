@@ -233,7 +233,11 @@ def _s3_source_of_container(blob: Any) -> dict[str, Any] | None:
     prefix = blob.get("prefix") or ""
     if not isinstance(prefix, str):
         return None
-    return {"bucket": bucket, "prefix": folder_part + prefix}
+    # The container URL's folder, then the prefix within it
+    return {
+        "bucket": bucket,
+        "prefix": "/".join(part.strip("/") for part in (folder_part, prefix) if part.strip("/")),
+    }
 
 
 def parse_build_request(body: bytes) -> BuildRequest:

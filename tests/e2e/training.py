@@ -1,0 +1,58 @@
+"""A training set for custom models in the local AWS of a running server: labelled forms
+in a bucket of the tenant's own, which the operator allowed the tenant to train from."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from docsafe_tools.local.stack import STACK_NAME
+
+from tests.support.documents import encode
+from tests.support.forms import fields_json, filled_form, random_values
+from tests.support.serve import Server
+
+TRAINING_PREFIX = "set/"
+
+
+def training_bucket(server: Server, tenant: str) -> str:
+    """A new bucket with five labelled forms under `set/`, allowed to `tenant`."""
+    s3 = server.aws("s3")
+    bucket = "tenant-training-" + os.urandom(4).hex()
+    s3.create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": os.environ["AWS_REGION"]}
+    )
+    s3.put_object(Bucket=bucket, Key=f"{TRAINING_PREFIX}fields.json", Body=json.dumps(fields_json()))
+    for seed in range(5):
+        form = filled_form(random_values(seed + 10))
+        s3.put_object(Bucket=bucket, Key=f"{TRAINING_PREFIX}f{seed}.png", Body=encode(form.image, "PNG"))
+        s3.put_object(
+            Bucket=bucket,
+            Key=f"{TRAINING_PREFIX}f{seed}.png.labels.json",
+            Body=json.dumps(form.labels(f"f{seed}.png")),
+        )
+    # The operator allows it (the `docsafe tenants` command)
+    allowed = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "docsafe"),
+            "tenants",
+            "allow-training",
+            tenant,
+            f"s3://{bucket}/{TRAINING_PREFIX}",
+            "--table",
+            f"{STACK_NAME}-tenantstable",
+            "--endpoint-url",
+            server.aws_url,
+            "--region",
+            os.environ["AWS_REGION"],
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    return bucket

@@ -1,0 +1,136 @@
+"""Form Recognizer (2023-07-31 and 2022-08-31) under /formrecognizer, behind the same
+gateway, intake, state machine and stores as Document Intelligence."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.support.documents import encode, form_image, text_image, text_pdf
+from tests.support.stack import Harness
+
+LINES = ["Invoice 2231 for Acme Freight", "Total due 118.40 EUR"]
+
+
+@pytest.fixture(scope="module")
+def stack(shared_stack: Harness) -> Harness:
+    return shared_stack
+
+
+def _analyze(stack: Harness, key: str, body: bytes, version: str, model: str = "prebuilt-read") -> str:
+    answer = stack.request(
+        "POST",
+        f"/formrecognizer/documentModels/{model}:analyze",
+        key,
+        query=f"api-version={version}&stringIndexType=unicodeCodePoint",
+        body=body,
+    )
+    assert answer.status == 202, answer.body
+    location = urlsplit(answer.headers["Operation-Location"])
+    # Polled at the version it was asked with, under Form Recognizer's own path
+    assert parse_qs(location.query) == {"api-version": [version]}
+    assert location.path.startswith(f"/formrecognizer/documentModels/{model}/analyzeResults/")
+    return f"{location.path}?{location.query}"
+
+
+@pytest.mark.parametrize("version", ["2023-07-31", "2022-08-31"])
+def test_a_document_is_read_in_the_version_asked_for(stack: Harness, version: str) -> None:
+    _, key = stack.new_tenant()
+    body = stack.wait(_analyze(stack, key, encode(text_image(LINES), "PNG"), version), key)
+    assert body["status"] == "succeeded"
+    result = body["analyzeResult"]
+    assert (result["apiVersion"], result["modelId"], result["stringIndexType"]) == (
+        version,
+        "prebuilt-read",
+        "unicodeCodePoint",
+    )
+    # Nothing Document Intelligence v4.0 added, which that version does not have
+    assert not {"contentFormat", "sections", "figures", "warnings"} & set(result)
+    assert result["content"] == "\n".join(LINES)
+    assert [line["content"] for line in result["pages"][0]["lines"]] == LINES
+
+
+def test_layout_finds_tables_and_a_pdf_keeps_its_pages(stack: Harness) -> None:
+    _, key = stack.new_tenant()
+    layout = stack.wait(
+        _analyze(stack, key, encode(form_image(), "PNG"), "2023-07-31", "prebuilt-layout"), key
+    )
+    assert layout["status"] == "succeeded" and layout["analyzeResult"]["tables"]
+    pages = [["First page"], ["Second page"], ["Third page"]]
+    read = stack.wait(_analyze(stack, key, text_pdf(pages), "2023-07-31"), key)
+    assert [(p["pageNumber"], p["unit"]) for p in read["analyzeResult"]["pages"]] == [
+        (1, "inch"),
+        (2, "inch"),
+        (3, "inch"),
+    ]
+
+
+def test_only_its_own_versions_are_taken(stack: Harness) -> None:
+    _, key = stack.new_tenant()
+    for query, code in (
+        ("api-version=2024-11-30", "UnsupportedApiVersion"),
+        ("api-version=2021-09-30-preview", "UnsupportedApiVersion"),
+        ("", "ParameterMissing"),
+    ):
+        answer = stack.request(
+            "POST", "/formrecognizer/documentModels/prebuilt-read:analyze", key, query=query, body=b"%PDF-1.7"
+        )
+        assert answer.status == 400 and answer.json()["error"]["innererror"]["code"] == code
+        assert "Retry-After" not in answer.headers
+    # and the other routes alike
+    models = stack.request("GET", "/formrecognizer/documentModels", key, query="api-version=2024-11-30")
+    assert models.status == 400
+
+
+def test_each_api_serves_only_its_own_operations_and_another_tenants_are_not_found(stack: Harness) -> None:
+    _, key = stack.new_tenant()
+    _, other_key = stack.new_tenant()
+    location = _analyze(stack, key, encode(text_image(["Form Recognizer words"]), "PNG"), "2023-07-31")
+    stack.wait(location, key)
+    path, _, query = location.partition("?")
+    di_path = path.replace("/formrecognizer/", "/documentintelligence/")
+    answers = [
+        stack.request("GET", path, other_key, query=query),
+        stack.request("DELETE", path, other_key, query=query),
+        # A Document Intelligence route does not serve it ...
+        stack.request("GET", di_path, key),
+        stack.request("GET", path[:-36] + "00000000-0000-4000-8000-000000000000", key, query=query),
+    ]
+    assert [a.status for a in answers] == [404] * 4
+    assert all(a.json() == answers[0].json() for a in answers)
+    # ... nor a Form Recognizer route a Document Intelligence operation
+    di_location = stack.submit(encode(text_image(["Other words"]), "PNG"), key)
+    stack.wait(di_location, key)
+    fr_path = di_location.replace("/documentintelligence/", "/formrecognizer/")
+    assert stack.request("GET", fr_path, key, query=query).status == 404
+    # While its owner still reads it
+    assert stack.request("GET", path, key, query=query).status == 200
+
+
+def test_a_delete_purges_input_and_result(stack: Harness) -> None:
+    tenant, key = stack.new_tenant()
+    location = _analyze(stack, key, encode(text_image(["Delete me"]), "PNG"), "2023-07-31")
+    stack.wait(location, key)
+    path, _, query = location.partition("?")
+    answer = stack.request("DELETE", path, key, query=query)
+    assert answer.status == 204
+    assert json.loads(answer.headers["x-docsafe-receipt"])["destroyed"]["result"]
+    assert stack.stored_objects(tenant) == [] and stack.unowned_objects() == []
+    assert stack.request("GET", path, key, query=query).status == 404
+
+
+def test_models_are_described_at_the_version_asked_for(stack: Harness) -> None:
+    _, key = stack.new_tenant()
+    listed = stack.request(
+        "GET", "/formrecognizer/documentModels", key, query="api-version=2022-08-31"
+    ).json()
+    assert {m["modelId"] for m in listed["value"]} >= {"prebuilt-read", "prebuilt-layout"}
+    assert {m["apiVersion"] for m in listed["value"]} == {"2022-08-31"}
+    read = stack.request(
+        "GET", "/formrecognizer/documentModels/prebuilt-read", key, query="api-version=2023-07-31"
+    )
+    assert read.json()["apiVersion"] == "2023-07-31"
+    info = stack.request("GET", "/formrecognizer/info", key, query="api-version=2023-07-31").json()
+    assert info["customDocumentModels"]["count"] == 0
