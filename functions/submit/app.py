@@ -1,4 +1,5 @@
 """POST …/documentModels:build → 202, a custom model's build started;
+POST /computervision/imageanalysis:analyze → 200, an image read while the request waits;
 POST /v1/uploads → a presigned upload for documents over the 10 MB body limit.
 
 (POST …/documentModels/{modelId}:analyze goes from API Gateway straight to S3 and the
@@ -23,6 +24,14 @@ def build_model() -> Response:
     location = through.build_operation_url(api.base_url(app), job.operation_id, api.api_version(app))
     headers = {"Operation-Location": location, "Retry-After": str(services().settings.poll_after_seconds)}
     return Response(status_code=202, headers=headers, body="")
+
+
+@app.post("/computervision/imageanalysis:analyze")
+def analyze_image() -> Response:
+    """Image Analysis 4.0 READ, answered while the request waits; nothing of it is kept."""
+    tenant, query, content_type = api.tenant(app), api.query(app), api.header(app, "content-type")
+    result, receipt = services().image_analysis.read(tenant, query, content_type, api.body_bytes(app))
+    return api.json_response(result, headers=api.receipt_headers(receipt))
 
 
 @app.post("/v1/uploads")

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from docsafe.analysis import RawJson, Snapshot
-from docsafe.contract import vision_read
+from docsafe.contract import image_analysis, vision_read
 from docsafe.contract.document_apis import DOCUMENT_APIS, DocumentApi, document_api
 from docsafe.contract.errors import (
     Conflict,
@@ -33,6 +33,7 @@ logger = Logger(service="docsafe", child=True)
 
 JSON = "application/json"
 VISION_READ_PATHS = "/vision/v3.2/"
+IMAGE_ANALYSIS_PATHS = "/computervision/"
 
 
 def create_app() -> APIGatewayRestResolver:
@@ -154,6 +155,8 @@ def error_body(error: DocSafeError, path: str) -> dict[str, Any]:
     """The error in the shape of the API the request's path belongs to."""
     if path.startswith(VISION_READ_PATHS):
         return vision_read.read_error(error)
+    if path.startswith(IMAGE_ANALYSIS_PATHS):
+        return image_analysis.error_body(error)
     return error.to_body()
 
 

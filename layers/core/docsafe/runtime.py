@@ -35,6 +35,7 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from docsafe.analysis import Operations
     from docsafe.custom_models import CustomModels
+    from docsafe.image_analysis import ImageAnalysis
     from docsafe.pipeline import Pipeline
     from docsafe.training import ModelBuilder, TrainingBucket
 
@@ -180,6 +181,12 @@ class Services:
             workflows=self.workflows,
             settings=self.settings,
         )
+
+    @_built_once
+    def image_analysis(self) -> ImageAnalysis:
+        from docsafe.image_analysis import ImageAnalysis
+
+        return ImageAnalysis(operations=self.operations, jobs=self.jobs, settings=self.settings)
 
     @_built_once
     def operations(self) -> Operations:

@@ -44,6 +44,7 @@ class Contract(StrEnum):
     DOCUMENT_INTELLIGENCE = "documentIntelligence"
     FORM_RECOGNIZER = "formRecognizer"  # 2023-07-31 and 2022-08-31
     VISION_READ = "visionRead"  # Computer Vision Read v3.2
+    IMAGE_ANALYSIS = "imageAnalysis"  # Image Analysis 4.0, read while the request waits
 
 
 @dataclass(frozen=True)

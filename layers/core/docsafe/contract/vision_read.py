@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from docsafe.contract.errors import DocSafeError, InvalidArgument, InvalidRequest, NotFound
@@ -45,20 +45,27 @@ def read_result(analyze_result: RawJson) -> RawJson:
     }
 
 
-def _page(page: RawJson, handwritten: _Spans) -> RawJson:
+def lines_with_words(page: RawJson) -> Iterator[tuple[RawJson, list[RawJson]]]:
+    """A stored page's lines, each with its words (those its spans hold), in order: how
+    the older contracts nest what Document Intelligence lists side by side."""
     words = sorted(page.get("words") or (), key=lambda word: word["span"]["offset"])
     starts = [word["span"]["offset"] for word in words]
-    lines = []
     for line in page.get("lines") or ():
-        spans = line.get("spans") or ()
         inside = [
             words[index]
-            for span in spans
+            for span in line.get("spans") or ()
             for index in range(
                 bisect_right(starts, span["offset"] - 1),
                 bisect_right(starts, span["offset"] + span["length"] - 1),
             )
         ]
+        yield line, inside
+
+
+def _page(page: RawJson, handwritten: _Spans) -> RawJson:
+    lines = []
+    for line, inside in lines_with_words(page):
+        spans = line.get("spans") or ()
         held = [handwritten.holding(span) for span in spans]
         style = {"name": "other", "confidence": PRINTED_CONFIDENCE}
         if held and all(confidence is not None for confidence in held):

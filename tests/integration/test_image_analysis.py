@@ -1,0 +1,129 @@
+"""Image Analysis 4.0 READ: an image read while the request waits, through the same
+pipeline, and nothing of it kept once answered."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from docsafe import runtime
+from docsafe.audit import Action
+
+from tests.support.documents import encode, text_image, text_pdf
+from tests.support.stack import Harness
+
+ANALYZE = "/computervision/imageanalysis:analyze"
+LINES = ["Invoice 2231 for Acme Freight", "Total due 118.40 EUR"]
+
+
+def _analyze(
+    stack: Harness,
+    key: str | None,
+    body: bytes,
+    query: str = "features=read&api-version=2024-02-01",
+    content_type: str = "application/octet-stream",
+):  # type: ignore[no-untyped-def]
+    return stack.request("POST", ANALYZE, key, query=query, body=body, content_type=content_type)
+
+
+def test_an_image_is_read_in_the_answer_and_nothing_of_it_is_kept(local_stack: Harness) -> None:
+    tenant, key = local_stack.new_tenant()
+    answer = _analyze(local_stack, key, encode(text_image(LINES), "PNG"))
+    assert answer.status == 200, answer.body
+    body = answer.json()
+    assert body["modelVersion"] == "2023-10-01"
+    assert body["metadata"] == {"width": 1400, "height": 600}
+    (block,) = body["readResult"]["blocks"]
+    assert [line["text"] for line in block["lines"]] == LINES
+    word = block["lines"][0]["words"][0]
+    assert word["text"] == "Invoice" and 0 < word["confidence"] <= 1
+    assert len(word["boundingPolygon"]) == 4 and all(isinstance(p["x"], int) for p in word["boundingPolygon"])
+    # Then the job that read it is gone, with a receipt to show for it
+    receipt = json.loads(answer.headers["x-docsafe-receipt"])
+    assert receipt["destroyed"]["input"] and receipt["destroyed"]["result"]
+    local_stack.wait_for_executions()
+    assert local_stack.stored_objects(tenant) == [] and local_stack.unowned_objects() == []
+    assert local_stack.job_records() == []
+    entries = runtime.services().audit.entries(tenant, receipt["operationId"])
+    assert [e.action for e in entries] == [Action.SUBMITTED, Action.READ, Action.DELETED]
+
+
+@pytest.mark.parametrize(
+    ("query", "body", "content_type", "status", "code"),
+    [
+        ("features=read&api-version=2024-02-01", b"plain text", "text/plain", 400, "InvalidImageFormat"),
+        ("features=read&api-version=2024-02-01", b"", None, 400, "InvalidImageSize"),
+        ("features=caption,read&api-version=2024-02-01", None, None, 400, "NotSupportedVisualFeature"),
+        ("api-version=2024-02-01", None, None, 400, "BadArgument"),
+        ("features=read", None, None, 400, "BadArgument"),
+        ("features=read&api-version=2024-11-30", None, None, 400, "UnsupportedApiVersion"),
+        ("features=read&api-version=2023-10-01&language=xx-Nope", None, None, 400, "NotSupportedLanguage"),
+        ("features=read&api-version=2023-10-01&model-version=2020-01-01", None, None, 400, "InvalidModel"),
+        (
+            "features=read&api-version=2023-10-01",
+            b'{"url": "https://10.0.0.1/a.png"}',
+            "application/json",
+            400,
+            "InvalidImageUrl",
+        ),
+        ("features=read&api-version=2023-10-01", b'{"uri": 1}', "application/json", 400, "InvalidImageUrl"),
+    ],
+)
+def test_bad_input_is_refused_in_the_answer_with_its_code(
+    local_stack: Harness, query: str, body: bytes | None, content_type: str | None, status: int, code: str
+) -> None:
+    tenant, key = local_stack.new_tenant()
+    document = encode(text_image(["Fine"]), "PNG") if body is None else body
+    answer = _analyze(local_stack, key, document, query, content_type or "application/octet-stream")
+    assert answer.status == status, answer.body
+    error = answer.json()["error"]
+    assert error["innererror"]["code"] == code and error["message"]
+    assert "Retry-After" not in answer.headers
+    local_stack.wait_for_executions()
+    assert local_stack.stored_objects(tenant) == [] and local_stack.job_records() == []
+
+
+def test_a_multi_page_pdf_gives_a_block_per_page_in_points(local_stack: Harness) -> None:
+    _, key = local_stack.new_tenant()
+    answer = _analyze(local_stack, key, text_pdf([["Lease signed in Bern"], [], ["Keys returned in May"]]))
+    assert answer.status == 200, answer.body
+    body = answer.json()
+    assert body["metadata"] == {"width": 612, "height": 792}  # US Letter, 72 to the inch
+    first, blank, third = body["readResult"]["blocks"]
+    assert [line["text"] for line in first["lines"]] == ["Lease signed in Bern"]
+    assert blank == {"lines": []}
+    assert [line["text"] for line in third["lines"]] == ["Keys returned in May"]
+    assert all(0 <= p["x"] <= 612 and 0 <= p["y"] <= 792 for p in third["lines"][0]["boundingPolygon"])
+
+
+def test_an_image_not_read_in_time_is_answered_with_the_asynchronous_route_and_purged(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an engine slower than the request may wait
+    from docsafe.engines import cascade
+
+    original = cascade.CascadeEngine.read
+
+    def slow(self, image, layout=False):  # type: ignore[no-untyped-def]
+        time.sleep(3)
+        return original(self, image, layout)
+
+    monkeypatch.setattr(cascade.CascadeEngine, "read", slow)
+    monkeypatch.setenv("DOCSAFE_SYNC_READ_SECONDS", "1")
+    runtime.reset()
+    tenant, key = local_stack.new_tenant()
+    answer = _analyze(local_stack, key, encode(text_image(["Too slow"]), "PNG"))
+    # Then the answer says so, and where to read it instead
+    assert answer.status == 400, answer.body
+    error = answer.json()["error"]
+    assert error["innererror"]["code"] == "Timeout" and "/vision/v3.2/read/analyze" in error["message"]
+    # And nothing of the job remains once its reading stops
+    local_stack.wait_for_executions()
+    assert local_stack.stored_objects(tenant) == [] and local_stack.job_records() == []
+
+
+def test_a_request_without_a_key_is_refused(local_stack: Harness) -> None:
+    answer = _analyze(local_stack, None, encode(text_image(["No key"]), "PNG"))
+    assert answer.status == 401 and answer.json()["error"]["code"] == "401"
+    assert local_stack.stored_objects() == []
