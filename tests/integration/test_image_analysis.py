@@ -127,3 +127,14 @@ def test_a_request_without_a_key_is_refused(local_stack: Harness) -> None:
     answer = _analyze(local_stack, None, encode(text_image(["No key"]), "PNG"))
     assert answer.status == 401 and answer.json()["error"]["code"] == "401"
     assert local_stack.stored_objects() == []
+
+
+def test_an_image_body_too_large_for_a_lambda_event_is_told_to_go_as_a_url(local_stack: Harness) -> None:
+    # A body travels base64-encoded in the event, which Lambda takes up to 6 MB: API
+    # Gateway cannot pass a 4.9 MB image to the function (local mode refuses it the same)
+    tenant, key = local_stack.new_tenant()
+    answer = _analyze(local_stack, key, b"\x89PNG\r\n\x1a\n" + b"\0" * 4_900_000)
+    assert answer.status == 500
+    message = answer.json()["error"]["message"]
+    assert "4.4 MB" in message and '{"url": ...}' in message
+    assert local_stack.stored_objects(tenant) == []

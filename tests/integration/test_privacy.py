@@ -331,6 +331,17 @@ def test_no_document_text_file_name_or_key_leaves_the_sealed_objects(local_stack
         bodies.append(
             local_stack.request("GET", location.replace("analyzeResults/", "analyzeResults/x"), key).body
         )
+        # ... and read while the request waits (Image Analysis), and refused there
+        analyze_image = "/computervision/imageanalysis:analyze"
+        answered = local_stack.request(
+            "POST", analyze_image, key, query="features=read&api-version=2024-02-01", body=pdf
+        )
+        assert answered.status == 200 and b"Zanzibar" in answered.body
+        for query, body in (
+            ("features=read&api-version=2024-02-01", b"Zanzibar Quixotic plain text"),
+            ("features=read&api-version=2024-02-01&language=Zanzibar", pdf),
+        ):
+            bodies.append(local_stack.request("POST", analyze_image, key, query=query, body=body).body)
     finally:
         service_logger.removeHandler(captured)
     # Then none of it is in the logs, the execution histories, the error bodies or storage

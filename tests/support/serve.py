@@ -25,6 +25,17 @@ class Server:
     log: Path
     pid: int
 
+    def operations(self, tenant: str) -> list[str]:
+        """The ids of the tenant's operations the service still holds (GET /v1/operations)."""
+        import json
+        import urllib.request
+
+        request = urllib.request.Request(
+            f"{self.url}/v1/operations", headers={"x-api-key": self.keys[tenant]}
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return [operation["operationId"] for operation in json.loads(answer.read())["value"]]
+
     def aws(self, service: str) -> Any:
         """A client of the server's local AWS, in the region the server runs in (any
         credentials do for moto; the caller may have none)."""

@@ -51,7 +51,7 @@ class DocumentApi:
             )
         if version not in self.versions:
             raise InvalidArgument(
-                f"api-version '{version[:40]}' is not supported; use {' or '.join(self.versions)}.",
+                f"This api-version is not supported; use {' or '.join(self.versions)}.",
                 inner_code="UnsupportedApiVersion",
                 target="api-version",
             )

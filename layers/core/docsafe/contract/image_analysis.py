@@ -44,7 +44,7 @@ def parse_options(
         )
     if version not in VERSIONS:
         raise InvalidArgument(
-            f"api-version '{version[:40]}' is not supported; use {' or '.join(VERSIONS)}.",
+            f"This api-version is not supported; use {' or '.join(VERSIONS)}.",
             inner_code="UnsupportedApiVersion",
             target="api-version",
         )
@@ -64,7 +64,7 @@ def parse_options(
     locale = query.get("language")
     if locale and (not LOCALE_PATTERN.match(locale) or not language_supported(locale, engine, languages)):
         raise InvalidArgument(
-            f"language '{locale[:20]}' is not supported by this deployment.",
+            "The language is not supported by this deployment.",
             inner_code="NotSupportedLanguage",
             target="language",
         )

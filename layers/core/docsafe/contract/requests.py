@@ -66,7 +66,7 @@ def parse_options(
     if locale := query.get("locale"):
         if not LOCALE_PATTERN.match(locale) or not language_supported(locale, engine, languages):
             raise InvalidArgument(
-                f"locale '{locale[:20]}' is not supported by this deployment "
+                "The locale is not supported by this deployment "
                 f"(installed: {', '.join(languages) if engine == 'tesseract' else 'Textract languages'}).",
                 inner_code="InvalidParameter",
                 target="locale",

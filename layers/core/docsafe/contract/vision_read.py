@@ -138,7 +138,7 @@ def parse_read_options(
     if language := query.get("language"):
         if not LOCALE_PATTERN.match(language) or not language_supported(language, engine, languages):
             raise InvalidArgument(
-                f"language '{language[:20]}' is not supported by this deployment.",
+                "The language is not supported by this deployment.",
                 inner_code="NotSupportedLanguage",
                 target="language",
             )
