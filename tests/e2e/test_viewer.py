@@ -157,3 +157,20 @@ def test_the_viewer_reads_through_vision_read_and_deletes(
     )
     with urllib.request.urlopen(request) as answer:
         assert json.loads(answer.read())["value"] == []
+
+
+def test_the_viewer_reads_through_image_analysis_and_nothing_is_kept(
+    server: Server, browser: webdriver.Chrome, tmp_path: Path
+) -> None:
+    document = tmp_path / "note.png"
+    document.write_bytes(encode(text_image(["Call Ms Keller", "before noon"]), "PNG"))
+    body = analyze_in_viewer(browser, server, document, "image-analysis-4.0")
+    assert body.get_attribute("data-state") == "shown", browser.find_element(By.ID, "status").text
+    assert int(body.get_attribute("data-words")) == 5
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg polygon.line")) == 2
+    assert "before noon" in browser.find_element(By.ID, "text").text
+    status = browser.find_element(By.ID, "status").text
+    assert "Nothing of it was kept" in status and "receipt -" not in status
+    # And there is nothing to delete: the service holds no operation of it
+    assert browser.find_element(By.ID, "delete").get_attribute("disabled")
+    assert server.operations("delta") == []
