@@ -15,7 +15,7 @@ from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from tests.e2e.conftest import Server
-from tests.e2e.training import training_bucket
+from tests.e2e.training import NEW_FORM, TRAINED_FIELDS, training_bucket
 from tests.support.documents import encode
 from tests.support.forms import filled_form
 
@@ -37,23 +37,13 @@ def test_azure_clients_build_a_model_and_extract_fields_with_it(server: Server) 
 
     # Then it gets the model's details, and finds it by id and in the list
     assert model.model_id == "azure-forms"
-    assert set(model.doc_types["azure-forms"].field_schema) == {
-        "CustomerName",
-        "PolicyNumber",
-        "StartDate",
-        "Premium",
-    }
+    assert set(model.doc_types["azure-forms"].field_schema) == TRAINED_FIELDS
     assert admin.get_model("azure-forms").model_id == "azure-forms"
     assert "azure-forms" in [m.model_id for m in admin.list_models()]
 
     # When the analysis client reads a new form with it
     client = DocumentIntelligenceClient(server.url, AzureKeyCredential(server.keys["alpha"]))
-    values = {
-        "CustomerName": "Noor Haddad",
-        "PolicyNumber": "PX-5521",
-        "StartDate": "2025-12-01",
-        "Premium": "980.25",
-    }
+    values = NEW_FORM
     result = client.begin_analyze_document(
         "azure-forms", io.BytesIO(encode(filled_form(values).image, "PNG")), polling_interval=0.5
     ).result()

@@ -14,7 +14,7 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.core.rest import HttpRequest
 
 from tests.e2e.conftest import Server
-from tests.e2e.training import TRAINING_PREFIX, training_bucket
+from tests.e2e.training import NEW_FORM, TRAINED_FIELDS, TRAINING_PREFIX, training_bucket
 from tests.support.documents import FORM_TABLE, encode, form_image, text_image, text_pdf, words_of
 from tests.support.forms import filled_form
 from tests.support.scans import needs_scans, real_scan, recall
@@ -114,24 +114,14 @@ def test_the_administration_client_builds_lists_and_deletes_a_model_used_for_ana
     assert poller.details["operation_id"]
     model = poller.result()
     assert model.model_id == "fr-forms" and model.api_version == "2023-07-31"
-    assert set(model.doc_types["fr-forms"].field_schema) == {
-        "CustomerName",
-        "PolicyNumber",
-        "StartDate",
-        "Premium",
-    }
+    assert set(model.doc_types["fr-forms"].field_schema) == TRAINED_FIELDS
     assert admin.get_document_model("fr-forms").model_id == "fr-forms"
     assert "fr-forms" in [m.model_id for m in admin.list_document_models()]
     assert admin.get_resource_details().custom_document_models.count == 1
     operation = admin.get_operation(poller.details["operation_id"])
     assert (operation.status, operation.kind) == ("succeeded", "documentModelBuild")
     # When the analysis client reads a new form with it
-    values = {
-        "CustomerName": "Noor Haddad",
-        "PolicyNumber": "PX-5521",
-        "StartDate": "2025-12-01",
-        "Premium": "980.25",
-    }
+    values = NEW_FORM
     result = analyze(client_for(server, "gamma"), "fr-forms", encode(filled_form(values).image, "PNG"))
     fields = result.documents[0].fields
     assert fields["CustomerName"].value == "Noor Haddad"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import urllib.request
 from collections.abc import Iterator
@@ -96,11 +95,7 @@ def test_the_viewer_draws_words_lines_and_tables_and_deletes(
     delete_in_viewer(browser)
 
     # Then the service has nothing left of it
-    request = urllib.request.Request(
-        server.url + "/v1/operations", headers={"x-api-key": server.keys["delta"]}
-    )
-    with urllib.request.urlopen(request) as answer:
-        assert json.loads(answer.read())["value"] == []
+    assert server.operations("delta") == []
 
 
 def test_the_viewer_page_allows_only_its_own_script_and_this_origin(server: Server) -> None:
@@ -152,11 +147,7 @@ def test_the_viewer_reads_through_vision_read_and_deletes(
     assert "Your lease ends in May" in browser.find_element(By.ID, "text").text
     # And a delete leaves nothing of it
     delete_in_viewer(browser)
-    request = urllib.request.Request(
-        server.url + "/v1/operations", headers={"x-api-key": server.keys["delta"]}
-    )
-    with urllib.request.urlopen(request) as answer:
-        assert json.loads(answer.read())["value"] == []
+    assert server.operations("delta") == []
 
 
 def test_the_viewer_reads_through_image_analysis_and_nothing_is_kept(

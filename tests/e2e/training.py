@@ -12,10 +12,18 @@ from pathlib import Path
 from docsafe_tools.local.stack import STACK_NAME
 
 from tests.support.documents import encode
-from tests.support.forms import fields_json, filled_form, random_values
+from tests.support.forms import LAYOUT, fields_json, filled_form, random_values
 from tests.support.serve import Server
 
 TRAINING_PREFIX = "set/"
+# The fields the training set labels, and the values of a form none of it holds.
+TRAINED_FIELDS = set(LAYOUT)
+NEW_FORM = {
+    "CustomerName": "Noor Haddad",
+    "PolicyNumber": "PX-5521",
+    "StartDate": "2025-12-01",
+    "Premium": "980.25",
+}
 
 
 def training_bucket(server: Server, tenant: str) -> str:
