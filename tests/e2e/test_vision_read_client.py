@@ -150,3 +150,18 @@ def test_a_streamed_upload_is_held_to_the_body_limit(server: Server) -> None:
     # and one whose chunk sizes are no numbers is a 400, not a hang or a 5xx
     status, body = _send_chunked(server, [b"zz\r\nabc\r\n0\r\n\r\n"])
     assert status == 400 and body["error"]["code"] == "InvalidRequest"
+
+
+@pytest.mark.parametrize(
+    ("options", "code"),
+    [
+        ({"pages": ["1-2", "x"]}, "InvalidPageRange"),
+        ({"reading_order": "sideways"}, "InvalidReadingOrder"),
+        ({"model_version": "2021-04-12"}, "InvalidModel"),
+    ],
+)
+def test_malformed_options_raise_the_clients_error_at_once(server: Server, options: dict, code: str) -> None:
+    with pytest.raises(ComputerVisionOcrErrorException) as refused:
+        client_for(server, "alpha").read_in_stream(io.BytesIO(encode(text_image(["Fine"]), "PNG")), **options)
+    assert refused.value.response.status_code == 400
+    assert refused.value.error.code == code and refused.value.error.message

@@ -431,15 +431,40 @@ def test_the_analyze_answer_branches_are_the_ones_local_mode_follows(path: str) 
     assert f"{through.prefix}/documentModels/$model/analyzeResults/" in template
 
 
-def test_the_read_analyze_answer_is_the_one_local_mode_gives() -> None:
+def test_the_read_analyze_answer_refuses_what_local_mode_and_the_intake_refuse() -> None:
+    from docsafe.contract.vision_read import (
+        GATEWAY_PAGES,
+        MODEL_VERSIONS,
+        READING_ORDERS,
+        gateway_refusal,
+        read_error,
+    )
     from docsafe_tools.local.intake import READ_ANALYZE_PATH as LOCAL_READ_PATH
-    from docsafe_tools.local.intake import READ_LINES
 
     assert LOCAL_READ_PATH == READ_ANALYZE_PATH
     accepted = _analyze_integration(READ_ANALYZE_PATH)["responses"]["2\\d{2}"]
-    template = accepted["responseTemplates"]["application/json"]
-    assert tuple(line.strip() for line in template.splitlines() if line.strip()) == READ_LINES
     assert accepted["statusCode"] == "202"
+    lines = [line.strip() for line in accepted["responseTemplates"]["application/json"].splitlines()]
+    branches = [line for line in lines if line.startswith(("#if", "#elseif", "#else"))]
+    # The template tests what gateway_refusal tests, in its order ...
+    assert branches == [
+        f"#if($pages != '' && !$pages.matches('{GATEWAY_PAGES}'))",
+        "#elseif($order != '' && " + " && ".join(f"$order != '{order}'" for order in READING_ORDERS) + ")",
+        "#elseif("
+        + " || ".join(
+            f"({name} != '' && " + " && ".join(f"{name} != '{version}'" for version in MODEL_VERSIONS) + ")"
+            for name in ("$model", "$specModel")
+        )
+        + ")",
+        "#else",
+    ]
+    # ... and answers what it answers
+    refusals = [
+        gateway_refusal(query) for query in ({"pages": "1;2"}, {"readingOrder": "x"}, {"modelVersion": "v"})
+    ]
+    bodies = [json.loads(line) for line in lines if line.startswith("{")]
+    assert bodies == [read_error(refusal) for refusal in refusals if refusal is not None]
+    assert len(bodies) == 3
 
 
 def test_api_gateways_role_can_only_put_analyze_requests() -> None:

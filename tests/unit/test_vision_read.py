@@ -13,6 +13,7 @@ from docsafe.contract.result import build_analyze_result
 from docsafe.contract.vision_read import (
     MODEL_VERSION,
     VERSION,
+    gateway_refusal,
     operation_body,
     parse_read_body,
     parse_read_options,
@@ -243,3 +244,22 @@ def test_a_failed_operation_says_why_beside_reads_status() -> None:
         "lastUpdatedDateTime": "2023-11-14T22:13:25Z",
         "error": {"code": "NotSupportedLanguage", "message": "language 'xx' is not supported."},
     }
+
+
+def test_the_gateway_refuses_only_what_is_malformed_as_it_stands() -> None:
+    # What the client always sends, and what only reading the request can judge, pass
+    for query in (
+        {"model-version": "latest", "readingOrder": "basic"},
+        {"pages": "0"},
+        {"pages": "3-1,7-,-2"},
+        {"language": "xx-Nope"},
+        {"modelVersion": MODEL_VERSION, "readingOrder": "natural"},
+    ):
+        assert gateway_refusal(query) is None, query
+    # Malformed pages, orders and model versions are refused with Read's codes, in order
+    refusal = gateway_refusal({"pages": "1, 3", "readingOrder": "x"})
+    assert refusal is not None and refusal.inner_code == "InvalidPageRange"
+    refusal = gateway_refusal({"readingOrder": "x", "modelVersion": "y"})
+    assert refusal is not None and refusal.inner_code == "InvalidReadingOrder"
+    refusal = gateway_refusal({"model-version": "latest", "modelVersion": "y"})
+    assert refusal is not None and refusal.inner_code == "InvalidModel"

@@ -34,7 +34,7 @@ from docsafe.contract.requests import (
     parse_options,
     upload_source,
 )
-from docsafe.contract.vision_read import parse_read_body, parse_read_options
+from docsafe.contract.vision_read import gateway_refusal, parse_read_body, parse_read_options
 from docsafe.custom_models import CustomModels
 from docsafe.intake import INTAKE_ATTEMPTS_SECONDS, Intake, Pending
 from docsafe.jobs import Job, JobError, JobExists, JobStore, Status
@@ -199,8 +199,10 @@ class Operations:
         contract = request.contract
         through = None if contract is Contract.VISION_READ else by_contract(contract)
         model_id = request.model_id if through is not None else READ_MODEL
-        if model_id is None or (
-            through is not None and request.query.get("api-version") not in through.versions
+        if (
+            model_id is None
+            or (through is not None and request.query.get("api-version") not in through.versions)
+            or (through is None and gateway_refusal(request.query) is not None)
         ):
             # API Gateway answered 404 or 400 itself (template.yaml): no operation exists.
             self._intake.remove(tenant, operation_id)

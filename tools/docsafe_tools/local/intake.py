@@ -7,9 +7,11 @@ template to these branches, so the two cannot drift apart unnoticed.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from docsafe.contract.document_apis import DocumentApi, document_api
+from docsafe.contract.vision_read import gateway_refusal, read_error
 
 
 def branches(through: DocumentApi) -> tuple[str, ...]:
@@ -24,14 +26,9 @@ def branches(through: DocumentApi) -> tuple[str, ...]:
     )
 
 
-# Vision Read v3.2's analyze answers every stored request alike: these lines, in order.
+# Vision Read v3.2's analyze: malformed options refused (docsafe.contract.vision_read's
+# gateway_refusal, in the template's branch order), else accepted.
 READ_ANALYZE_PATH = "/vision/v3.2/read/analyze"
-READ_LINES = (
-    "#set($base = $context.path.substring(0, $context.path.indexOf('/vision/v3.2/')))",
-    '#set($context.responseOverride.header.Operation-Location = "https://$context.domainName$base'
-    '/vision/v3.2/read/analyzeResults/$context.requestId")',
-    '#set($context.responseOverride.header.Retry-After = "1")',
-)
 
 
 def accepted_answer(
@@ -54,6 +51,9 @@ def _origin(event: dict[str, Any]) -> str:
 
 
 def _read_accepted(accepted: dict[str, Any], event: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    refusal = gateway_refusal(event.get("queryStringParameters") or {})
+    if refusal is not None:
+        return 400, {"Content-Type": "application/json"}, json.dumps(read_error(refusal)).encode()
     context = event["requestContext"]
     base = context["path"][: context["path"].index("/vision/v3.2/")]
     location = f"{_origin(event)}{base}/vision/v3.2/read/analyzeResults/{context['requestId']}"

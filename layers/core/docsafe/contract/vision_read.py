@@ -120,10 +120,32 @@ class _Spans:
 
 # Read v3.2's query (Ocr.json's parameters), checked into the analysis spec every contract
 # shares. A refusal carries Read's own error code as its inner code, for the route to show.
-_READ_PAGES = re.compile(r"^([0-9]+|[0-9]+-[0-9]+|[0-9]+-|-[0-9]+)$")  # ASCII digits only
+_PAGE_PART = "[0-9]+|[0-9]+-[0-9]+|[0-9]+-|-[0-9]+"  # ASCII digits only
+_READ_PAGES = re.compile(f"^({_PAGE_PART})$")
 _MODEL_VERSION = re.compile(r"^(latest|[0-9]{4}-[0-9]{2}-[0-9]{2})(-preview)?$")
 READING_ORDERS = ("basic", "natural")
 MODEL_VERSIONS = ("latest", MODEL_VERSION)
+# What API Gateway refuses itself, before the request is taken in (template.yaml's Read
+# integration response; local mode follows it): options malformed as they stand, so that
+# the client's call raises at once, as Azure's does. Page numbers out of range and
+# languages are told by the operation. A Java regex (VTL's String.matches), and Python's.
+GATEWAY_PAGES = f"^({_PAGE_PART})(,({_PAGE_PART}))*$"
+GATEWAY_OPTIONS = ("pages", "readingOrder", "model-version", "modelVersion")
+
+
+def gateway_refusal(query: Mapping[str, str]) -> InvalidArgument | None:
+    """The refusal API Gateway answers for this query, in its branches' order; else None.
+    The intake drops a request API Gateway refused: no operation exists for it."""
+    pages, order = query.get("pages") or "", query.get("readingOrder") or ""
+    if pages and not re.fullmatch(GATEWAY_PAGES, pages):
+        return _invalid_pages()
+    if order and order not in READING_ORDERS:
+        return _invalid_order()
+    if any(
+        (v := query.get(name) or "") and v not in MODEL_VERSIONS for name in ("model-version", "modelVersion")
+    ):
+        return _invalid_model()
+    return None
 
 
 def parse_read_options(
@@ -143,19 +165,26 @@ def parse_read_options(
                 target="language",
             )
         options["locale"] = language
-    order = query.get("readingOrder", "basic")
-    if order not in READING_ORDERS:
-        raise InvalidArgument(
-            "readingOrder must be basic or natural.", inner_code="InvalidReadingOrder", target="readingOrder"
-        )
+    if query.get("readingOrder", "basic") not in READING_ORDERS:
+        raise _invalid_order()
     version = query.get("model-version", query.get("modelVersion", "latest"))
     if not _MODEL_VERSION.match(version) or version not in MODEL_VERSIONS:
-        raise InvalidArgument(
-            f"model-version must be one of {', '.join(MODEL_VERSIONS)}.",
-            inner_code="InvalidModel",
-            target="model-version",
-        )
+        raise _invalid_model()
     return AnalysisSpec(**options, contract=Contract.VISION_READ)
+
+
+def _invalid_order() -> InvalidArgument:
+    return InvalidArgument(
+        "readingOrder must be basic or natural.", inner_code="InvalidReadingOrder", target="readingOrder"
+    )
+
+
+def _invalid_model() -> InvalidArgument:
+    return InvalidArgument(
+        f"model-version must be one of {', '.join(MODEL_VERSIONS)}.",
+        inner_code="InvalidModel",
+        target="model-version",
+    )
 
 
 def _read_pages(spec: str) -> tuple[tuple[int, int], ...]:
