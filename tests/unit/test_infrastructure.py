@@ -597,3 +597,29 @@ def test_every_route_of_the_template_is_in_the_openapi_document() -> None:
     }
     # The viewer is a page for people, not an API operation
     assert routes - documented == {("GET", "/viewer")}
+
+
+# The functions whose routes look for a request still waiting in the intake folder
+# (docsafe.intake.Intake.pending, from Operations.snapshot and Operations.delete).
+LOOKS_IN_INTAKE = ("StatusFunction", "ResultFunction", "DeleteFunction", "SubmitFunction")
+
+
+@pytest.mark.parametrize("name", LOOKS_IN_INTAKE)
+def test_a_function_that_looks_for_a_waiting_request_is_told_404_for_none(name: str) -> None:
+    # S3 answers a HEAD of a missing key 404 only to a caller that may list the bucket,
+    # 403 to anyone else: without it, every unknown id would be a 5xx on AWS (moto
+    # enforces no IAM, so only this sees it)
+    statements = TEMPLATE.resources[name]["Properties"]["Policies"][0]["Statement"]
+
+    def allowed(action: str, resource: object) -> bool:
+        for statement in statements:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources = (
+                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            )
+            if action in actions and resource in resources:
+                return True
+        return False
+
+    assert allowed("s3:GetObject", {"Fn::Sub": "${DocumentsBucket.Arn}/intake/*"}), name
+    assert allowed("s3:ListBucket", {"Fn::GetAtt": ["DocumentsBucket", "Arn"]}), name
