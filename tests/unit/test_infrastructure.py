@@ -107,7 +107,8 @@ def test_functions_that_delete_a_job_can_also_abort_its_unfinished_uploads() -> 
                 statement = statement.get("Fn::If", [None, statement])[1]  # a conditional one
                 listed = statement["Action"]
                 actions |= set(listed if isinstance(listed, list) else [listed])
-        if "s3:ListBucket" in actions:
+        # (a function may list only to be told 404 for a missing key: it purges nothing)
+        if "s3:ListBucket" in actions and "s3:DeleteObject" in actions:
             assert "s3:ListBucketMultipartUploads" in actions, name
         if "s3:DeleteObject" in actions:
             assert "s3:AbortMultipartUpload" in actions, name
