@@ -147,9 +147,16 @@ def test_a_streamed_upload_is_held_to_the_body_limit(server: Server) -> None:
     megabyte = b"\0" * (1024 * 1024)
     status, body = _send_chunked(server, [b"100000\r\n" + megabyte + b"\r\n"] * 11 + [b"0\r\n\r\n"])
     assert status == 413 and body["error"]["innererror"]["code"] == "InvalidContentLength"
-    # and one whose chunk sizes are no numbers is a 400, not a hang or a 5xx
-    status, body = _send_chunked(server, [b"zz\r\nabc\r\n0\r\n\r\n"])
-    assert status == 400 and body["error"]["code"] == "InvalidRequest"
+    # and one that is no chunked HTTP is a 400, not a hang, a 5xx or a body read to its end
+    for broken in (
+        b"zz\r\nabc\r\n0\r\n\r\n",  # a size that is no number
+        b"-1\r\nabc\r\n0\r\n\r\n",  # a negative one
+        b"0x3\r\nabc\r\n0\r\n\r\n",
+        b"3\r\nabcdef\r\n0\r\n\r\n",  # a chunk longer than it says
+        b"3;" + b"x" * 5000 + b"\r\nabc\r\n0\r\n\r\n",  # an endless extension
+    ):
+        status, body = _send_chunked(server, [broken])
+        assert status == 400 and body["error"]["code"] == "InvalidRequest", broken[:20]
 
 
 @pytest.mark.parametrize(
@@ -165,3 +172,19 @@ def test_malformed_options_raise_the_clients_error_at_once(server: Server, optio
         client_for(server, "alpha").read_in_stream(io.BytesIO(encode(text_image(["Fine"]), "PNG")), **options)
     assert refused.value.response.status_code == 400
     assert refused.value.error.code == code and refused.value.error.message
+
+
+def test_a_declared_length_past_the_limit_or_no_number_is_refused_unread(server: Server) -> None:
+    import socket
+
+    host, port = server.url.removeprefix("http://").split(":")
+    for declared, status in (("20000000", 413), ("12abc", 400), ("-5", 400)):
+        with socket.create_connection((host, int(port)), timeout=30) as connection:
+            connection.sendall(
+                f"POST /vision/v3.2/read/analyze HTTP/1.1\r\nHost: {host}\r\n"
+                f"Ocp-Apim-Subscription-Key: {server.keys['gamma']}\r\n"
+                f"Content-Length: {declared}\r\n\r\n".encode()
+            )
+            # answered without the body ever being sent
+            answer = connection.recv(65536).decode()
+        assert answer.startswith(f"HTTP/1.1 {status} "), (declared, answer[:80])

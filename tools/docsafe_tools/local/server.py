@@ -499,6 +499,10 @@ _S3_PUT_HEADERS = {
 
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# A chunk's size line: hex digits (up to 4 GB), any extensions, CRLF; and its bounds.
+_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,8})(;[^\r\n]*)?\r?\n")
+_CHUNK_LINE_BYTES = 4096
+_TRAILER_LINES = 100
 
 
 def _parameter(source: str, event: dict[str, Any]) -> str | None:
@@ -572,7 +576,16 @@ def _front_end(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
                     self._send(gateway.answer("BAD_REQUEST_BODY"), send_body)
                     return
             else:
-                length = int(self.headers.get("Content-Length") or 0)
+                declared = self.headers.get("Content-Length") or "0"
+                if not declared.isascii() or not declared.isdigit():
+                    self.close_connection = True
+                    self._send(gateway.answer("BAD_REQUEST_BODY"), send_body)
+                    return
+                length = int(declared)
+                if length > API_GATEWAY_BODY_BYTES:  # refused unread, as API Gateway does
+                    self.close_connection = True
+                    self._send(gateway.answer("REQUEST_TOO_LARGE"), send_body)
+                    return
                 body = self.rfile.read(length) if length else b""
             try:
                 answer = gateway.handle(
@@ -595,18 +608,32 @@ def _front_end(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(answer.body)
 
         def _chunked_body(self) -> bytes:
-            """A chunked request's body; reading stops one byte past API Gateway's limit
-            (the gateway refuses it), and the connection is not used again."""
+            """A chunked request's body (RFC 9112 7.1); reading stops one byte past API
+            Gateway's limit (the gateway refuses it), and the connection is not used
+            again. ValueError for anything that is not chunked HTTP, a body cut short
+            among it."""
             body = bytearray()
             while len(body) <= API_GATEWAY_BODY_BYTES:
-                size = int(self.rfile.readline(64).split(b";", 1)[0].strip() or b"0", 16)
+                line = self.rfile.readline(_CHUNK_LINE_BYTES + 1)
+                found = _CHUNK_SIZE.fullmatch(line)
+                if found is None:
+                    raise ValueError("not a chunk size line")
+                size = int(found.group(1), 16)
                 if size == 0:
-                    while self.rfile.readline(1024).strip():  # trailers, then the blank line
-                        pass
-                    return bytes(body)
-                body += self.rfile.read(min(size, API_GATEWAY_BODY_BYTES + 1 - len(body)))
-                if len(body) <= API_GATEWAY_BODY_BYTES:
-                    self.rfile.readline(8)  # the chunk's closing CRLF
+                    for _ in range(_TRAILER_LINES):  # trailers, then the blank line
+                        trailer = self.rfile.readline(_CHUNK_LINE_BYTES + 1)
+                        if not trailer.endswith(b"\n"):
+                            raise ValueError("the body ends among its trailers")
+                        if trailer in (b"\r\n", b"\n"):
+                            return bytes(body)
+                    raise ValueError("too many trailers")
+                wanted = min(size, API_GATEWAY_BODY_BYTES + 1 - len(body))
+                chunk = self.rfile.read(wanted)
+                if len(chunk) < wanted:
+                    raise ValueError("the body ends inside a chunk")
+                body += chunk
+                if len(body) <= API_GATEWAY_BODY_BYTES and self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                    raise ValueError("a chunk runs past its size")
             self.close_connection = True
             return bytes(body)
 
