@@ -30,7 +30,8 @@ def build_model() -> Response:
 def analyze_image() -> Response:
     """Image Analysis 4.0 READ, answered while the request waits; nothing of it is kept."""
     tenant, query, content_type = api.tenant(app), api.query(app), api.header(app, "content-type")
-    result, receipt = services().image_analysis.read(tenant, query, content_type, api.body_bytes(app))
+    reading = services().image_analysis
+    result, receipt = reading.read(tenant, query, content_type, api.body_bytes(app), api.request_time(app))
     return api.json_response(result, headers=api.receipt_headers(receipt))
 
 

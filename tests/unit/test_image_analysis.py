@@ -4,13 +4,20 @@ points), its errors with Read's inner codes."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from docsafe.contract.errors import DocSafeError, InvalidArgument
 from docsafe.contract.image_analysis import analysis_result, check_image, error_body, parse_options
 from docsafe.contract.result import build_analyze_result
 from docsafe.engines.base import Line, PageText, Word
 from docsafe.formats import Format
+from docsafe.image_analysis import RETENTION_SECONDS, ImageAnalysis
+from docsafe.jobs import Status
+from docsafe.settings import Settings
 from docsafe.specs import AnalysisSpec, Contract
+
+from tests.support.documents import encode, text_image
 
 
 def page(width: float, height: float, unit: str, *texts: str) -> PageText:
@@ -91,3 +98,83 @@ def test_only_formats_it_reads_are_taken_and_errors_carry_reads_codes() -> None:
             "innererror": {"code": "InvalidImageUrl", "message": "Nope."},
         }
     }
+
+
+class FakeOperations:
+    """Operations as an Image Analysis read uses them: a job that finishes as told."""
+
+    def __init__(self, finishes: bool = True, purge_fails: bool = False):
+        self.finishes, self.purge_fails = finishes, purge_fails
+        self.submitted: list[int | None] = []
+        self.discarded: list[str] = []
+
+    def submit(
+        self, tenant: str, model_id: str, request: object, retention_seconds: int | None = None
+    ) -> object:
+        self.submitted.append(retention_seconds)
+        return SimpleNamespace(operation_id="0f8fad5b-d9cb-469f-a165-70867728950e")
+
+    def snapshot(self, tenant: str, operation_id: str, contract: Contract) -> object:
+        stored = build_analyze_result("prebuilt-read", [(1, page(600, 400, "pixel", "Hello"))])
+        return SimpleNamespace(job=None, analyze_result=SimpleNamespace(parsed=lambda: stored))
+
+    def discard(self, tenant: str, operation_id: str) -> str:
+        self.discarded.append(operation_id)
+        if self.purge_fails:
+            raise RuntimeError("S3 is away")
+        return "receipt"
+
+
+class FakeJobs:
+    def __init__(self, operations: FakeOperations):
+        self.operations = operations
+
+    def visible(self, tenant: str, operation_id: str) -> object:
+        return SimpleNamespace(status=Status.SUCCEEDED if self.operations.finishes else Status.RUNNING)
+
+
+def reader(operations: FakeOperations, clock: list[float]) -> ImageAnalysis:
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+
+    return ImageAnalysis(
+        operations=operations,  # type: ignore[arg-type]
+        jobs=FakeJobs(operations),  # type: ignore[arg-type]
+        settings=Settings(sync_read_seconds=5),
+        now=lambda: clock[0],
+        sleep=sleep,
+    )
+
+
+QUERY = {"api-version": "2024-02-01", "features": "read"}
+PNG = encode(text_image(["Hello"], size=(200, 80), font_size=20), "PNG")
+
+
+def test_the_answer_comes_with_the_receipt_of_a_job_kept_a_minute_at_most() -> None:
+    operations = FakeOperations()
+    result, receipt = reader(operations, [1000.0]).read("acme", QUERY, "image/png", PNG, requested_at=1000.0)
+    assert result["readResult"]["blocks"][0]["lines"][0]["text"] == "Hello"
+    assert receipt == "receipt" and operations.discarded and operations.submitted == [RETENTION_SECONDS]
+
+
+def test_the_time_runs_from_when_api_gateway_received_the_request() -> None:
+    # Given a request that waited 4 of its 5 seconds in a cold start, and a slow read
+    operations = FakeOperations(finishes=False)
+    clock = [1004.0]
+    with pytest.raises(DocSafeError) as refused:
+        reader(operations, clock).read("acme", QUERY, "image/png", PNG, requested_at=1000.0)
+    # Then it is answered when its time is up, with the receipt of its purge
+    assert refused.value.inner_code == "Timeout" and 1005.0 <= clock[0] < 1005.5
+    assert refused.value.receipt == "receipt"
+
+
+def test_a_purge_that_fails_never_hides_the_error_nor_lets_an_answer_out() -> None:
+    # On the way out of an error, the error is what the client gets (the job expires soon)
+    with pytest.raises(DocSafeError) as refused:
+        reader(FakeOperations(finishes=False, purge_fails=True), [0.0]).read(
+            "acme", QUERY, "image/png", PNG, 0.0
+        )
+    assert refused.value.inner_code == "Timeout" and refused.value.receipt is None
+    # After a read, no answer leaves while the job may still be kept
+    with pytest.raises(RuntimeError):
+        reader(FakeOperations(purge_fails=True), [0.0]).read("acme", QUERY, "image/png", PNG, 0.0)

@@ -426,6 +426,10 @@ def test_the_analyze_answer_branches_are_the_ones_local_mode_follows(path: str) 
         line.strip() for line in template.splitlines() if line.strip().startswith(("#if", "#elseif", "#else"))
     ]
     assert tuple(found) == branches(through)
+    # Its parameters come from the path and the query string alone, as the intake's metadata do
+    lines = [line.strip() for line in template.splitlines()]
+    assert "#set($part = $input.params().path.get('modelId'))" in lines
+    assert "#set($version = $input.params().querystring.get('api-version'))" in lines
     assert accepted["statusCode"] == "202"
     # The answer names the API's own paths and a version it takes
     assert f"indexOf('{through.prefix}/')" in template
@@ -447,13 +451,20 @@ def test_the_read_analyze_answer_refuses_what_local_mode_and_the_intake_refuse()
     assert accepted["statusCode"] == "202"
     lines = [line.strip() for line in accepted["responseTemplates"]["application/json"].splitlines()]
     branches = [line for line in lines if line.startswith(("#if", "#elseif", "#else"))]
+    # Its options come from the query string alone, as the intake's metadata do
+    sets = [line for line in lines if line.startswith("#set($") and "$input.params" in line]
+    assert sets and all("$input.params().querystring.get('" in line for line in sets)
     # The template tests what gateway_refusal tests, in its order ...
     assert branches == [
-        f"#if($pages != '' && !$pages.matches('{GATEWAY_PAGES}'))",
-        "#elseif($order != '' && " + " && ".join(f"$order != '{order}'" for order in READING_ORDERS) + ")",
+        f"#if($pages && $pages != '' && !$pages.matches('{GATEWAY_PAGES}'))",
+        "#elseif($order && $order != '' && "
+        + " && ".join(f"$order != '{order}'" for order in READING_ORDERS)
+        + ")",
         "#elseif("
         + " || ".join(
-            f"({name} != '' && " + " && ".join(f"{name} != '{version}'" for version in MODEL_VERSIONS) + ")"
+            f"({name} && {name} != '' && "
+            + " && ".join(f"{name} != '{version}'" for version in MODEL_VERSIONS)
+            + ")"
             for name in ("$model", "$specModel")
         )
         + ")",

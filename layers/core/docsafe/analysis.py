@@ -273,9 +273,11 @@ class Operations:
         request: AnalyzeRequest,
         operation_id: str | None = None,
         still_wanted: Callable[[], bool] = lambda: True,
+        retention_seconds: int | None = None,
     ) -> Job:
         """Seal the document, record the job and start its workflow (unless, by then, the
-        client no longer wants it: Withdrawn, and nothing of it remains)."""
+        client no longer wants it: Withdrawn, and nothing of it remains). The job is kept
+        `retention_seconds` at most (the deployment's retention when not given)."""
         operation_id = operation_id or str(uuid.uuid4())
         job_key, wrapped = self._data_keys.new_job_key(tenant, operation_id)
         # The record (holding the wrapped key) is written before any object: no sealed
@@ -286,7 +288,9 @@ class Operations:
             model_id=model_id,
             wrapped_key=wrapped,
             content_format=request.format.value,
-            retention_seconds=self._settings.retention_seconds,
+            retention_seconds=min(
+                retention_seconds or self._settings.retention_seconds, self._settings.retention_seconds
+            ),
             options=request.spec.to_record(),
         )
         try:
@@ -396,6 +400,14 @@ class Operations:
             "analysis deleted", tenant=tenant, operation_id=operation_id, objects=len(receipt.objects)
         )
         return receipt
+
+    def discard(self, tenant: str, operation_id: str) -> Receipt:
+        """Purge a job this service submitted for itself (an Image Analysis read): its
+        workflow stopped if it still runs, then its key and every object."""
+        job = self._jobs.get(tenant, operation_id)
+        if job is not None and not job.status.finished:
+            self._workflows.stop_analysis(operation_id)
+        return self._purge(tenant, operation_id, Action.DELETED)
 
     def result_part(self, tenant: str, operation_id: str, wanted: ByteRange) -> tuple[bytes, int, int]:
         """Bytes of the analyzeResult's JSON text: a result larger than one response can

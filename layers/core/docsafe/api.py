@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -143,11 +144,12 @@ def partial_response(data: bytes, first: int, total: int) -> Response:
 
 
 def error_response(error: DocSafeError, path: str = "") -> Response:
+    headers = {**error.headers(), **(receipt_headers(error.receipt) if error.receipt is not None else {})}
     return Response(
         status_code=error.status,
         content_type=JSON,
         body=json.dumps(error_body(error, path)),
-        headers=error.headers() or None,
+        headers=headers or None,
     )
 
 
@@ -235,6 +237,13 @@ def document_api_of(app: APIGatewayRestResolver) -> DocumentApi:
     if through is None:
         raise NotFound("Resource not found.", inner_code="NotFound")
     return through
+
+
+def request_time(app: APIGatewayRestResolver) -> float:
+    """When API Gateway received the request (epoch seconds): its 29 seconds run from then,
+    a cold start among them."""
+    epoch_ms = app.current_event.raw_event.get("requestContext", {}).get("requestTimeEpoch")
+    return epoch_ms / 1000 if isinstance(epoch_ms, int | float) else time.time()
 
 
 def api_version(app: APIGatewayRestResolver) -> str:

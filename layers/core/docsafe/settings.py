@@ -59,9 +59,9 @@ class Settings:
     page_concurrency: int = 10  # the Map state's MaxConcurrency: batches are sized to it
     page_timeout_seconds: int = 120  # the engine's deadline for one page
     poll_after_seconds: int = 1
-    # How long an Image Analysis request waits for its read: API Gateway answers within 29 s,
-    # and the answer and the purge need the rest.
-    sync_read_seconds: int = 25
+    # How long an Image Analysis request may take to its answer, counted from when API
+    # Gateway received it: API Gateway waits 29 s, and the purge and the answer need the rest.
+    sync_read_seconds: int = 22
     aws_endpoint_url: str | None = None
 
     def __post_init__(self) -> None:
@@ -75,8 +75,8 @@ class Settings:
             object.__setattr__(self, "purge_interval_seconds", automatic)
         if not 1 <= self.purge_interval_seconds <= max(1, self.retention_seconds // 2):
             raise SettingsError("the purge must run at least twice per retention period")
-        if not 1 <= self.sync_read_seconds <= 27:
-            raise SettingsError("an Image Analysis read must end within API Gateway's 29 seconds (1-27)")
+        if not 1 <= self.sync_read_seconds <= 24:
+            raise SettingsError("an Image Analysis read must end within API Gateway's 29 seconds (1-24)")
         if self.ocr_engine not in ENGINES:
             raise SettingsError(f"unknown OCR engine {self.ocr_engine!r}")
 

@@ -20,7 +20,7 @@ def branches(through: DocumentApi) -> tuple[str, ...]:
     unsupported = " && ".join(f"$version != '{version}'" for version in through.versions)
     return (
         "#if(!$part.endsWith(':analyze'))",
-        "#elseif($version == '')",
+        "#elseif(!$version || $version == '')",
         f"#elseif({unsupported})",
         "#else",
     )

@@ -21,6 +21,9 @@ class DocSafeError(Exception):
         if inner_code is not None:
             self.inner_code = inner_code
         self.target = target
+        # What was destroyed on the way to this answer (an Image Analysis job's purge), for
+        # the response to carry (docsafe.retention.Receipt).
+        self.receipt: Any = None
 
     def headers(self) -> dict[str, str]:
         return {}

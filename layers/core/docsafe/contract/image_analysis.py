@@ -68,7 +68,7 @@ def parse_options(
             inner_code="NotSupportedLanguage",
             target="language",
         )
-    if query.get("model-version", "latest") not in MODEL_VERSIONS:
+    if (query.get("model-version") or "latest") not in MODEL_VERSIONS:
         raise InvalidArgument(
             f"model-version must be one of {', '.join(MODEL_VERSIONS)}.",
             inner_code="InvalidModel",

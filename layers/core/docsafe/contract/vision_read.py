@@ -15,7 +15,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from docsafe.contract.errors import DocSafeError, InvalidArgument, InvalidRequest, NotFound
+from docsafe.contract.errors import DocSafeError, InvalidArgument, InvalidRequest
 from docsafe.contract.requests import LOCALE_PATTERN, checked_format
 from docsafe.formats import Format
 from docsafe.jobs import Job, JobError, Status
@@ -270,11 +270,6 @@ def read_error(error: DocSafeError | JobError) -> RawJson:
     if code != error.code:
         nested["innererror"] = {"code": code, "message": error.message}
     return {"code": code, "message": error.message, "error": nested}
-
-
-def operation_not_found() -> NotFound:
-    # One answer for unknown, foreign, deleted and expired ids, and other APIs' operations.
-    return NotFound("Operation not found.", inner_code="NotFound")
 
 
 def operation_body(job: Job, analyze_result: RawJson | None) -> RawJson:
