@@ -324,10 +324,15 @@ def test_no_document_text_file_name_or_key_leaves_the_sealed_objects(local_stack
         assert "Zanzibar" in json.dumps(local_stack.wait(read, key)["analyzeResult"])
         for unread in (
             local_stack.read(b"Zanzibar Quixotic plain text", key),
-            local_stack.read(pdf, key, query="pages=Zanzibar&language=Quixotic"),
+            local_stack.read(pdf, key, query="language=Quixotic"),
             local_stack.read(b"%PDF-1.7 Zanzibar Quixotic broken", key),
         ):
             bodies.append(json.dumps(local_stack.wait(unread, key)))
+        refused_at_once = local_stack.request(
+            "POST", "/vision/v3.2/read/analyze", key, query="pages=Zanzibar", body=pdf
+        )
+        assert refused_at_once.status == 400
+        bodies.append(refused_at_once.body)
         bodies.append(
             local_stack.request("GET", location.replace("analyzeResults/", "analyzeResults/x"), key).body
         )

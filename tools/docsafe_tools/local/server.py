@@ -503,6 +503,8 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,8})(;[^\r\n]*)?\r?\n")
 _CHUNK_LINE_BYTES = 4096
 _TRAILER_LINES = 100
+# A body declared past API Gateway's limit is read past up to this size; a larger one is not.
+_DRAINED_BYTES = 64 * 1024 * 1024
 
 
 def _parameter(source: str, event: dict[str, Any]) -> str | None:
@@ -582,8 +584,12 @@ def _front_end(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
                     self._send(gateway.answer("BAD_REQUEST_BODY"), send_body)
                     return
                 length = int(declared)
-                if length > API_GATEWAY_BODY_BYTES:  # refused unread, as API Gateway does
+                if length > API_GATEWAY_BODY_BYTES:
+                    # Refused, and not kept: read past (so that the client, still sending, can
+                    # read the answer), unless it is larger still: then answered at once.
                     self.close_connection = True
+                    if length <= _DRAINED_BYTES:
+                        self._discard(length)
                     self._send(gateway.answer("REQUEST_TOO_LARGE"), send_body)
                     return
                 body = self.rfile.read(length) if length else b""
@@ -606,6 +612,10 @@ def _front_end(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if send_body:
                 self.wfile.write(answer.body)
+
+        def _discard(self, length: int) -> None:
+            while length > 0 and (piece := self.rfile.read(min(length, 64 * 1024))):
+                length -= len(piece)
 
         def _chunked_body(self) -> bytes:
             """A chunked request's body (RFC 9112 7.1); reading stops one byte past API
