@@ -70,3 +70,16 @@ def test_azure_clients_build_a_model_and_extract_fields_with_it(server: Server) 
     admin.delete_model("azure-forms")
     with pytest.raises(ResourceNotFoundError):
         admin.get_model("azure-forms")
+
+
+def test_the_administration_client_reads_the_resource_details(server: Server) -> None:
+    details = DocumentIntelligenceAdministrationClient(
+        server.url, AzureKeyCredential(server.keys["delta"])
+    ).get_resource_details()
+    assert details.custom_document_models.limit == 5000
+    # DocSafe builds no neural models: a quota of none, where the SDK's sample reads it
+    # (the 1.0.2 model has no attribute for it: the sample reads the mapping)
+    neural = details["customNeuralDocumentModelBuilds"]
+    assert (neural["used"], neural["quota"]) == (0, 0) and neural["quotaResetDateTime"].endswith(
+        "-01T00:00:00Z"
+    )

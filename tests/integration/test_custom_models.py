@@ -4,6 +4,7 @@ extract fields from a new form, visible to nobody else, deleted for good."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -297,3 +298,21 @@ def test_a_build_that_fails_after_copying_documents_keeps_none_of_them(local_sta
     assert operation["status"] == "failed", operation
     assert "lost.png" in operation["error"]["message"]
     assert not [o for o in local_stack.stored_objects() if o.split("/", 1)[1].startswith("jobs/")]
+
+
+def test_resource_info_has_every_field_the_client_reads(local_stack: Harness) -> None:
+    key = local_stack.new_key("acme")
+    info = local_stack.request("GET", "/documentintelligence/info", key).json()
+    assert info["customDocumentModels"] == {"count": 0, "limit": 5000}
+    neural = info["customNeuralDocumentModelBuilds"]
+    # DocSafe builds no neural models: none used of none, the quota renewed on the 1st
+    assert (neural["used"], neural["quota"]) == (0, 0)
+    assert re.fullmatch(r"\d{4}-\d{2}-01T00:00:00Z", neural["quotaResetDateTime"])
+
+
+def test_model_ids_follow_azures_pattern(local_stack: Harness) -> None:
+    key = local_stack.new_key("acme")
+    # A first digit is Azure's; a first dash is not
+    assert local_stack.request("GET", "/documentintelligence/documentModels/2024-invoices", key).status == 404
+    refused = local_stack.request("GET", "/documentintelligence/documentModels/-invoices", key)
+    assert refused.status == 400 and refused.json()["error"]["innererror"]["code"] == "InvalidParameter"

@@ -6,10 +6,13 @@ after the retention period); the model it makes outlives it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
+from docsafe import clock
 from docsafe.audit import Action, AuditLog
 from docsafe.contract.document_apis import DOCUMENT_INTELLIGENCE, DocumentApi
 from docsafe.contract.errors import Forbidden, model_not_found, operation_not_found
@@ -40,7 +43,9 @@ class CustomModels:
         audit: AuditLog,
         workflows: Workflows,
         settings: Settings,
+        now: Callable[[], float] = clock.now,
     ):
+        self._now = now
         self._jobs = jobs
         self._models = models
         self._data_keys = data_keys
@@ -124,9 +129,18 @@ class CustomModels:
         return [*prebuilt, *(record.to_wire(api_version) for record in self._models.list_for(tenant))]
 
     def resource_info(self, tenant: str) -> dict[str, Any]:
-        """The v4.0 resource details: how many custom models the tenant has, of how many."""
+        """The v4.0 resource details: how many custom models the tenant has, of how many;
+        and its neural builds, which DocSafe has none of (a quota of 0, renewed monthly as
+        Azure's is, so that the client finds every field it reads)."""
         count = len(self._models.list_for(tenant))
-        return {"customDocumentModels": {"count": count, "limit": MODEL_LIMIT}}
+        return {
+            "customDocumentModels": {"count": count, "limit": MODEL_LIMIT},
+            "customNeuralDocumentModelBuilds": {
+                "used": 0,
+                "quota": 0,
+                "quotaResetDateTime": _next_month(self._now()),
+            },
+        }
 
     def delete(self, tenant: str, model_id: str) -> None:
         if model_id in PREBUILT_MODELS:
@@ -136,6 +150,12 @@ class CustomModels:
             raise model_not_found(model_id)
         self._audit.record(tenant, model_id, Action.DELETED, {"kind": "model"})
         logger.info("model deleted", tenant=tenant)
+
+
+def _next_month(now: float) -> str:
+    today = datetime.fromtimestamp(now, UTC)
+    first = datetime(today.year + today.month // 12, today.month % 12 + 1, 1, tzinfo=UTC)
+    return first.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _is_uuid(value: str) -> bool:

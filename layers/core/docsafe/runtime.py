@@ -180,6 +180,7 @@ class Services:
             audit=self.audit,
             workflows=self.workflows,
             settings=self.settings,
+            now=self.clock,
         )
 
     @_built_once

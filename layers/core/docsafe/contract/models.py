@@ -8,7 +8,7 @@ from typing import Any
 from docsafe.contract.errors import InvalidArgument, model_not_found
 from docsafe.settings import API_VERSION
 
-MODEL_ID = re.compile(r"^[A-Za-z][A-Za-z0-9._~-]{1,63}$")
+MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{1,63}$")  # Azure's pattern
 _CREATED = "2024-11-30T00:00:00Z"
 MODEL_LIMIT = 5000  # custom models a tenant may keep (reported by /info; as Azure's S0 tier)
 
@@ -33,7 +33,7 @@ def check_model_id(model_id: str) -> None:
     """400 for an id that cannot be a model at all."""
     if not MODEL_ID.match(model_id):
         raise InvalidArgument(
-            "Model ids are 2-64 letters, digits, '.', '_', '~' or '-', starting with a letter.",
+            "Model ids are 2-64 letters, digits, '.', '_', '~' or '-', starting with a letter or digit.",
             inner_code="InvalidParameter",
             target="modelId",
         )

@@ -250,7 +250,7 @@ def parse_build_request(body: bytes) -> BuildRequest:
     model_id = data.get("modelId")
     if not isinstance(model_id, str) or not MODEL_ID.match(model_id) or model_id.startswith("prebuilt-"):
         raise InvalidArgument(
-            "modelId must be 2-64 letters, digits, '.', '_', '~' or '-', start with a letter, "
+            "modelId must be 2-64 letters, digits, '.', '_', '~' or '-', start with a letter or digit, "
             "and not start with 'prebuilt-'.",
             inner_code="InvalidParameter",
             target="modelId",
