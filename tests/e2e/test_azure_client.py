@@ -159,3 +159,26 @@ def test_azure_client_reads_a_hard_page_through_the_reading_policy(server: Serve
     # Every word as printed, row by row (an item and its price may be lines of their own).
     assert result.content.split() == printed
     client.delete_analyze_result(model_id="prebuilt-read", result_id=operation_id)
+
+
+def test_azure_client_reads_barcodes_with_the_add_on(server: Server) -> None:
+    from azure.ai.documentintelligence.models import DocumentAnalysisFeature, DocumentBarcodeKind
+
+    from tests.support.documents import with_barcodes
+
+    page = with_barcodes(
+        text_image(["Shipping label"], size=(1400, 900)),
+        [("QRCode", "https://docsafe.example/t/9"), ("Code128", "BOX-9")],
+    )
+    poller = client_for(server, "alpha").begin_analyze_document(
+        "prebuilt-read",
+        io.BytesIO(encode(page, "PNG")),
+        features=[DocumentAnalysisFeature.BARCODES],
+        polling_interval=0.5,
+    )
+    barcodes = poller.result().pages[0].barcodes
+    assert {(code.kind, code.value) for code in barcodes} == {
+        (DocumentBarcodeKind.QR_CODE, "https://docsafe.example/t/9"),
+        (DocumentBarcodeKind.CODE128, "BOX-9"),
+    }
+    assert all(len(code.polygon) == 8 and code.confidence == 1.0 for code in barcodes)

@@ -199,3 +199,21 @@ def form_image(size: tuple[int, int] = (1700, 1400), font_size: int = 36) -> Ima
         draw.text((x + 50, y - 4), label, font=font, fill=0)
         x += 400
     return page
+
+
+def with_barcodes(page: Image.Image, codes: Sequence[tuple[str, str]], scale: int = 3) -> Image.Image:
+    """The page with each (zxing-cpp format name, value) drawn on it, left to right below its
+    top third, as a printer would (the tests make their barcodes with the same library)."""
+    import numpy as np
+    import zxingcpp
+
+    drawn = page.convert("L").copy()
+    x, y, row = 40, page.height // 3, 0
+    for name, value in codes:
+        symbol = zxingcpp.create_barcode(value, getattr(zxingcpp.BarcodeFormat, name))
+        image = Image.fromarray(np.array(zxingcpp.write_barcode_to_image(symbol, scale=scale)))
+        if x + image.width > page.width - 40:
+            x, y, row = 40, y + row + 60, 0
+        drawn.paste(image, (x, y))
+        x, row = x + image.width + 80, max(row, image.height)
+    return drawn

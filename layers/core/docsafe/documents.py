@@ -151,7 +151,10 @@ def _pdf_page_text(pdf: Any, page_number: int, engine: OcrEngine, dpi: int, layo
         try:
             width_pt, height_pt = page.get_size()
             text_layer = _text_layer(page, width_pt, height_pt)
-            if text_layer is not None and not layout:
+            # A born-digital page needs no reading, unless its structure or its barcodes
+            # are wanted: then it is rendered.
+            reads_barcodes = getattr(engine, "reads_barcodes", False)
+            if text_layer is not None and not layout and not reads_barcodes:
                 return text_layer
             scale = (LAYOUT_DPI if text_layer is not None else dpi) / POINTS_PER_INCH
             if width_pt * scale * height_pt * scale > MAX_PIXELS:
@@ -159,11 +162,17 @@ def _pdf_page_text(pdf: Any, page_number: int, engine: OcrEngine, dpi: int, layo
             image = _render(page, scale)
         finally:
             page.close()
+    pixels_per_inch = scale * POINTS_PER_INCH
     if text_layer is not None:
         from docsafe.engines.layout import with_layout
 
-        return with_layout(text_layer, image, scale=scale * POINTS_PER_INCH)
-    pixels_per_inch = scale * POINTS_PER_INCH
+        known = with_layout(text_layer, image, scale=pixels_per_inch) if layout else text_layer
+        if not reads_barcodes:
+            return known
+        from docsafe.engines.barcodes import read_barcodes
+
+        found = PageText(image.width, image.height, "pixel", barcodes=read_barcodes(image))
+        return replace(known, barcodes=found.scaled(1.0 / pixels_per_inch, "inch").barcodes)
     inches = engine.read(image, layout=layout).scaled(1.0 / pixels_per_inch, "inch")
     # Report the page's own size, not the rendered bitmap's rounding of it.
     return replace(inches, width=width_pt / POINTS_PER_INCH, height=height_pt / POINTS_PER_INCH)

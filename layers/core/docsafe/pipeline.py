@@ -101,7 +101,12 @@ class Pipeline:
         of the document whatever its length.
         """
         job, job_key = self._live(ref)
-        engine = self._engine_for(job.analysis().locale or "en")
+        spec = job.analysis()
+        engine = self._engine_for(spec.locale or "en")
+        if spec.barcodes:
+            from docsafe.engines.barcodes import WithBarcodes
+
+            engine = WithBarcodes(engine)
         layout = job.model_id in LAYOUT_MODELS
         objects = self._objects
         # Each page is stored while the next one is read: the store (seal, S3, the job

@@ -20,6 +20,7 @@ BUILD_KIND = "documentModelBuild"
 _PAGES = re.compile(r"^ *[0-9]+ *(- *[0-9]+ *)?(, *[0-9]+ *(- *[0-9]+ *)?)*$")
 MAX_PAGE_NUMBER = 100_000
 KEY_VALUE_PAIRS = "keyValuePairs"
+BARCODES = "barcodes"
 
 
 def page_ranges(spec: str) -> list[tuple[int, int]]:
@@ -54,6 +55,7 @@ class ResultOptions:
     string_index_type: str = "textElements"
     markdown: bool = False
     key_value_pairs: bool = False
+    barcodes: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class AnalysisSpec:
     pages: tuple[tuple[int, int], ...] | None = None  # page ranges; None: every page
     locale: str | None = None
     key_value_pairs: bool = False
+    barcodes: bool = False
     markdown: bool = False
     searchable_pdf: bool = False
     string_index_type: str = "textElements"
@@ -91,6 +94,7 @@ class AnalysisSpec:
             string_index_type=self.string_index_type,
             markdown=self.markdown,
             key_value_pairs=self.key_value_pairs,
+            barcodes=self.barcodes,
         )
 
     def with_upload(self, upload: UploadRef) -> AnalysisSpec:
@@ -102,8 +106,10 @@ class AnalysisSpec:
             record["pages"] = ",".join(f"{a}" if a == b else f"{a}-{b}" for a, b in self.pages)
         if self.locale:
             record["locale"] = self.locale
-        if self.key_value_pairs:
-            record["features"] = KEY_VALUE_PAIRS
+        if features := [
+            name for name, on in ((KEY_VALUE_PAIRS, self.key_value_pairs), (BARCODES, self.barcodes)) if on
+        ]:
+            record["features"] = ",".join(features)
         if self.markdown:
             record["outputContentFormat"] = "markdown"
         if self.searchable_pdf:
@@ -127,6 +133,7 @@ class AnalysisSpec:
             pages=tuple(page_ranges(pages)) if pages else None,
             locale=record.get("locale") or None,
             key_value_pairs=KEY_VALUE_PAIRS in record.get("features", "").split(","),
+            barcodes=BARCODES in record.get("features", "").split(","),
             markdown=record.get("outputContentFormat") == "markdown",
             searchable_pdf=record.get("output") == "pdf",
             string_index_type=record.get("stringIndexType", "textElements"),

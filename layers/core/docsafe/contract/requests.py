@@ -74,7 +74,7 @@ def parse_options(
         options["locale"] = locale
     if features := query.get("features"):
         requested = {feature.strip() for feature in features.split(",") if feature.strip()}
-        supported = {"keyValuePairs"} if layout else set()
+        supported = {"keyValuePairs", "barcodes"} if layout else {"barcodes"}
         if unsupported := sorted(requested - supported):
             raise InvalidArgument(
                 f"Not supported by {model_id}: features {', '.join(unsupported)[:200]}. "
@@ -82,7 +82,8 @@ def parse_options(
                 inner_code="InvalidParameter",
                 target="features",
             )
-        options["key_value_pairs"] = bool(requested)
+        options["key_value_pairs"] = "keyValuePairs" in requested
+        options["barcodes"] = "barcodes" in requested
     output_format = query.get("outputContentFormat", "text")
     if output_format not in (("text", "markdown") if layout else ("text",)):
         raise InvalidArgument(

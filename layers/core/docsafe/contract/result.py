@@ -187,6 +187,24 @@ class _PageWriter:
                 }
             )
 
+    def write_barcodes(self) -> list[dict[str, Any]]:
+        """The page's barcodes, each a `:barcode:` of the content (as Azure writes them)."""
+        written = []
+        for code in self.page.barcodes:
+            self.b.content.separate("\n")
+            self._begin()
+            span = self.b.content.add(":barcode:")
+            written.append(
+                {
+                    "kind": code.kind,
+                    "value": code.value,
+                    "polygon": [_round(value, self.page.unit) for value in code.polygon],
+                    "span": span,
+                    "confidence": round(code.confidence, 3),
+                }
+            )
+        return written
+
     def element(self, box: Box) -> dict[str, Any]:
         """Content, region and spans of whatever lies inside `box`."""
         inside = [t for t in self.tokens if center_in(t.box, box)]
@@ -267,6 +285,7 @@ class _Builder:
                     if pair.value is not None:
                         entry["value"] = writer.element(pair.value)
                     self.key_value_pairs.append(entry)
+        barcodes = writer.write_barcodes() if self.options.barcodes else None
         end = self.content.offset
         wire: dict[str, Any] = {
             "pageNumber": page_number,
@@ -280,6 +299,8 @@ class _Builder:
         }
         if self.layout:
             wire["selectionMarks"] = self.selection_marks[page_marks_start:]
+        if barcodes is not None:
+            wire["barcodes"] = barcodes
         return wire
 
     def _table(self, writer: _PageWriter, table: Table) -> dict[str, Any]:

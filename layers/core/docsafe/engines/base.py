@@ -93,6 +93,17 @@ class KeyValue:
 
 
 @dataclass(frozen=True)
+class Barcode:
+    """A barcode read on the page: its kind (Azure's names), value, the four corners of it
+    on the page as sent (x, y clockwise from the top left; not the upright frame's)."""
+
+    kind: str
+    value: str
+    polygon: tuple[float, ...]
+    confidence: float
+
+
+@dataclass(frozen=True)
 class PageText:
     """Everything an engine found on one page, in `unit` ("pixel" or "inch")."""
 
@@ -105,6 +116,7 @@ class PageText:
     selection_marks: tuple[SelectionMark, ...] = ()
     key_values: tuple[KeyValue, ...] = ()
     frame: tuple[float, float] | None = None  # the upright frame's size, if not width × height
+    barcodes: tuple[Barcode, ...] = ()
 
     @property
     def confidences(self) -> list[float]:
@@ -169,6 +181,10 @@ class PageText:
                 for kv in self.key_values
             ),
             frame=(self.frame[0] * factor, self.frame[1] * factor) if self.frame else None,
+            barcodes=tuple(
+                replace(code, polygon=tuple(value * factor for value in code.polygon))
+                for code in self.barcodes
+            ),
         )
 
     # Pages travel between pipeline stages as sealed JSON.
@@ -191,6 +207,7 @@ class PageText:
             "tables": [{"box": list(t.box), "cells": [_plain(c) for c in t.cells]} for t in self.tables],
             "selectionMarks": [_plain(m) for m in self.selection_marks],
             "keyValues": [_plain(kv) for kv in self.key_values],
+            "barcodes": [_plain(code) for code in self.barcodes],
         }
 
     @classmethod
@@ -216,6 +233,7 @@ class PageText:
             ),
             selection_marks=tuple(_load(SelectionMark, m) for m in data.get("selectionMarks", [])),
             key_values=tuple(_load(KeyValue, kv) for kv in data.get("keyValues", [])),
+            barcodes=tuple(_load(Barcode, code) for code in data.get("barcodes", [])),
         )
 
 

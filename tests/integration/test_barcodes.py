@@ -1,0 +1,55 @@
+"""features=barcodes through the whole stack: read beside the text on images, scanned and
+born-digital PDFs alike, on prebuilt-read and prebuilt-layout."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.documents import encode, scanned_pdf, text_image, text_pdf, with_barcodes
+from tests.support.stack import Harness
+
+
+@pytest.mark.parametrize("model", ["prebuilt-read", "prebuilt-layout"])
+def test_barcodes_are_read_beside_the_text_of_an_image(local_stack: Harness, model: str) -> None:
+    key = local_stack.new_key("acme")
+    page = with_barcodes(
+        text_image(["Parcel for Zurich"], size=(1400, 900)),
+        [("QRCode", "TRACK-42"), ("EAN13", "4006381333931")],
+    )
+    body = local_stack.wait(local_stack.submit(encode(page, "PNG"), key, model, "features=barcodes"), key)
+    assert body["status"] == "succeeded", body
+    result = body["analyzeResult"]
+    (wire,) = result["pages"]
+    found = {(code["kind"], code["value"]) for code in wire["barcodes"]}
+    assert found == {("QRCode", "TRACK-42"), ("EAN13", "4006381333931")}
+    for code in wire["barcodes"]:
+        # each one a ":barcode:" of the content, inside its page's span, with its polygon
+        span = code["span"]
+        assert result["content"][span["offset"] : span["offset"] + span["length"]] == ":barcode:"
+        page_span = wire["spans"][0]
+        assert page_span["offset"] <= span["offset"] < page_span["offset"] + page_span["length"]
+        assert len(code["polygon"]) == 8 and code["confidence"] == 1.0
+    assert result["content"].startswith("Parcel for Zurich")
+
+
+def test_a_pdfs_barcodes_are_in_inches_and_a_born_digital_page_is_rendered_for_them(
+    local_stack: Harness,
+) -> None:
+    key = local_stack.new_key("acme")
+    scan = with_barcodes(text_image(["Scanned label"], size=(1275, 1650)), [("Code128", "LABEL-7")])
+    body = local_stack.wait(local_stack.submit(scanned_pdf([scan]), key, query="features=barcodes"), key)
+    (code,) = body["analyzeResult"]["pages"][0]["barcodes"]
+    assert code["kind"] == "Code128" and max(code["polygon"]) < 11  # inches on a letter page
+    # A page with a text layer and no barcode: read from its text, and no barcode found
+    body = local_stack.wait(
+        local_stack.submit(text_pdf([["Born digital"]]), key, query="features=barcodes"), key
+    )
+    assert body["analyzeResult"]["pages"][0]["barcodes"] == []
+    assert "Born digital" in body["analyzeResult"]["content"]
+
+
+def test_without_the_feature_no_barcode_is_looked_for(local_stack: Harness) -> None:
+    key = local_stack.new_key("acme")
+    page = with_barcodes(text_image(["Parcel"], size=(1400, 900)), [("QRCode", "TRACK-42")])
+    result = local_stack.wait(local_stack.submit(encode(page, "PNG"), key), key)["analyzeResult"]
+    assert "barcodes" not in result["pages"][0] and ":barcode:" not in result["content"]
