@@ -198,7 +198,8 @@ def test_unsupported_features_and_formats_are_refused(local_stack: Harness) -> N
     pdf = text_pdf([["x"]])
     for model, query in [
         ("prebuilt-read", "features=keyValuePairs"),
-        ("prebuilt-layout", "features=barcodes"),
+        ("prebuilt-layout", "features=formulas"),
+        ("prebuilt-read", "features=barcodes,languages"),
         ("prebuilt-read", "outputContentFormat=markdown"),
     ]:
         answer = local_stack.request(
@@ -211,6 +212,8 @@ def test_unsupported_features_and_formats_are_refused(local_stack: Harness) -> N
         error = local_stack.refusal(answer, key)
         assert error["code"] == "InvalidArgument", (model, query)
         assert error["target"] in ("features", "outputContentFormat")
+        if error["target"] == "features":  # the message names what is served
+            assert "Supported: barcodes" in error["message"], error
 
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
