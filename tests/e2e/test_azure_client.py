@@ -182,3 +182,30 @@ def test_azure_client_reads_barcodes_with_the_add_on(server: Server) -> None:
         (DocumentBarcodeKind.CODE128, "BOX-9"),
     }
     assert all(len(code.polygon) == 8 and code.confidence == 1.0 for code in barcodes)
+
+
+def test_azure_client_reads_the_languages_of_a_two_language_page(server: Server) -> None:
+    from azure.ai.documentintelligence.models import DocumentAnalysisFeature
+
+    page = text_image(
+        [
+            "Please pay the invoice before the end of May",
+            "",
+            "",
+            "Bitte bezahlen Sie die Rechnung bis Ende Mai",
+        ],
+        size=(1800, 700),
+    )
+    result = (
+        client_for(server, "alpha")
+        .begin_analyze_document(
+            "prebuilt-read",
+            io.BytesIO(encode(page, "PNG")),
+            features=[DocumentAnalysisFeature.LANGUAGES],
+            polling_interval=0.5,
+        )
+        .result()
+    )
+    assert [language.locale for language in result.languages] == ["en", "de"]
+    german = result.languages[1].spans[0]
+    assert result.content[german.offset : german.offset + german.length].startswith("Bitte bezahlen")

@@ -150,7 +150,12 @@ class Pipeline:
 
         result_ref = objects.result_ref(ref.tenant, ref.operation_id)
         documents = self._custom_documents(job)
-        encoded = stream_analyze_result(job.model_id, texts(), spec.result_options, documents)
+        languages = None
+        if spec.languages:
+            from docsafe.engines.language_id import languages_of
+
+            languages = languages_of
+        encoded = stream_analyze_result(job.model_id, texts(), spec.result_options, documents, languages)
         self._put_live(result_ref, job_key, (piece.encode() for piece in encoded))
         if for_pdf is not None:
             self._searchable_pdf(job, job_key, for_pdf)

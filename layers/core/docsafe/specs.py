@@ -21,6 +21,7 @@ _PAGES = re.compile(r"^ *[0-9]+ *(- *[0-9]+ *)?(, *[0-9]+ *(- *[0-9]+ *)?)*$")
 MAX_PAGE_NUMBER = 100_000
 KEY_VALUE_PAIRS = "keyValuePairs"
 BARCODES = "barcodes"
+LANGUAGES = "languages"
 
 
 def page_ranges(spec: str) -> list[tuple[int, int]]:
@@ -73,6 +74,7 @@ class AnalysisSpec:
     locale: str | None = None
     key_value_pairs: bool = False
     barcodes: bool = False
+    languages: bool = False
     markdown: bool = False
     searchable_pdf: bool = False
     string_index_type: str = "textElements"
@@ -106,9 +108,12 @@ class AnalysisSpec:
             record["pages"] = ",".join(f"{a}" if a == b else f"{a}-{b}" for a, b in self.pages)
         if self.locale:
             record["locale"] = self.locale
-        if features := [
-            name for name, on in ((KEY_VALUE_PAIRS, self.key_value_pairs), (BARCODES, self.barcodes)) if on
-        ]:
+        chosen = (
+            (KEY_VALUE_PAIRS, self.key_value_pairs),
+            (BARCODES, self.barcodes),
+            (LANGUAGES, self.languages),
+        )
+        if features := [name for name, on in chosen if on]:
             record["features"] = ",".join(features)
         if self.markdown:
             record["outputContentFormat"] = "markdown"
@@ -134,6 +139,7 @@ class AnalysisSpec:
             locale=record.get("locale") or None,
             key_value_pairs=KEY_VALUE_PAIRS in record.get("features", "").split(","),
             barcodes=BARCODES in record.get("features", "").split(","),
+            languages=LANGUAGES in record.get("features", "").split(","),
             markdown=record.get("outputContentFormat") == "markdown",
             searchable_pdf=record.get("output") == "pdf",
             string_index_type=record.get("stringIndexType", "textElements"),

@@ -74,7 +74,7 @@ def parse_options(
         options["locale"] = locale
     if features := query.get("features"):
         requested = {feature.strip() for feature in features.split(",") if feature.strip()}
-        supported = {"keyValuePairs", "barcodes"} if layout else {"barcodes"}
+        supported = {"keyValuePairs", "barcodes", "languages"} if layout else {"barcodes", "languages"}
         if unsupported := sorted(requested - supported):
             raise InvalidArgument(
                 f"Not supported by {model_id}: features {', '.join(unsupported)[:200]}. "
@@ -84,6 +84,7 @@ def parse_options(
             )
         options["key_value_pairs"] = "keyValuePairs" in requested
         options["barcodes"] = "barcodes" in requested
+        options["languages"] = "languages" in requested
     output_format = query.get("outputContentFormat", "text")
     if output_format not in (("text", "markdown") if layout else ("text",)):
         raise InvalidArgument(

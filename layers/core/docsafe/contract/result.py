@@ -385,6 +385,7 @@ def build_analyze_result(
 
 
 DocumentsOf = Callable[[list[dict[str, Any]], str], list[dict[str, Any]]]
+LanguagesOf = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 
 
 def stream_analyze_result(
@@ -392,6 +393,7 @@ def stream_analyze_result(
     pages: Iterable[tuple[int, PageText]],
     options: ResultOptions | None = None,
     documents: DocumentsOf | None = None,
+    languages: LanguagesOf | None = None,
 ) -> Iterator[str]:
     """The analyzeResult as JSON text, written a page at a time.
 
@@ -399,7 +401,8 @@ def stream_analyze_result(
     complete only after the last page): memory holds the text and the cross-page
     elements, never every page's words at once. `in_wire_order` restores the usual
     order when the result is read back. `documents(pages, content)`, for a custom model,
-    makes `documents[]` from the finished pages (it needs them all: the pages are kept).
+    makes `documents[]` from the finished pages (it needs them all: the pages are kept);
+    `languages(paragraphs)` makes `languages[]` (features=languages).
     """
     builder = _Builder(model_id, options or ResultOptions())
     kept: list[dict[str, Any]] = []
@@ -412,6 +415,8 @@ def stream_analyze_result(
     tail = builder.tail()
     if documents is not None:
         tail["documents"] = documents(kept, tail["content"])
+    if languages is not None:
+        tail["languages"] = languages(tail["paragraphs"])
     yield "]," + json.dumps(tail, ensure_ascii=False)[1:]
 
 

@@ -1,5 +1,5 @@
-"""features=barcodes through the whole stack: read beside the text on images, scanned and
-born-digital PDFs alike, on prebuilt-read and prebuilt-layout."""
+"""The add-ons through the whole stack: barcodes (read beside the text on images, scanned and
+born-digital PDFs alike, on prebuilt-read and prebuilt-layout) and languages."""
 
 from __future__ import annotations
 
@@ -53,3 +53,31 @@ def test_without_the_feature_no_barcode_is_looked_for(local_stack: Harness) -> N
     page = with_barcodes(text_image(["Parcel"], size=(1400, 900)), [("QRCode", "TRACK-42")])
     result = local_stack.wait(local_stack.submit(encode(page, "PNG"), key), key)["analyzeResult"]
     assert "barcodes" not in result["pages"][0] and ":barcode:" not in result["content"]
+
+
+def test_languages_are_told_paragraph_by_paragraph(local_stack: Harness) -> None:
+    key = local_stack.new_key("acme")
+    page = text_image(
+        [
+            "The invoice is due at the end of the month",
+            "",
+            "",
+            "Die Rechnung ist bis zum Monatsende zu bezahlen",
+        ],
+        size=(1800, 700),
+    )
+    result = local_stack.wait(local_stack.submit(encode(page, "PNG"), key, query="features=languages"), key)[
+        "analyzeResult"
+    ]
+    content = result["content"]
+    told = [
+        (
+            entry["locale"],
+            content[entry["spans"][0]["offset"] : entry["spans"][0]["offset"] + entry["spans"][0]["length"]],
+        )
+        for entry in result["languages"]
+    ]
+    assert told == [
+        ("en", "The invoice is due at the end of the month"),
+        ("de", "Die Rechnung ist bis zum Monatsende zu bezahlen"),
+    ]
