@@ -209,3 +209,23 @@ def test_azure_client_reads_the_languages_of_a_two_language_page(server: Server)
     assert [language.locale for language in result.languages] == ["en", "de"]
     german = result.languages[1].spans[0]
     assert result.content[german.offset : german.offset + german.length].startswith("Bitte bezahlen")
+
+
+def test_azure_client_asks_for_query_fields(server: Server) -> None:
+    from azure.ai.documentintelligence.models import DocumentAnalysisFeature
+
+    page = text_image(["Invoice number: 4471", "Due date: 2026-12-31"], size=(1400, 500))
+    result = (
+        client_for(server, "alpha")
+        .begin_analyze_document(
+            "prebuilt-layout",
+            io.BytesIO(encode(page, "PNG")),
+            features=[DocumentAnalysisFeature.QUERY_FIELDS],
+            query_fields=["InvoiceNumber", "DueDate"],
+            polling_interval=0.5,
+        )
+        .result()
+    )
+    fields = result.documents[0].fields
+    assert fields["InvoiceNumber"].value_string == "4471"
+    assert fields["DueDate"].value_string == "2026-12-31"

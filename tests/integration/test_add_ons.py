@@ -81,3 +81,44 @@ def test_languages_are_told_paragraph_by_paragraph(local_stack: Harness) -> None
         ("en", "The invoice is due at the end of the month"),
         ("de", "Die Rechnung ist bis zum Monatsende zu bezahlen"),
     ]
+
+
+def test_query_fields_are_answered_from_their_labels(local_stack: Harness) -> None:
+    key = local_stack.new_key("acme")
+    page = text_image(
+        ["Invoice number: 4471", "Due date: 2026-12-31", "Thank you for your order"], size=(1400, 600)
+    )
+    query = "features=queryFields&queryFields=InvoiceNumber,DueDate,PurchaseOrder"
+    result = local_stack.wait(local_stack.submit(encode(page, "PNG"), key, "prebuilt-layout", query), key)[
+        "analyzeResult"
+    ]
+    (document,) = result["documents"]
+    fields = document["fields"]
+    assert fields["InvoiceNumber"]["valueString"] == "4471"
+    assert fields["DueDate"]["valueString"] == "2026-12-31"
+    assert fields["PurchaseOrder"] == {"type": "string"}
+
+
+@pytest.mark.parametrize(
+    ("model", "query"),
+    [
+        ("prebuilt-layout", "queryFields=InvoiceNumber"),  # without the feature
+        ("prebuilt-layout", "features=queryFields"),  # without the fields
+        ("prebuilt-layout", "features=queryFields&queryFields=Bad%20Name"),
+    ],
+)
+def test_query_fields_asked_for_wrongly_are_refused(local_stack: Harness, model: str, query: str) -> None:
+    from urllib.parse import unquote
+
+    key = local_stack.new_key("acme")
+    answer = local_stack.request(
+        "POST",
+        f"/documentintelligence/documentModels/{model}:analyze",
+        key,
+        query=f"api-version=2024-11-30&{unquote(query)}",
+        body=encode(text_image(["Fine"]), "PNG"),
+    )
+    error = local_stack.refusal(answer, key)
+    assert (
+        error["target"] in ("queryFields", "features") and error["innererror"]["code"] == "InvalidParameter"
+    )

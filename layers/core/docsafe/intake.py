@@ -41,6 +41,7 @@ QUERY_METADATA = {
         "outputContentFormat": "output-content-format",
         "output": "output",
         "stringIndexType": "string-index-type",
+        "queryFields": "query-fields",
     },
     Contract.FORM_RECOGNIZER: {
         "api-version": "api-version",
@@ -48,6 +49,7 @@ QUERY_METADATA = {
         "locale": "locale",
         "features": "features",
         "stringIndexType": "string-index-type",
+        "queryFields": "query-fields",
     },
     Contract.VISION_READ: {
         "language": "language",

@@ -150,6 +150,10 @@ class Pipeline:
 
         result_ref = objects.result_ref(ref.tenant, ref.operation_id)
         documents = self._custom_documents(job)
+        if spec.query_fields:
+            from docsafe.contract.query_fields import query_documents
+
+            documents = query_documents(job.model_id, spec.query_fields)
         languages = None
         if spec.languages:
             from docsafe.engines.language_id import languages_of

@@ -22,6 +22,7 @@ MAX_PAGE_NUMBER = 100_000
 KEY_VALUE_PAIRS = "keyValuePairs"
 BARCODES = "barcodes"
 LANGUAGES = "languages"
+QUERY_FIELDS = "queryFields"
 
 
 def page_ranges(spec: str) -> list[tuple[int, int]]:
@@ -75,6 +76,7 @@ class AnalysisSpec:
     key_value_pairs: bool = False
     barcodes: bool = False
     languages: bool = False
+    query_fields: tuple[str, ...] = ()  # features=queryFields: the fields asked for
     markdown: bool = False
     searchable_pdf: bool = False
     string_index_type: str = "textElements"
@@ -112,9 +114,12 @@ class AnalysisSpec:
             (KEY_VALUE_PAIRS, self.key_value_pairs),
             (BARCODES, self.barcodes),
             (LANGUAGES, self.languages),
+            (QUERY_FIELDS, bool(self.query_fields)),
         )
         if features := [name for name, on in chosen if on]:
             record["features"] = ",".join(features)
+        if self.query_fields:
+            record["queryFields"] = ",".join(self.query_fields)
         if self.markdown:
             record["outputContentFormat"] = "markdown"
         if self.searchable_pdf:
@@ -140,6 +145,7 @@ class AnalysisSpec:
             key_value_pairs=KEY_VALUE_PAIRS in record.get("features", "").split(","),
             barcodes=BARCODES in record.get("features", "").split(","),
             languages=LANGUAGES in record.get("features", "").split(","),
+            query_fields=tuple(name for name in record.get("queryFields", "").split(",") if name),
             markdown=record.get("outputContentFormat") == "markdown",
             searchable_pdf=record.get("output") == "pdf",
             string_index_type=record.get("stringIndexType", "textElements"),

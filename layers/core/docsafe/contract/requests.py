@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from docsafe.contract.errors import InvalidArgument, InvalidRequest, UnsupportedMediaType
-from docsafe.contract.models import MODEL_ID
+from docsafe.contract.models import MODEL_ID, PREBUILT_MODELS
+from docsafe.contract.query_fields import parse_query_fields
 from docsafe.contract.result import LAYOUT_MODELS, STRING_INDEX_TYPES
 from docsafe.formats import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, Format, image_dimensions, sniff
 from docsafe.languages import supported as language_supported
@@ -74,7 +75,8 @@ def parse_options(
         options["locale"] = locale
     if features := query.get("features"):
         requested = {feature.strip() for feature in features.split(",") if feature.strip()}
-        supported = {"keyValuePairs", "barcodes", "languages"} if layout else {"barcodes", "languages"}
+        add_ons = {"barcodes", "languages"} | ({"queryFields"} if model_id in PREBUILT_MODELS else set())
+        supported = {"keyValuePairs", *add_ons} if layout else add_ons
         if unsupported := sorted(requested - supported):
             raise InvalidArgument(
                 f"Not supported by {model_id}: features {', '.join(unsupported)[:200]}. "
@@ -85,6 +87,12 @@ def parse_options(
         options["key_value_pairs"] = "keyValuePairs" in requested
         options["barcodes"] = "barcodes" in requested
         options["languages"] = "languages" in requested
+        if "queryFields" in requested:
+            options["query_fields"] = parse_query_fields(query.get("queryFields"))
+    if query.get("queryFields") and not options.get("query_fields"):
+        raise InvalidArgument(
+            "queryFields needs features=queryFields.", inner_code="InvalidParameter", target="queryFields"
+        )
     output_format = query.get("outputContentFormat", "text")
     if output_format not in (("text", "markdown") if layout else ("text",)):
         raise InvalidArgument(
