@@ -212,8 +212,10 @@ def test_unsupported_features_and_formats_are_refused(local_stack: Harness) -> N
         error = local_stack.refusal(answer, key)
         assert error["code"] == "InvalidArgument", (model, query)
         assert error["target"] in ("features", "outputContentFormat")
-        if error["target"] == "features":  # the message names what is served
+        if error["target"] == "features":  # the message names what is served, and why not
             assert "Supported: barcodes" in error["message"], error
+        if "formulas" in query:
+            assert "No offline formula model" in error["message"]
 
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")

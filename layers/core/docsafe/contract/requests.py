@@ -21,6 +21,12 @@ from docsafe.specs import AnalysisSpec, folder, is_plain_prefix, page_ranges
 if TYPE_CHECKING:
     from docsafe.uploads import UploadedDocument
 
+# Azure's add-ons DocSafe does not serve, and why (the refusal says so).
+_NOT_SERVED = {
+    "formulas": "No offline formula model ships with DocSafe's engines, so formulas are not read.",
+    "styleFont": "Font styles are not told yet.",
+    "ocrHighResolution": "Enlarging pages read no more small print here (measured), so it is not offered.",
+}
 LOCALE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -78,8 +84,9 @@ def parse_options(
         add_ons = {"barcodes", "languages"} | ({"queryFields"} if model_id in PREBUILT_MODELS else set())
         supported = {"keyValuePairs", *add_ons} if layout else add_ons
         if unsupported := sorted(requested - supported):
+            why = "".join(f" {_NOT_SERVED[name]}" for name in unsupported if name in _NOT_SERVED)
             raise InvalidArgument(
-                f"Not supported by {model_id}: features {', '.join(unsupported)[:200]}. "
+                f"Not supported by {model_id}: features {', '.join(unsupported)[:200]}.{why} "
                 f"Supported: {', '.join(sorted(supported)) or 'none'}.",
                 inner_code="InvalidParameter",
                 target="features",
