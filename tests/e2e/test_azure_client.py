@@ -229,3 +229,21 @@ def test_azure_client_asks_for_query_fields(server: Server) -> None:
     fields = result.documents[0].fields
     assert fields["InvoiceNumber"].value_string == "4471"
     assert fields["DueDate"].value_string == "2026-12-31"
+
+
+def test_azure_client_gets_paragraph_roles_from_prebuilt_layout(server: Server) -> None:
+    from tests.support.documents import REPORT_PAGE, styled_page
+
+    result = (
+        client_for(server, "alpha")
+        .begin_analyze_document(
+            "prebuilt-layout", io.BytesIO(encode(styled_page(REPORT_PAGE), "PNG")), polling_interval=0.5
+        )
+        .result()
+    )
+    roles = {paragraph.content: paragraph.role for paragraph in result.paragraphs}
+    assert roles["ACME Freight internal"] == "pageHeader"
+    assert roles["Shipping in 2026"] == "title"
+    assert roles["Volumes"] == roles["Costs"] == "sectionHeading"
+    assert roles["Page 3 of 9"] == "pageNumber"
+    assert not any(role for content, role in roles.items() if content.startswith(("Volumes grew", "Fuel")))

@@ -217,3 +217,26 @@ def with_barcodes(page: Image.Image, codes: Sequence[tuple[str, str]], scale: in
         drawn.paste(image, (x, y))
         x, row = x + image.width + 80, max(row, image.height)
     return drawn
+
+
+def styled_page(items: Sequence[tuple[str, int, int]], size: tuple[int, int] = (1700, 2200)) -> Image.Image:
+    """A white page with each (text, font size, top) drawn at the left margin."""
+    page = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(page)
+    for text, font_size, top in items:
+        draw.text((150, top), text, font=ImageFont.load_default(size=font_size), fill=0)
+    return page
+
+
+# A report's first page: a running header, a title, headings over body text, a page number.
+REPORT_PAGE = [
+    ("ACME Freight internal", 26, 40),
+    ("Shipping in 2026", 96, 300),
+    ("Volumes", 56, 560),
+    ("Volumes grew in every region this year.", 36, 660),
+    ("The north grew most, the south least.", 36, 720),
+    ("Costs", 56, 900),
+    ("Fuel and port fees rose less than volumes.", 36, 1000),
+    ("Wages rose with the new agreement.", 36, 1060),
+    ("Page 3 of 9", 30, 2110),
+]

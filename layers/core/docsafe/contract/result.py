@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from docsafe.contract.roles import Paragraph, roles
 from docsafe.engines.base import Box, Line, PageText, Table, center_in
 from docsafe.settings import API_VERSION
 from docsafe.specs import ResultOptions
@@ -227,6 +228,7 @@ class _Builder:
         self.key_value_pairs: list[dict[str, Any]] = []
         self.handwritten: list[dict[str, int]] = []
         self.elements: list[str] = []
+        self._pages_added = 0
 
     def add_page(self, page_number: int, page: PageText) -> dict[str, Any]:
         """Place the page in content and collect its cross-page elements; returns the
@@ -234,6 +236,7 @@ class _Builder:
         writer = _PageWriter(self, page_number, page)
         page_marks_start = len(self.selection_marks)
         first_table = len(self.tables)
+        first_paragraph = len(self.paragraphs)
         tables = page.tables if self.layout else ()
         owner: dict[int, int] = {}  # line index → table index
         for t_index, table in enumerate(tables):
@@ -261,10 +264,16 @@ class _Builder:
                 self.content.add("\n")  # a blank line between markdown paragraphs
             span = writer.write_line(line)
             if paragraph_key == line.paragraph and self.paragraphs:
-                self._extend_paragraph(span, line.box, page)
+                self._extend_paragraph(span, line, page)
             else:
                 self.paragraphs.append(
-                    {"spans": [dict(span)], "boundingRegions": [writer.region(line.box)], "_box": line.box}
+                    {
+                        "spans": [dict(span)],
+                        "boundingRegions": [writer.region(line.box)],
+                        "_box": line.box,
+                        "_lines": [line.text],
+                        "_heights": [line.box[3] - line.box[1]],
+                    }
                 )
                 self.elements.append(f"/paragraphs/{len(self.paragraphs) - 1}")
             paragraph_key = line.paragraph
@@ -285,6 +294,9 @@ class _Builder:
                     if pair.value is not None:
                         entry["value"] = writer.element(pair.value)
                     self.key_value_pairs.append(entry)
+        if self.layout:
+            self._give_roles(self.paragraphs[first_paragraph:], page)
+        self._pages_added += 1
         barcodes = writer.write_barcodes() if self.options.barcodes else None
         end = self.content.offset
         wire: dict[str, Any] = {
@@ -327,14 +339,27 @@ class _Builder:
             "spans": whole["spans"],
         }
 
-    def _extend_paragraph(self, line_span: dict[str, int], box: Box, page: PageText) -> None:
+    def _extend_paragraph(self, line_span: dict[str, int], line: Line, page: PageText) -> None:
+        box = line.box
         paragraph = self.paragraphs[-1]
+        paragraph["_lines"].append(line.text)
+        paragraph["_heights"].append(box[3] - box[1])
         span = paragraph["spans"][0]
         span["length"] = line_span["offset"] + line_span["length"] - span["offset"]
         old = paragraph["_box"]
         merged = (min(old[0], box[0]), min(old[1], box[1]), max(old[2], box[2]), max(old[3], box[3]))
         paragraph["_box"] = merged
         paragraph["boundingRegions"][0]["polygon"] = polygon(merged, page)
+
+    def _give_roles(self, paragraphs: list[dict[str, Any]], page: PageText) -> None:
+        told = roles(
+            [Paragraph(p["_box"], tuple(p["_lines"]), tuple(p["_heights"])) for p in paragraphs],
+            page.frame_size[1],
+            first_page=not self._pages_added,
+        )
+        for paragraph, role in zip(paragraphs, told, strict=True):
+            if role is not None:
+                paragraph["role"] = role
 
     def head(self) -> dict[str, Any]:
         return {
@@ -348,7 +373,8 @@ class _Builder:
         text = self.content.text()
         offsets = _OffsetMap(text, self.options.string_index_type)
         for paragraph in self.paragraphs:
-            paragraph.pop("_box")
+            for working in ("_box", "_lines", "_heights"):
+                paragraph.pop(working)
             span = paragraph["spans"][0]
             paragraph["content"] = offsets.slice(span["offset"], span["length"])
         result: dict[str, Any] = {

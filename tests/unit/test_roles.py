@@ -1,0 +1,76 @@
+"""prebuilt-layout's paragraph roles, told from where a paragraph stands and how tall its
+text is."""
+
+from __future__ import annotations
+
+from docsafe.contract.result import build_analyze_result
+from docsafe.contract.roles import Paragraph, roles
+from docsafe.engines.base import Line, PageText, Word
+
+HEIGHT = 1000.0
+
+
+def paragraph(top: float, text: str, height: float = 20.0, lines: int = 1) -> Paragraph:
+    return Paragraph((50.0, top, 700.0, top + height * lines), tuple([text] * lines), tuple([height] * lines))
+
+
+def test_margins_title_headings_and_page_numbers() -> None:
+    page = [
+        paragraph(20, "ACME Freight quarterly report", 14),  # in the top margin
+        paragraph(120, "Shipping in 2026", 48),
+        paragraph(220, "Volumes", 24),
+        paragraph(270, "Volumes grew in every region this year and more.", 20, lines=4),
+        paragraph(400, "Costs", 23),
+        paragraph(450, "Fuel and port fees rose less than the volumes did.", 20, lines=3),
+        paragraph(960, "Page 3 of 9", 14),  # in the bottom margin
+    ]
+    assert roles(page, HEIGHT, first_page=True) == [
+        "pageHeader",
+        "title",
+        "sectionHeading",
+        None,
+        "sectionHeading",
+        None,
+        "pageNumber",
+    ]
+    # No title past the first page; a footer that is more than a number is a pageFooter
+    later = [*page[:6], paragraph(960, "Confidential: ACME Freight", 14)]
+    assert roles(later, HEIGHT, first_page=False) == [
+        "pageHeader",
+        "sectionHeading",
+        "sectionHeading",
+        None,
+        "sectionHeading",
+        None,
+        "pageFooter",
+    ]
+
+
+def test_a_page_of_one_size_of_text_has_no_roles() -> None:
+    page = [paragraph(100 + 100 * n, "Plain text of one size only.", 20 + n % 2, lines=2) for n in range(5)]
+    assert roles(page, HEIGHT, first_page=True) == [None] * 5
+    # and a page that is all margin has no header or footer either
+    assert roles([paragraph(10, "7", 14)], HEIGHT, first_page=True) == [None]
+
+
+def line(top: float, text: str, height: float, paragraph_id: int) -> Line:
+    words = tuple(
+        Word(word, (50.0 + 90 * n, top, 130.0 + 90 * n, top + height), 0.9)
+        for n, word in enumerate(text.split())
+    )
+    return Line(words=words, box=(50.0, top, 50.0 + 90 * len(words), top + height), paragraph=paragraph_id)
+
+
+def test_the_layout_result_carries_the_roles_and_read_carries_none() -> None:
+    lines = (
+        line(120, "Shipping in 2026", 48, 0),
+        line(260, "Volumes grew in every region", 20, 1),
+        line(290, "and fuel cost less", 20, 1),
+        line(960, "12", 14, 2),
+    )
+    page = PageText(width=800, height=HEIGHT, unit="pixel", lines=lines)
+    layout = build_analyze_result("prebuilt-layout", [(1, page)])
+    assert [p.get("role") for p in layout["paragraphs"]] == ["title", None, "pageNumber"]
+    assert all(not key.startswith("_") for p in layout["paragraphs"] for key in p)
+    read = build_analyze_result("prebuilt-read", [(1, page)])
+    assert all("role" not in p for p in read["paragraphs"])
