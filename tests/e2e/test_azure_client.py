@@ -29,8 +29,8 @@ def client_for(server: Server, tenant: str) -> DocumentIntelligenceClient:
     return DocumentIntelligenceClient(server.url, AzureKeyCredential(server.keys[tenant]))
 
 
-def analyze(client: DocumentIntelligenceClient, document: bytes):  # type: ignore[no-untyped-def]
-    poller = client.begin_analyze_document("prebuilt-read", io.BytesIO(document), polling_interval=0.5)
+def analyze(client: DocumentIntelligenceClient, document: bytes, model: str = "prebuilt-read", **options):  # type: ignore[no-untyped-def]
+    poller = client.begin_analyze_document(model, io.BytesIO(document), polling_interval=0.5, **options)
     return poller.result(), poller.details["operation_id"]
 
 
@@ -170,13 +170,10 @@ def test_azure_client_reads_barcodes_with_the_add_on(server: Server) -> None:
         text_image(["Shipping label"], size=(1400, 900)),
         [("QRCode", "https://docsafe.example/t/9"), ("Code128", "BOX-9")],
     )
-    poller = client_for(server, "alpha").begin_analyze_document(
-        "prebuilt-read",
-        io.BytesIO(encode(page, "PNG")),
-        features=[DocumentAnalysisFeature.BARCODES],
-        polling_interval=0.5,
+    result, _ = analyze(
+        client_for(server, "alpha"), encode(page, "PNG"), features=[DocumentAnalysisFeature.BARCODES]
     )
-    barcodes = poller.result().pages[0].barcodes
+    barcodes = result.pages[0].barcodes
     assert {(code.kind, code.value) for code in barcodes} == {
         (DocumentBarcodeKind.QR_CODE, "https://docsafe.example/t/9"),
         (DocumentBarcodeKind.CODE128, "BOX-9"),
@@ -196,16 +193,12 @@ def test_azure_client_reads_the_languages_of_a_two_language_page(server: Server)
         ],
         size=(1800, 700),
     )
-    result = (
-        client_for(server, "alpha")
-        .begin_analyze_document(
-            "prebuilt-read",
-            io.BytesIO(encode(page, "PNG")),
-            features=[DocumentAnalysisFeature.LANGUAGES],
-            polling_interval=0.5,
-        )
-        .result()
-    )
+    result = analyze(
+        client_for(server, "alpha"),
+        encode(page, "PNG"),
+        "prebuilt-read",
+        features=[DocumentAnalysisFeature.LANGUAGES],
+    )[0]
     assert [language.locale for language in result.languages] == ["en", "de"]
     german = result.languages[1].spans[0]
     assert result.content[german.offset : german.offset + german.length].startswith("Bitte bezahlen")
@@ -215,17 +208,13 @@ def test_azure_client_asks_for_query_fields(server: Server) -> None:
     from azure.ai.documentintelligence.models import DocumentAnalysisFeature
 
     page = text_image(["Invoice number: 4471", "Due date: 2026-12-31"], size=(1400, 500))
-    result = (
-        client_for(server, "alpha")
-        .begin_analyze_document(
-            "prebuilt-layout",
-            io.BytesIO(encode(page, "PNG")),
-            features=[DocumentAnalysisFeature.QUERY_FIELDS],
-            query_fields=["InvoiceNumber", "DueDate"],
-            polling_interval=0.5,
-        )
-        .result()
-    )
+    result = analyze(
+        client_for(server, "alpha"),
+        encode(page, "PNG"),
+        "prebuilt-layout",
+        features=[DocumentAnalysisFeature.QUERY_FIELDS],
+        query_fields=["InvoiceNumber", "DueDate"],
+    )[0]
     fields = result.documents[0].fields
     assert fields["InvoiceNumber"].value_string == "4471"
     assert fields["DueDate"].value_string == "2026-12-31"
@@ -234,12 +223,8 @@ def test_azure_client_asks_for_query_fields(server: Server) -> None:
 def test_azure_client_gets_paragraph_roles_from_prebuilt_layout(server: Server) -> None:
     from tests.support.documents import REPORT_PAGE, styled_page
 
-    result = (
-        client_for(server, "alpha")
-        .begin_analyze_document(
-            "prebuilt-layout", io.BytesIO(encode(styled_page(REPORT_PAGE), "PNG")), polling_interval=0.5
-        )
-        .result()
+    result, _ = analyze(
+        client_for(server, "alpha"), encode(styled_page(REPORT_PAGE), "PNG"), "prebuilt-layout"
     )
     roles = {paragraph.content: paragraph.role for paragraph in result.paragraphs}
     assert roles["ACME Freight internal"] == "pageHeader"
