@@ -67,8 +67,9 @@ def build_operation(operation_id: str) -> Response:
 
 @api.on_document_apis(app.get, "/info")
 def info() -> Response:
-    tenant = api.tenant(app)
-    return api.json_response(services().custom_models.resource_info(tenant))
+    tenant, through = api.tenant(app), api.document_api_of(app)
+    details = services().custom_models.resource_info(tenant)
+    return api.json_response(through.resource_details(details, api.api_version(app)))
 
 
 # No powertools Tracer on the API functions: loading the X-Ray SDK costs ~150 ms of cold

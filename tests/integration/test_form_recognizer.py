@@ -134,3 +134,34 @@ def test_models_are_described_at_the_version_asked_for(stack: Harness) -> None:
     assert read.json()["apiVersion"] == "2023-07-31"
     info = stack.request("GET", "/formrecognizer/info", key, query="api-version=2023-07-31").json()
     assert info["customDocumentModels"]["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("version", "query"),
+    [
+        ("2023-07-31", "features=queryFields&queryFields=InvoiceNumber"),  # no queryFields in Form Recognizer
+        ("2022-08-31", "features=barcodes"),  # no add-ons at all in 2022-08-31
+    ],
+)
+def test_add_ons_a_version_does_not_have_are_refused(stack: Harness, version: str, query: str) -> None:
+    _, key = stack.new_tenant()
+    answer = stack.request(
+        "POST",
+        "/formrecognizer/documentModels/prebuilt-layout:analyze",
+        key,
+        query=f"api-version={version}&{query}",
+        body=encode(text_image(["Invoice number: 4471"]), "PNG"),
+    )
+    assert answer.status == 202, answer.body
+    location = urlsplit(answer.headers["Operation-Location"])
+    body = stack.wait(f"{location.path}?{location.query}", key)
+    assert body["status"] == "failed" and body["error"]["innererror"]["code"] == "InvalidParameter"
+    assert "/documentintelligence" in body["error"]["message"]
+
+
+def test_resource_details_are_as_each_version_has_them(stack: Harness) -> None:
+    _, key = stack.new_tenant()
+    newer = stack.request("GET", "/formrecognizer/info", key, query="api-version=2023-07-31").json()
+    older = stack.request("GET", "/formrecognizer/info", key, query="api-version=2022-08-31").json()
+    assert "customNeuralDocumentModelBuilds" in newer and "customNeuralDocumentModelBuilds" not in older
+    assert older["customDocumentModels"] == newer["customDocumentModels"]

@@ -178,3 +178,10 @@ def test_a_purge_that_fails_never_hides_the_error_nor_lets_an_answer_out() -> No
     # After a read, no answer leaves while the job may still be kept
     with pytest.raises(RuntimeError):
         reader(FakeOperations(purge_fails=True), [0.0]).read("acme", QUERY, "image/png", PNG, 0.0)
+
+
+def test_a_request_whose_time_ran_out_before_its_read_submits_nothing() -> None:
+    operations = FakeOperations()
+    with pytest.raises(DocSafeError) as refused:
+        reader(operations, [1010.0]).read("acme", QUERY, "image/png", PNG, requested_at=1000.0)
+    assert refused.value.inner_code == "Timeout" and operations.submitted == []

@@ -62,3 +62,11 @@ def test_fields_are_the_rest_of_the_line_their_label_begins() -> None:
     # "Dated" is no label of Date, and a label no line has gives the field without a value
     assert fields["Date"] == {"type": "string"} and fields["Missing"] == {"type": "string"}
     assert 0 < document["confidence"] <= 1
+
+
+def test_a_colon_apart_from_its_label_and_a_line_without_words_are_passed_over() -> None:
+    page = PageText(width=800, height=400, unit="pixel", lines=(line(10, "Invoice", "number", ":", "4471"),))
+    result = build_analyze_result("prebuilt-layout", [(1, page)])
+    result["pages"][0]["lines"].insert(0, {"content": "| --- |", "polygon": [0] * 8, "spans": []})
+    (document,) = query_documents("prebuilt-layout", ("InvoiceNumber",))(result["pages"], result["content"])
+    assert document["fields"]["InvoiceNumber"]["valueString"] == "4471"

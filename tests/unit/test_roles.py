@@ -74,3 +74,10 @@ def test_the_layout_result_carries_the_roles_and_read_carries_none() -> None:
     assert all(not key.startswith("_") for p in layout["paragraphs"] for key in p)
     read = build_analyze_result("prebuilt-read", [(1, page)])
     assert all("role" not in p for p in read["paragraphs"])
+
+
+def test_a_text_layer_without_heights_gets_no_height_roles() -> None:
+    flat = [
+        Paragraph((50.0, 100.0 * n + 100, 700.0, 100.0 * n + 100), ("Heading",), (0.0,)) for n in range(3)
+    ]
+    assert roles(flat, HEIGHT, first_page=True) == [None, None, None]

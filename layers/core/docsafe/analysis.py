@@ -156,10 +156,11 @@ class Operations:
         """An analyze request checked and submitted: the model the tenant's, the options
         supported, the document one DocSafe reads (in the body, at a urlSource, or an upload);
         `through` the API it came in by (Document Intelligence or Form Recognizer)."""
-        through.version_of(query)
+        version = through.version_of(query)
         self._models.info(tenant, model_id)  # 404 ModelNotFound, also for another tenant's
         settings = self._settings
         spec = parse_options(query, model_id, settings.ocr_engine, settings.installed_languages)
+        through.check_spec(spec, version)
         spec = dataclasses.replace(spec, contract=through.contract)
         if upload_id := upload_source(body, content_type):
             request = self.upload_request(tenant, upload_id, spec)

@@ -156,7 +156,8 @@ def _pdf_page_text(pdf: Any, page_number: int, engine: OcrEngine, dpi: int, layo
             reads_barcodes = getattr(engine, "reads_barcodes", False)
             if text_layer is not None and not layout and not reads_barcodes:
                 return text_layer
-            scale = (LAYOUT_DPI if text_layer is not None else dpi) / POINTS_PER_INCH
+            # (a text layer's structure needs less than a scan's or a barcode's reading)
+            scale = (LAYOUT_DPI if text_layer is not None and not reads_barcodes else dpi) / POINTS_PER_INCH
             if width_pt * scale * height_pt * scale > MAX_PIXELS:
                 scale = (MAX_PIXELS / (width_pt * height_pt)) ** 0.5
             image = _render(page, scale)

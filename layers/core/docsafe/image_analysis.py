@@ -73,14 +73,17 @@ class ImageAnalysis:
         settings = self._settings
         deadline = (requested_at or self._now()) + settings.sync_read_seconds
         spec = image_analysis.parse_options(query, settings.ocr_engine, settings.installed_languages)
-        # A URL's fetch has the time that is left, less one of its reads' timeouts.
-        remaining = max(1.0, deadline - self._now() - urlsource.TIMEOUT_SECONDS)
+        # A URL's fetch has the time that is left, less its connect's and first read's
+        # timeouts (its own deadline starts once the answer's headers are in).
+        remaining = max(1.0, deadline - self._now() - 2 * urlsource.TIMEOUT_SECONDS)
         fetch = functools.partial(urlsource.fetch, deadline=remaining)
         try:
             document, kind = parse_read_body(body, content_type, settings.max_document_bytes, fetch)
         except UnsupportedMediaType:
             kind = None  # not a format DocSafe reads at all: answered as any other non-image
         image_analysis.check_image(kind)
+        if self._now() >= deadline:  # the fetch took it all: nothing is submitted
+            raise self._too_slow()
         request = AnalyzeRequest(document, kind, spec)
         job = self._operations.submit(tenant, READ_MODEL, request, retention_seconds=RETENTION_SECONDS)
         try:
@@ -98,12 +101,7 @@ class ImageAnalysis:
         status = self._wait(tenant, operation_id, deadline)
         if not status.finished:
             logger.info("image not read in time", operation_id=operation_id)
-            raise InvalidRequest(
-                f"The image was not read within {self._settings.sync_read_seconds} seconds, the most one "
-                "request can wait. Read it through the asynchronous Read API: POST "
-                "/vision/v3.2/read/analyze, then poll its Operation-Location.",
-                inner_code="Timeout",
-            )
+            raise self._too_slow()
         snapshot = self._operations.snapshot(tenant, operation_id, contract=Contract.IMAGE_ANALYSIS)
         if snapshot.analyze_result is None:
             failure = snapshot.job.error
@@ -111,6 +109,14 @@ class ImageAnalysis:
                 raise DocSafeError("An unexpected error occurred.")
             raise ReadFailed(failure.message, inner_code=failure.inner_code or failure.code)
         return image_analysis.analysis_result(snapshot.analyze_result.parsed())
+
+    def _too_slow(self) -> InvalidRequest:
+        return InvalidRequest(
+            f"The image was not read within {self._settings.sync_read_seconds} seconds, the most one "
+            "request can wait. Read it through the asynchronous Read API: POST "
+            "/vision/v3.2/read/analyze, then poll its Operation-Location.",
+            inner_code="Timeout",
+        )
 
     def _purge_on_error(self, tenant: str, operation_id: str) -> Receipt | None:
         """The job gone now; on the way out of an error, a purge that fails leaves the job to

@@ -593,6 +593,10 @@ def _front_end(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
                     self._send(gateway.answer("REQUEST_TOO_LARGE"), send_body)
                     return
                 body = self.rfile.read(length) if length else b""
+                if len(body) < length:  # the client stopped short of what it declared
+                    self.close_connection = True
+                    self._send(gateway.answer("BAD_REQUEST_BODY"), send_body)
+                    return
             try:
                 answer = gateway.handle(
                     self.command, url.path, query=url.query, headers=dict(self.headers.items()), body=body

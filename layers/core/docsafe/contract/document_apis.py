@@ -17,11 +17,14 @@ from typing import Any
 
 from docsafe.contract.errors import InvalidArgument, InvalidRequest
 from docsafe.settings import API_VERSION
-from docsafe.specs import Contract
+from docsafe.specs import AnalysisSpec, Contract
 
 # What v4.0's analyzeResult has that 2023-07-31's has not (the client would drop them; a
 # program reading the JSON would wrongly think them part of that version).
 _NEWER_THAN_FORM_RECOGNIZER = ("contentFormat", "sections", "figures", "warnings")
+_FIRST_FORM_RECOGNIZER = "2022-08-31"  # of the versions DocSafe takes: the one without add-ons
+DOCUMENT_INTELLIGENCE_PREFIX = "/documentintelligence"
+RawJson = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,26 @@ class DocumentApi:
             )
         return version
 
+    def check_spec(self, spec: AnalysisSpec, version: str) -> None:
+        """400 for an add-on this API's version does not have (Form Recognizer: no
+        queryFields; 2022-08-31: no features at all)."""
+        if self.contract is not Contract.FORM_RECOGNIZER:
+            return
+        asked = spec.to_record().get("features", "")
+        if spec.query_fields or (asked and version == _FIRST_FORM_RECOGNIZER):
+            raise InvalidArgument(
+                f"api-version {version} has no {'queryFields' if spec.query_fields else 'features'}: "
+                f"use {DOCUMENT_INTELLIGENCE_PREFIX} (api-version {API_VERSION}) for them.",
+                inner_code="InvalidParameter",
+                target="features",
+            )
+
+    def resource_details(self, details: RawJson, version: str) -> RawJson:
+        """Resource details as this version has them (2022-08-31 counts no neural builds)."""
+        if version == _FIRST_FORM_RECOGNIZER:
+            return {key: value for key, value in details.items() if key != "customNeuralDocumentModelBuilds"}
+        return details
+
     def model_url(self, base: str, model_id: str, version: str) -> str:
         return f"{base}{self.prefix}/documentModels/{model_id}?api-version={version}"
 
@@ -74,7 +97,9 @@ class DocumentApi:
         return json.dumps(result)
 
 
-DOCUMENT_INTELLIGENCE = DocumentApi("/documentintelligence", (API_VERSION,), Contract.DOCUMENT_INTELLIGENCE)
+DOCUMENT_INTELLIGENCE = DocumentApi(
+    DOCUMENT_INTELLIGENCE_PREFIX, (API_VERSION,), Contract.DOCUMENT_INTELLIGENCE
+)
 FORM_RECOGNIZER = DocumentApi("/formrecognizer", ("2023-07-31", "2022-08-31"), Contract.FORM_RECOGNIZER)
 DOCUMENT_APIS = (DOCUMENT_INTELLIGENCE, FORM_RECOGNIZER)
 

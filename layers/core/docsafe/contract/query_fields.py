@@ -11,6 +11,7 @@ find.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
 
@@ -45,7 +46,7 @@ def query_documents(model_id: str, names: tuple[str, ...]) -> Callable[[list[Raw
     """A `documents(pages, content)` for the result writer: one document of the fields."""
 
     def documents(pages: list[RawJson], _content: str) -> list[RawJson]:
-        fields = {name: _find(label_of(name), pages) for name in names}
+        fields = _find_all({name: label_of(name).split() for name in names}, pages)
         found = [field["confidence"] for field in fields.values() if "confidence" in field]
         return [
             {
@@ -59,29 +60,44 @@ def query_documents(model_id: str, names: tuple[str, ...]) -> Callable[[list[Raw
     return documents
 
 
-def _find(label: str, pages: list[RawJson]) -> RawJson:
-    wanted = label.split()
+def _find_all(labels: dict[str, list[str]], pages: list[RawJson]) -> dict[str, RawJson]:
+    """Each field's first line, in one pass over the pages (a page's words ordered once),
+    ending as soon as every field is found."""
+    fields: dict[str, RawJson] = {}
     for page in pages:
         words = sorted(page.get("words") or [], key=lambda word: word["span"]["offset"])
+        starts = [word["span"]["offset"] for word in words]
         for line in page.get("lines") or []:
+            if not line.get("spans"):
+                continue  # a markdown table's rule: no words of its own
             span = line["spans"][0]
-            inside = [
-                w for w in words if span["offset"] <= w["span"]["offset"] < span["offset"] + span["length"]
+            inside = words[
+                bisect_left(starts, span["offset"]) : bisect_left(starts, span["offset"] + span["length"])
             ]
-            said = [_plain(word["content"]) for word in inside[: len(wanted)]]
-            if said != wanted or len(inside) == len(wanted):
-                continue
-            value = inside[len(wanted) :]
-            text = " ".join(word["content"] for word in value)
-            return {
-                "type": "string",
-                "valueString": text,
-                "content": text,
-                "boundingRegions": [{"pageNumber": page["pageNumber"], "polygon": _around(value)}],
-                "spans": merge_spans([word["span"] for word in value]),
-                "confidence": round(min(word["confidence"] for word in value), 3),
-            }
-    return {"type": "string"}
+            said = [_plain(word["content"]) for word in inside]
+            for name, wanted in labels.items():
+                if name in fields or said[: len(wanted)] != wanted:
+                    continue
+                value = inside[len(wanted) :]
+                while value and not _plain(value[0]["content"]):
+                    value = value[1:]  # "Invoice number : 4471": the colon is no part of it
+                if value:
+                    fields[name] = _field(page["pageNumber"], value)
+            if len(fields) == len(labels):
+                return {name: fields[name] for name in labels}
+    return {name: fields.get(name, {"type": "string"}) for name in labels}
+
+
+def _field(page_number: int, value: list[RawJson]) -> RawJson:
+    text = " ".join(word["content"] for word in value)
+    return {
+        "type": "string",
+        "valueString": text,
+        "content": text,
+        "boundingRegions": [{"pageNumber": page_number, "polygon": _around(value)}],
+        "spans": merge_spans([word["span"] for word in value]),
+        "confidence": round(min(word["confidence"] for word in value), 3),
+    }
 
 
 def _plain(word: str) -> str:

@@ -45,6 +45,8 @@ def roles(paragraphs: list[Paragraph], page_height: float, first_page: bool) -> 
     if not paragraphs:
         return []
     usual = median(height for p in paragraphs for height in p.heights)
+    if usual <= 0:
+        return [None] * len(paragraphs)  # a text layer without heights tells nothing of them
     top, bottom = page_height * MARGIN, page_height * (1 - MARGIN)
     body = [p for p in paragraphs if p.box[1] >= top and p.box[3] <= bottom]
     found: list[str | None] = []
