@@ -81,3 +81,31 @@ def test_a_text_layer_without_heights_gets_no_height_roles() -> None:
         Paragraph((50.0, 100.0 * n + 100, 700.0, 100.0 * n + 100), ("Heading",), (0.0,)) for n in range(3)
     ]
     assert roles(flat, HEIGHT, first_page=True) == [None, None, None]
+
+
+def test_a_tables_caption_above_and_footnotes_below_are_its_own() -> None:
+    from docsafe.engines.base import Cell, Table
+
+    table_box = (50.0, 200.0, 650.0, 300.0)
+    cells = tuple(
+        Cell(row, column, (50.0 + 300 * column, 200.0 + 50 * row, 350.0 + 300 * column, 250.0 + 50 * row))
+        for row in range(2)
+        for column in range(2)
+    )
+    lines = (
+        line(150, "Table 1: Volumes by region", 20, 0),
+        line(210, "Region Volume", 20, 1),
+        line(260, "North 42", 20, 2),
+        line(320, "* Estimated from port records", 20, 3),
+        line(600, "Note unrelated to any table", 20, 4),
+    )
+    page = PageText(width=800, height=HEIGHT, unit="pixel", lines=lines, tables=(Table(cells, table_box),))
+    result = build_analyze_result("prebuilt-layout", [(1, page)])
+    (table,) = result["tables"]
+    assert table["caption"]["content"] == "Table 1: Volumes by region"
+    caption_span = table["caption"]["spans"][0]
+    assert result["content"][caption_span["offset"] : caption_span["offset"] + caption_span["length"]] == (
+        "Table 1: Volumes by region"
+    )
+    assert [note["content"] for note in table["footnotes"]] == ["* Estimated from port records"]
+    assert table["caption"]["elements"][0].startswith("/paragraphs/")

@@ -5,6 +5,7 @@ of every element indexes into it, in the string index type the client asked for.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -216,6 +217,10 @@ class _PageWriter:
         }
 
 
+_CAPTION = re.compile(r"^(table|tab\.)\s*\d", re.IGNORECASE)
+_FOOTNOTE = re.compile(r"^(\*|†|‡|\d\)|note\b|notes\b|source\b)", re.IGNORECASE)
+
+
 class _Builder:
     def __init__(self, model_id: str, options: ResultOptions):
         self.model_id = model_id
@@ -296,6 +301,8 @@ class _Builder:
                     self.key_value_pairs.append(entry)
         if self.layout:
             self._give_roles(self.paragraphs[first_paragraph:], page)
+            for index, table in enumerate(tables):
+                self._give_caption(self.tables[first_table + index], table.box, first_paragraph)
         self._pages_added += 1
         barcodes = writer.write_barcodes() if self.options.barcodes else None
         end = self.content.offset
@@ -350,6 +357,30 @@ class _Builder:
         merged = (min(old[0], box[0]), min(old[1], box[1]), max(old[2], box[2]), max(old[3], box[3]))
         paragraph["_box"] = merged
         paragraph["boundingRegions"][0]["polygon"] = polygon(merged, page)
+
+    def _give_caption(self, wire: dict[str, Any], box: Box, first_paragraph: int) -> None:
+        """A table's caption and footnotes: the page's paragraph right above it that begins
+        "Table 3" (or "Tab. 3"), and those right below it that begin "*", "Note" or "Source"."""
+        footnotes = []
+        for index in range(first_paragraph, len(self.paragraphs)):
+            paragraph = self.paragraphs[index]
+            left, top, right, bottom = paragraph["_box"]
+            first_line = paragraph["_lines"][0]
+            near = 2.5 * max(paragraph["_heights"])
+            if right < box[0] or left > box[2]:
+                continue
+            element = {
+                "content": "\n".join(paragraph["_lines"]),
+                "boundingRegions": paragraph["boundingRegions"],
+                "spans": paragraph["spans"],
+                "elements": [f"/paragraphs/{index}"],
+            }
+            if 0 <= box[1] - bottom <= near and _CAPTION.match(first_line) and "caption" not in wire:
+                wire["caption"] = element
+            elif 0 <= top - box[3] <= near * (1 + len(footnotes)) and _FOOTNOTE.match(first_line):
+                footnotes.append(element)
+        if footnotes:
+            wire["footnotes"] = footnotes
 
     def _give_roles(self, paragraphs: list[dict[str, Any]], page: PageText) -> None:
         told = roles(
