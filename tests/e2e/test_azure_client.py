@@ -232,3 +232,13 @@ def test_azure_client_gets_paragraph_roles_from_prebuilt_layout(server: Server) 
     assert roles["Volumes"] == roles["Costs"] == "sectionHeading"
     assert roles["Page 3 of 9"] == "pageNumber"
     assert not any(role for content, role in roles.items() if content.startswith(("Volumes grew", "Fuel")))
+
+
+def test_azure_client_gets_a_tables_caption_and_footnote(server: Server) -> None:
+    from tests.support.documents import captioned_table_page
+
+    result, _ = analyze(client_for(server, "alpha"), encode(captioned_table_page(), "PNG"), "prebuilt-layout")
+    (table,) = result.tables
+    assert (table.row_count, table.column_count) == (3, 3)
+    assert table.caption is not None and table.caption.content == "Table 1: Volumes by region"
+    assert [note.content for note in table.footnotes or []] == ["* Estimated from port records"]
