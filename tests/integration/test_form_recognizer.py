@@ -20,19 +20,12 @@ def stack(shared_stack: Harness) -> Harness:
 
 
 def _analyze(stack: Harness, key: str, body: bytes, version: str, model: str = "prebuilt-read") -> str:
-    answer = stack.request(
-        "POST",
-        f"/formrecognizer/documentModels/{model}:analyze",
-        key,
-        query=f"api-version={version}&stringIndexType=unicodeCodePoint",
-        body=body,
-    )
-    assert answer.status == 202, answer.body
-    location = urlsplit(answer.headers["Operation-Location"])
+    found = stack.recognize(body, key, version, model)
+    location = urlsplit(found)
     # Polled at the version it was asked with, under Form Recognizer's own path
     assert parse_qs(location.query) == {"api-version": [version]}
     assert location.path.startswith(f"/formrecognizer/documentModels/{model}/analyzeResults/")
-    return f"{location.path}?{location.query}"
+    return found
 
 
 @pytest.mark.parametrize("version", ["2023-07-31", "2022-08-31"])
@@ -145,16 +138,10 @@ def test_models_are_described_at_the_version_asked_for(stack: Harness) -> None:
 )
 def test_add_ons_a_version_does_not_have_are_refused(stack: Harness, version: str, query: str) -> None:
     _, key = stack.new_tenant()
-    answer = stack.request(
-        "POST",
-        "/formrecognizer/documentModels/prebuilt-layout:analyze",
-        key,
-        query=f"api-version={version}&{query}",
-        body=encode(text_image(["Invoice number: 4471"]), "PNG"),
+    location = stack.recognize(
+        encode(text_image(["Invoice number: 4471"]), "PNG"), key, version, "prebuilt-layout", query
     )
-    assert answer.status == 202, answer.body
-    location = urlsplit(answer.headers["Operation-Location"])
-    body = stack.wait(f"{location.path}?{location.query}", key)
+    body = stack.wait(location, key)
     assert body["status"] == "failed" and body["error"]["innererror"]["code"] == "InvalidParameter"
     assert "/documentintelligence" in body["error"]["message"]
 

@@ -88,17 +88,29 @@ class Harness:
         if api == "visionRead":
             return self.read(document, key)
         if api == "formRecognizer":
-            answer = self.request(
-                "POST",
-                "/formrecognizer/documentModels/prebuilt-read:analyze",
-                key,
-                query="api-version=2023-07-31&stringIndexType=unicodeCodePoint",
-                body=document,
-            )
-            assert answer.status == 202, answer.body
-            location = urlsplit(answer.headers["Operation-Location"])
-            return f"{location.path}?{location.query}"
+            return self.recognize(document, key)
         return self.submit(document, key)
+
+    def recognize(
+        self,
+        document: bytes,
+        key: str,
+        version: str = "2023-07-31",
+        model: str = "prebuilt-read",
+        query: str = "",
+    ) -> str:
+        """Analyze `document` through Form Recognizer as its 3.3 client does; returns the
+        Operation-Location path with its query (the version it is polled at)."""
+        answer = self.request(
+            "POST",
+            f"/formrecognizer/documentModels/{model}:analyze",
+            key,
+            query=f"api-version={version}&stringIndexType=unicodeCodePoint" + (f"&{query}" if query else ""),
+            body=document,
+        )
+        assert answer.status == 202, answer.body
+        location = urlsplit(answer.headers["Operation-Location"])
+        return f"{location.path}?{location.query}"
 
     def refusal(self, answer: GatewayResponse, key: str) -> dict[str, Any]:
         """The error of an analyze request the intake refused: accepted by API Gateway
