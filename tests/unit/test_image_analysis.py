@@ -8,7 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 from docsafe.contract.errors import DocSafeError, InvalidArgument
-from docsafe.contract.image_analysis import analysis_result, check_image, error_body, parse_options
+from docsafe.contract.image_analysis import analysis_result, error_body, parse_options
+from docsafe.contract.requests import check_image
 from docsafe.contract.result import build_analyze_result
 from docsafe.engines.base import Line, PageText, Word
 from docsafe.formats import Format

@@ -29,6 +29,7 @@ from docsafe.contract.errors import (
 )
 from docsafe.contract.requests import (
     AnalyzeRequest,
+    check_document_for,
     checked_format,
     parse_body,
     parse_options,
@@ -279,6 +280,7 @@ class Operations:
         """Seal the document, record the job and start its workflow (unless, by then, the
         client no longer wants it: Withdrawn, and nothing of it remains). The job is kept
         `retention_seconds` at most (the deployment's retention when not given)."""
+        check_document_for(model_id, request.format, request.spec)
         operation_id = operation_id or str(uuid.uuid4())
         job_key, wrapped = self._data_keys.new_job_key(tenant, operation_id)
         # The record (holding the wrapped key) is written before any object: no sealed

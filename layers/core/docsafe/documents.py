@@ -40,9 +40,14 @@ class Document:
     page_count: int
     _image: Any = None
     _pdf: Any = None
+    _office: list[Any] | None = None  # an Office or HTML document's pages of blocks
 
     def page_text(self, page_number: int, engine: OcrEngine, dpi: int, layout: bool = False) -> PageText:
         """What is on page `page_number` (1-based): text, and with `layout` its structure."""
+        if self._office is not None:
+            from docsafe.office import page_text
+
+            return page_text(self._office[page_number - 1], engine)
         try:
             if self._pdf is not None:
                 return _pdf_page_text(self._pdf, page_number, engine, dpi, layout)
@@ -99,6 +104,11 @@ def open_document(source: bytes | BinaryIO) -> Document:
     file.seek(0)
     if kind is None:
         raise InvalidContent("The file format is not supported.")
+    if kind.is_office:
+        from docsafe.office import read_pages
+
+        pages = read_pages(file, kind)
+        return Document(kind, len(pages), _office=pages)
     if kind is Format.PDF:
         try:
             with PDFIUM_LOCK:

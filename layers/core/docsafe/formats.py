@@ -5,7 +5,10 @@ Kept free of image libraries: the submit function sniffs without importing Pillo
 
 from __future__ import annotations
 
+import contextlib
+import re
 import struct
+import zlib
 from enum import StrEnum
 
 # Image limits follow Azure Document Intelligence: 50 to 10,000 pixels a side.
@@ -19,7 +22,20 @@ class Format(StrEnum):
     JPEG = "jpeg"
     BMP = "bmp"
     TIFF = "tiff"
+    # Read from their own structure, as Azure's read and layout take them (docsafe.office)
+    DOCX = "docx"
+    XLSX = "xlsx"
+    PPTX = "pptx"
+    HTML = "html"
 
+    @property
+    def is_office(self) -> bool:
+        """Office or HTML: text with no page geometry (no polygons, no page size)."""
+        return self in _OFFICE
+
+
+_OFFICE = frozenset({Format.DOCX, Format.XLSX, Format.PPTX, Format.HTML})
+SUPPORTED_FORMATS = "PDF, TIFF, PNG, JPEG, BMP, DOCX, XLSX, PPTX or HTML"
 
 _SIGNATURES: tuple[tuple[bytes, Format], ...] = (
     (b"\x89PNG\r\n\x1a\n", Format.PNG),
@@ -33,11 +49,34 @@ _SIGNATURES: tuple[tuple[bytes, Format], ...] = (
 # MacBinary prefix); so do we.
 _PDF_HEADER = b"%PDF-"
 _PDF_HEADER_WINDOW = 1024
-SNIFF_BYTES = _PDF_HEADER_WINDOW  # what `sniff` needs to see of a document
+# An Office document is a zip whose first parts name it; 4 KB holds them as Word, Excel,
+# PowerPoint and the libraries that write these formats lay them out.
+SNIFF_BYTES = 4096  # what `sniff` needs to see of a document
+
+_ZIP = b"PK\x03\x04"
+# The main part's content type, as [Content_Types].xml declares it, or the main part itself.
+_OFFICE_MARKS: tuple[tuple[bytes, Format], ...] = (
+    (b"wordprocessingml.document.main", Format.DOCX),
+    (b"wordprocessingml.template.main", Format.DOCX),
+    (b"spreadsheetml.sheet.main", Format.XLSX),
+    (b"spreadsheetml.template.main", Format.XLSX),
+    (b"presentationml.presentation.main", Format.PPTX),
+    (b"presentationml.template.main", Format.PPTX),
+    (b"\nword/", Format.DOCX),
+    (b"\nxl/", Format.XLSX),
+    (b"\nppt/", Format.PPTX),
+)
+# The binary Office formats (.doc, .xls, .ppt) and password-protected Office files are OLE
+# compound files.
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_HTML_START = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def sniff(data: bytes) -> Format | None:
-    """The format of `data`, or None when it is none we read."""
+    """The format of `data` (at least its first SNIFF_BYTES), or None when it is none we read."""
     for signature, kind in _SIGNATURES:
         if data.startswith(signature):
             if kind is Format.BMP and len(data) < 26:
@@ -45,6 +84,35 @@ def sniff(data: bytes) -> Format | None:
             return kind
     if _PDF_HEADER in data[:_PDF_HEADER_WINDOW]:
         return Format.PDF
+    if data.startswith(_ZIP):
+        return _office_kind(data[:SNIFF_BYTES])
+    if _HTML_START.match(data[:_PDF_HEADER_WINDOW]):
+        return Format.HTML
+    return None
+
+
+def _office_kind(head: bytes) -> Format | None:
+    """Which Office document a zip's first bytes are: told by the content types (usually
+    the first part, deflated: inflated as far as the bytes go) or by the folder of any part
+    whose local header is in them (word/, xl/, ppt/)."""
+    seen = b"\n"
+    for start in (match.start() for match in re.finditer(re.escape(_ZIP), head)):
+        header = head[start : start + 30]
+        if len(header) < 30:
+            break
+        method = header[8:10]
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        name = head[start + 30 : start + 30 + name_length]
+        seen += name + b"\n"
+        if name == b"[Content_Types].xml" and method == b"\x08\x00":
+            inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            with contextlib.suppress(zlib.error):  # a prefix inflates as far as it goes
+                seen += inflater.decompress(head[start + 30 + name_length + extra_length :], 64 * 1024)
+        elif name == b"[Content_Types].xml" and method == b"\x00\x00":
+            seen += head[start + 30 + name_length + extra_length :]
+    for mark, kind in _OFFICE_MARKS:
+        if mark in seen:
+            return kind
     return None
 
 

@@ -20,7 +20,7 @@ from docsafe import urlsource
 from docsafe.analysis import READ_MODEL, Operations
 from docsafe.contract import image_analysis
 from docsafe.contract.errors import DocSafeError, InvalidRequest, UnsupportedMediaType
-from docsafe.contract.requests import AnalyzeRequest
+from docsafe.contract.requests import AnalyzeRequest, check_image
 from docsafe.contract.vision_read import parse_read_body
 from docsafe.jobs import JobStore, Status
 from docsafe.retention import Receipt
@@ -81,7 +81,7 @@ class ImageAnalysis:
             document, kind = parse_read_body(body, content_type, settings.max_document_bytes, fetch)
         except UnsupportedMediaType:
             kind = None  # not a format DocSafe reads at all: answered as any other non-image
-        image_analysis.check_image(kind)
+        check_image(kind)
         if self._now() >= deadline:  # the fetch took it all: nothing is submitted
             raise self._too_slow()
         request = AnalyzeRequest(document, kind, spec)

@@ -28,6 +28,7 @@ from botocore.exceptions import ClientError
 
 from docsafe import clock
 from docsafe.contract.errors import Conflict, InvalidRequest, NotFound
+from docsafe.formats import SNIFF_BYTES
 from docsafe.jobs import iso
 
 URL_SECONDS = 900  # how long the presigned POST can be used
@@ -124,7 +125,7 @@ class Uploads:
         parts = urlsplit(url)
         return f"{parts.scheme}://{parts.netloc}"
 
-    def check(self, tenant: str, upload_id: str, count: int = 1024) -> UploadedDocument:
+    def check(self, tenant: str, upload_id: str, count: int = SNIFF_BYTES) -> UploadedDocument:
         """The upload's first bytes (to tell its format), size and ETag; 404 if the
         tenant has no such upload, 409 if it was already analyzed."""
         self._issued(tenant, upload_id)

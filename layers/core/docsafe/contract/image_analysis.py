@@ -16,7 +16,6 @@ from typing import Any
 from docsafe.contract.errors import DocSafeError, InvalidArgument, InvalidRequest
 from docsafe.contract.requests import LOCALE_PATTERN
 from docsafe.contract.vision_read import lines_with_words, read_error
-from docsafe.formats import Format
 from docsafe.jobs import JobError
 from docsafe.languages import supported as language_supported
 from docsafe.specs import AnalysisSpec, Contract
@@ -28,7 +27,6 @@ MODEL_VERSION = "2023-10-01"  # the model "latest" answers with
 MODEL_VERSIONS = ("latest", MODEL_VERSION)
 FEATURES = ("read",)  # of tags, caption, denseCaptions, objects, read, smartCrops, people
 # What the 4.0 API reads, and beyond it PDF (a block per page).
-IMAGE_FORMATS = frozenset({Format.PNG, Format.JPEG, Format.BMP, Format.TIFF, Format.PDF})
 PDF_PIXELS_PER_INCH = 72.0
 
 
@@ -75,15 +73,6 @@ def parse_options(
             target="model-version",
         )
     return AnalysisSpec(locale=locale or None, contract=Contract.IMAGE_ANALYSIS)
-
-
-def check_image(kind: Format | None) -> None:
-    """400 InvalidImageFormat for anything DocSafe does not read (None: no format)."""
-    if kind not in IMAGE_FORMATS:
-        raise InvalidRequest(
-            "The file format is not supported: send JPEG, PNG, BMP, TIFF or PDF.",
-            inner_code="InvalidImageFormat",
-        )
 
 
 def error_body(error: DocSafeError | JobError) -> RawJson:

@@ -90,11 +90,13 @@ def _find_all(labels: dict[str, list[str]], pages: list[RawJson]) -> dict[str, R
 
 def _field(page_number: int, value: list[RawJson]) -> RawJson:
     text = " ".join(word["content"] for word in value)
+    around = _around(value)
     return {
         "type": "string",
         "valueString": text,
         "content": text,
-        "boundingRegions": [{"pageNumber": page_number, "polygon": _around(value)}],
+        # (an Office page's words have no polygon: nor has the field a region)
+        **({"boundingRegions": [{"pageNumber": page_number, "polygon": around}]} if around else {}),
         "spans": merge_spans([word["span"] for word in value]),
         "confidence": round(min(word["confidence"] for word in value), 3),
     }
@@ -104,7 +106,9 @@ def _plain(word: str) -> str:
     return word.strip(":.,;#").lower()
 
 
-def _around(words: list[RawJson]) -> list[float]:
+def _around(words: list[RawJson]) -> list[float] | None:
+    if any("polygon" not in word for word in words):
+        return None
     xs = [x for word in words for x in word["polygon"][0::2]]
     ys = [y for word in words for y in word["polygon"][1::2]]
     left, top, right, bottom = min(xs), min(ys), max(xs), max(ys)

@@ -14,7 +14,15 @@ from docsafe.contract.errors import InvalidArgument, InvalidRequest, Unsupported
 from docsafe.contract.models import MODEL_ID, PREBUILT_MODELS
 from docsafe.contract.query_fields import parse_query_fields
 from docsafe.contract.result import LAYOUT_MODELS, STRING_INDEX_TYPES
-from docsafe.formats import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, Format, image_dimensions, sniff
+from docsafe.formats import (
+    MAX_IMAGE_SIDE,
+    MIN_IMAGE_SIDE,
+    OLE_SIGNATURE,
+    SUPPORTED_FORMATS,
+    Format,
+    image_dimensions,
+    sniff,
+)
 from docsafe.languages import supported as language_supported
 from docsafe.specs import AnalysisSpec, folder, is_plain_prefix, page_ranges
 
@@ -153,11 +161,17 @@ def parse_body(
 
 
 def checked_format(document: bytes) -> Format:
-    """The format of a document (or of its first kilobyte), with its image size checked."""
+    """The format of a document (or of its first SNIFF_BYTES), with its image size checked."""
     kind = sniff(document)
     if kind is None:
+        if document.startswith(OLE_SIGNATURE):
+            raise UnsupportedMediaType(
+                "Binary Office files (.doc, .xls, .ppt) and password-protected Office files are "
+                f"not supported: send {SUPPORTED_FORMATS}.",
+                inner_code="InvalidContent",
+            )
         raise UnsupportedMediaType(
-            "The file format is not supported: send PDF, TIFF, PNG, JPEG or BMP.",
+            f"The file format is not supported: send {SUPPORTED_FORMATS}.",
             inner_code="InvalidContent",
         )
     size = image_dimensions(document, kind)
@@ -168,6 +182,42 @@ def checked_format(document: bytes) -> Format:
             inner_code="InvalidContentDimensions",
         )
     return kind
+
+
+# What the APIs made for images (Vision Read, Image Analysis) take: no Office or HTML.
+IMAGE_FORMATS = frozenset({Format.PNG, Format.JPEG, Format.BMP, Format.TIFF, Format.PDF})
+# The models that read Office and HTML documents, as Azure's: a custom model learned
+# where fields are on a page, and such documents have no page geometry.
+OFFICE_MODELS = ("prebuilt-read", "prebuilt-layout")
+
+
+def check_image(kind: Format | None) -> None:
+    """400 InvalidImageFormat for anything an image API does not read (None: no format)."""
+    if kind not in IMAGE_FORMATS:
+        raise InvalidRequest(
+            "The file format is not supported: send JPEG, PNG, BMP, TIFF or PDF.",
+            inner_code="InvalidImageFormat",
+        )
+
+
+def check_document_for(model_id: str, kind: Format, spec: AnalysisSpec) -> None:
+    """400 for an Office or HTML document asked of a model or an output that needs page
+    geometry, which such a document has none of."""
+    if not kind.is_office:
+        return
+    name = kind.value.upper()
+    if model_id not in OFFICE_MODELS:
+        raise InvalidRequest(
+            f"{name} documents are read by {' and '.join(OFFICE_MODELS)}; model '{model_id}' "
+            "reads PDF, TIFF, PNG, JPEG and BMP.",
+            inner_code="InvalidContent",
+        )
+    if spec.searchable_pdf:
+        raise InvalidArgument(
+            f"output=pdf lays text over the pages of a scan or a PDF; a {name} document has none.",
+            inner_code="InvalidParameter",
+            target="output",
+        )
 
 
 def upload_source(body: bytes, content_type: str | None) -> str | None:

@@ -106,14 +106,19 @@ class _PageWriter:
         self.tokens: list[_Token] = []
         self.start: int | None = None
 
-    def region(self, box: Box) -> dict[str, Any]:
-        return {"pageNumber": self.number, "polygon": polygon(box, self.page)}
+    def regions(self, box: Box) -> dict[str, Any]:
+        """`boundingRegions` of an element on this page (none where the page has no geometry)."""
+        if not self.page.located:
+            return {}
+        return {"boundingRegions": [{"pageNumber": self.number, "polygon": polygon(box, self.page)}]}
+
+    def where(self, box: Box) -> dict[str, Any]:
+        """`polygon` of a word, line or mark on this page (none where it has no geometry)."""
+        return {"polygon": polygon(box, self.page)} if self.page.located else {}
 
     def _word(self, text: str, box: Box, confidence: float) -> dict[str, int]:
         span = self.b.content.add(text)
-        self.words.append(
-            {"content": text, "polygon": polygon(box, self.page), "confidence": confidence, "span": span}
-        )
+        self.words.append({"content": text, **self.where(box), "confidence": confidence, "span": span})
         self.tokens.append(_Token(text, box, span))
         return span
 
@@ -134,7 +139,7 @@ class _PageWriter:
         return span
 
     def _add_line(self, line: Line, spans: list[dict[str, int]]) -> None:
-        self.lines.append({"content": line.text, "polygon": polygon(line.box, self.page), "spans": spans})
+        self.lines.append({"content": line.text, **self.where(line.box), "spans": spans})
         if line.handwritten:
             self.b.handwritten.extend(spans)
 
@@ -183,7 +188,7 @@ class _PageWriter:
             self.b.selection_marks.append(
                 {
                     "state": "selected" if mark.selected else "unselected",
-                    "polygon": polygon(mark.box, self.page),
+                    **self.where(mark.box),
                     "confidence": round(mark.confidence, 3),
                     "span": span,
                 }
@@ -200,7 +205,11 @@ class _PageWriter:
                 {
                     "kind": code.kind,
                     "value": code.value,
-                    "polygon": [_round(value, self.page.unit) for value in code.polygon],
+                    **(
+                        {"polygon": [_round(value, self.page.unit) for value in code.polygon]}
+                        if code.polygon
+                        else {}
+                    ),
                     "span": span,
                     "confidence": round(code.confidence, 3),
                 }
@@ -212,7 +221,7 @@ class _PageWriter:
         inside = [t for t in self.tokens if center_in(t.box, box)]
         return {
             "content": " ".join(t.text for t in inside),
-            "boundingRegions": [self.region(box)],
+            **self.regions(box),
             "spans": merge_spans([t.span for t in inside]),
         }
 
@@ -274,8 +283,9 @@ class _Builder:
                 self.paragraphs.append(
                     {
                         "spans": [dict(span)],
-                        "boundingRegions": [writer.region(line.box)],
+                        **writer.regions(line.box),
                         "_box": line.box,
+                        "_role": line.role,
                         "_lines": [line.text],
                         "_heights": [line.box[3] - line.box[1]],
                     }
@@ -306,12 +316,15 @@ class _Builder:
         self._pages_added += 1
         barcodes = writer.write_barcodes() if self.options.barcodes else None
         end = self.content.offset
-        wire: dict[str, Any] = {
-            "pageNumber": page_number,
-            "angle": round(page.angle, 2),
-            "width": _round(page.width, page.unit),
-            "height": _round(page.height, page.unit),
-            "unit": page.unit,
+        wire: dict[str, Any] = {"pageNumber": page_number}
+        if page.located:
+            wire |= {
+                "angle": round(page.angle, 2),
+                "width": _round(page.width, page.unit),
+                "height": _round(page.height, page.unit),
+                "unit": page.unit,
+            }
+        wire |= {
             "words": writer.words,
             "lines": writer.lines,
             "spans": [] if writer.start is None else [{"offset": writer.start, "length": end - writer.start}],
@@ -332,6 +345,8 @@ class _Builder:
             }
             if cell.header:
                 wire["kind"] = "columnHeader"
+            elif cell.row_header:
+                wire["kind"] = "rowHeader"
             if cell.row_span > 1:
                 wire["rowSpan"] = cell.row_span
             if cell.column_span > 1:
@@ -342,7 +357,7 @@ class _Builder:
             "rowCount": table.row_count,
             "columnCount": table.column_count,
             "cells": cells,
-            "boundingRegions": whole["boundingRegions"],
+            **writer.regions(table.box),
             "spans": whole["spans"],
         }
 
@@ -356,7 +371,8 @@ class _Builder:
         old = paragraph["_box"]
         merged = (min(old[0], box[0]), min(old[1], box[1]), max(old[2], box[2]), max(old[3], box[3]))
         paragraph["_box"] = merged
-        paragraph["boundingRegions"][0]["polygon"] = polygon(merged, page)
+        if "boundingRegions" in paragraph:
+            paragraph["boundingRegions"][0]["polygon"] = polygon(merged, page)
 
     def _give_caption(self, wire: dict[str, Any], box: Box, first_paragraph: int) -> None:
         """A table's caption and footnotes: the page's paragraph right above it that begins
@@ -371,7 +387,11 @@ class _Builder:
                 continue
             element = {
                 "content": "\n".join(paragraph["_lines"]),
-                "boundingRegions": paragraph["boundingRegions"],
+                **(
+                    {"boundingRegions": paragraph["boundingRegions"]}
+                    if "boundingRegions" in paragraph
+                    else {}
+                ),
                 "spans": paragraph["spans"],
                 "elements": [f"/paragraphs/{index}"],
             }
@@ -383,6 +403,11 @@ class _Builder:
             wire["footnotes"] = footnotes
 
     def _give_roles(self, paragraphs: list[dict[str, Any]], page: PageText) -> None:
+        if not page.located:  # an Office page: the roles its styles gave
+            for paragraph in paragraphs:
+                if paragraph["_role"]:
+                    paragraph["role"] = paragraph["_role"]
+            return
         told = roles(
             [Paragraph(p["_box"], tuple(p["_lines"]), tuple(p["_heights"])) for p in paragraphs],
             page.frame_size[1],
@@ -404,7 +429,7 @@ class _Builder:
         text = self.content.text()
         offsets = _OffsetMap(text, self.options.string_index_type)
         for paragraph in self.paragraphs:
-            for working in ("_box", "_lines", "_heights"):
+            for working in ("_box", "_lines", "_heights", "_role"):
                 paragraph.pop(working)
             span = paragraph["spans"][0]
             paragraph["content"] = offsets.slice(span["offset"], span["length"])

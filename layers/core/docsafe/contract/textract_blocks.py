@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from docsafe.contract.errors import InvalidArgument
 from docsafe.engines.base import PageText
 
 Span = tuple[int, int]  # offset, end
@@ -75,7 +76,14 @@ class _PageBlocks:
 
 
 def result_to_blocks(result: dict[str, Any]) -> dict[str, Any]:
-    """An AnalyzeDocument response (DetectDocumentText's, for prebuilt-read) of `result`."""
+    """An AnalyzeDocument response (DetectDocumentText's, for prebuilt-read) of `result`;
+    400 for a result without page geometry (an Office or HTML document's)."""
+    if any("width" not in page for page in result["pages"]):
+        raise InvalidArgument(
+            "Textract's Blocks need page geometry; an Office or HTML document's result has none: "
+            "use format=analyzeResult.",
+            target="format",
+        )
     blocks: list[dict[str, Any]] = []
     handwritten = [
         span for style in result.get("styles", []) if style.get("isHandwritten") for span in _spans(style)

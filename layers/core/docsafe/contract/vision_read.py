@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from docsafe.contract.errors import DocSafeError, InvalidArgument, InvalidRequest
-from docsafe.contract.requests import LOCALE_PATTERN, checked_format
+from docsafe.contract.requests import LOCALE_PATTERN, check_image, checked_format
 from docsafe.formats import Format
 from docsafe.jobs import Job, JobError, Status
 from docsafe.languages import supported as language_supported
@@ -230,7 +230,9 @@ def parse_read_body(
         raise InvalidRequest(
             f"The image is larger than {max_bytes // (1024 * 1024)} MB.", inner_code="InvalidImageSize"
         )
-    return document, checked_format(document)
+    kind = checked_format(document)
+    check_image(kind)  # Read takes images and PDF, not Office or HTML
+    return document, kind
 
 
 def _image_url(body: bytes) -> Any:

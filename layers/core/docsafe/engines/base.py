@@ -46,6 +46,7 @@ class Line:
     box: Box
     paragraph: int = 0  # lines with the same number form one paragraph
     handwritten: bool = False
+    role: str | None = None  # the paragraph's role where the document says it (Office styles)
 
     @property
     def text(self) -> str:
@@ -60,6 +61,7 @@ class Cell:
     row_span: int = 1
     column_span: int = 1
     header: bool = False
+    row_header: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,9 @@ class PageText:
     key_values: tuple[KeyValue, ...] = ()
     frame: tuple[float, float] | None = None  # the upright frame's size, if not width × height
     barcodes: tuple[Barcode, ...] = ()
+    # False for Office and HTML pages: their boxes are only a flow of the document's own
+    # structure (docsafe.office), so no polygon or page size goes on the wire.
+    located: bool = True
 
     @property
     def confidences(self) -> list[float]:
@@ -185,6 +190,7 @@ class PageText:
                 replace(code, polygon=tuple(value * factor for value in code.polygon))
                 for code in self.barcodes
             ),
+            located=self.located,
         )
 
     # Pages travel between pipeline stages as sealed JSON.
@@ -195,12 +201,14 @@ class PageText:
             "unit": self.unit,
             "angle": self.angle,
             "frame": list(self.frame) if self.frame else None,
+            "located": self.located,
             "lines": [
                 {
                     "box": list(line.box),
                     "paragraph": line.paragraph,
                     "handwritten": line.handwritten,
                     "words": [[w.text, list(w.box), w.confidence] for w in line.words],
+                    **({"role": line.role} if line.role else {}),
                 }
                 for line in self.lines
             ],
@@ -218,12 +226,14 @@ class PageText:
             unit=data["unit"],
             angle=data.get("angle", 0.0),
             frame=tuple(data["frame"]) if data.get("frame") else None,  # type: ignore[arg-type]
+            located=data.get("located", True),
             lines=tuple(
                 Line(
                     words=tuple(Word(text, tuple(box), conf) for text, box, conf in line["words"]),  # type: ignore[misc]
                     box=tuple(line["box"]),  # type: ignore[arg-type]
                     paragraph=line["paragraph"],
                     handwritten=line.get("handwritten", False),
+                    role=line.get("role"),
                 )
                 for line in data["lines"]
             ),

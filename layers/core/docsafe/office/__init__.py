@@ -1,0 +1,116 @@
+"""Office (DOCX, XLSX, PPTX) and HTML documents, read from their own structure as Azure's
+read and layout models take them: paragraphs (with the roles their styles give), tables
+and text; pictures embedded in them are read by the OCR engine.
+
+Like Azure, DocSafe gives such pages no polygons and no size: they have no geometry until
+an application lays them out. A page is a sheet, a slide, or — for Word and HTML, which
+have no pages of their own — the text up to a page break, cut every 3,000 characters
+(the page Azure counts them in).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+from docsafe.engines.base import OcrEngine, PageText
+from docsafe.failures import InvalidContent, JobFailure
+from docsafe.formats import SNIFF_BYTES, Format, sniff
+from docsafe.office.archive import check_archive
+from docsafe.office.blocks import Block, Budget, PageBreak, lay_out, paginate
+
+# What an embedded picture may be to be read (an embedded document is not opened).
+PICTURE_FORMATS = frozenset({Format.PNG, Format.JPEG, Format.BMP, Format.TIFF})
+Reader = Callable[[BinaryIO, Budget], Iterator[Block | PageBreak]]
+
+
+def _reader(kind: Format) -> Reader:
+    if kind is Format.DOCX:
+        from docsafe.office.word import word_blocks
+
+        return word_blocks
+    if kind is Format.XLSX:
+        from docsafe.office.workbook import workbook_blocks
+
+        return workbook_blocks
+    if kind is Format.PPTX:
+        from docsafe.office.slides import slide_blocks
+
+        return slide_blocks
+    from docsafe.office.html import html_blocks
+
+    return html_blocks
+
+
+def read_pages(file: BinaryIO, kind: Format) -> list[list[Block]]:
+    """The document's pages of blocks; InvalidContent for a document that is corrupted,
+    hostile (a zip bomb, XML entities) or past a limit (docs/limits.md)."""
+    from defusedxml import DefusedXmlException
+    from lxml.etree import LxmlError
+
+    if kind is not Format.HTML:
+        check_archive(file)
+    try:
+        return paginate(_reader(kind)(file, Budget()), cut=kind in (Format.DOCX, Format.HTML))
+    except InvalidContent:
+        raise
+    except (
+        DefusedXmlException,
+        zipfile.BadZipFile,
+        LxmlError,
+        KeyError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        OSError,
+    ) as error:
+        # The libraries raise these for parts missing or malformed (openpyxl wraps what
+        # defusedxml refused in a ValueError): the document's fault either way.
+        if _entities_refused(error):
+            raise InvalidContent(
+                "The Office document declares XML entities or a DTD; DocSafe refuses those."
+            ) from None
+        raise InvalidContent(f"The {kind.value.upper()} document is corrupted or cannot be read.") from None
+
+
+def _entities_refused(error: BaseException | None) -> bool:
+    """Whether `error`, or one it came from, is defusedxml's or libxml2's refusal of XML
+    entities (libxml2 never resolves them here, and refuses those that would expand)."""
+    from defusedxml import DefusedXmlException
+    from lxml.etree import LxmlError
+
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, DefusedXmlException):
+            return True
+        if isinstance(error, LxmlError) and "entit" in str(error).lower():
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
+def page_text(blocks: list[Block], engine: OcrEngine) -> PageText:
+    """One page: its blocks laid out, its pictures read by `engine`."""
+    return lay_out(blocks, lambda data: _read_picture(data, engine))
+
+
+def _read_picture(data: bytes, engine: OcrEngine) -> PageText | None:
+    """What `engine` reads in an embedded picture; None for one it cannot be given (a
+    vector drawing, a picture too small or too large to read)."""
+    from docsafe.documents import open_document
+
+    if sniff(data[:SNIFF_BYTES]) not in PICTURE_FORMATS:
+        return None
+    try:
+        document = open_document(io.BytesIO(data))
+    except JobFailure:
+        return None
+    try:
+        return document.page_text(1, engine, dpi=0)
+    except JobFailure:
+        return None
+    finally:
+        document.close()

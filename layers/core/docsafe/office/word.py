@@ -1,0 +1,217 @@
+"""Word documents (DOCX): paragraphs, tables and pictures in reading order.
+
+python-docx opens the package (its XML parser never resolves entities); the body is
+walked here, element by element, because python-docx's own walk leaves out content
+controls and text boxes, and says nothing of page breaks inside a paragraph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+from docsafe.office.blocks import (
+    PAGE_BREAK,
+    Block,
+    Budget,
+    Grid,
+    GridCell,
+    PageBreak,
+    Picture,
+    text_blocks,
+)
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+_V = "{urn:schemas-microsoft-com:vml}"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_FOOTNOTES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
+_MAX_SPAN = 64  # Word's tables have at most 63 columns
+
+
+def word_blocks(file: BinaryIO, budget: Budget) -> Iterator[Block | PageBreak]:
+    import docx
+
+    document = docx.Document(file)
+    part = document.part
+    styles = {style.style_id: (style.name or "").lower() for style in document.styles}
+    reader = _Reader(part, styles, budget)
+    section = document.sections[0] if document.sections else None
+    if section is not None and not section.header.is_linked_to_previous:
+        for paragraph in section.header._element.iter(f"{_W}p"):
+            yield from text_blocks([_text(paragraph)[0]], budget, "pageHeader")
+    yield from reader.body(document.element.body)
+    yield from text_blocks(_footnotes(part), budget, "footnote")
+    if section is not None and not section.footer.is_linked_to_previous:
+        for paragraph in section.footer._element.iter(f"{_W}p"):
+            yield from text_blocks([_text(paragraph)[0]], budget, "pageFooter")
+
+
+class _Reader:
+    def __init__(self, part: Any, styles: dict[str, str], budget: Budget):
+        self._part = part
+        self._styles = styles
+        self._budget = budget
+
+    def body(self, container: Any) -> Iterator[Block | PageBreak]:
+        for child in container:
+            if child.tag == f"{_W}p":
+                yield from self.paragraph(child)
+            elif child.tag == f"{_W}tbl":
+                yield from self.table(child)
+            elif child.tag in (f"{_W}sdt", f"{_W}customXml", f"{_W}sdtContent"):
+                yield from self.body(child)
+
+    def paragraph(self, element: Any) -> Iterator[Block | PageBreak]:
+        properties = element.find(f"{_W}pPr")
+        if properties is not None and _on(properties.find(f"{_W}pageBreakBefore")):
+            yield PAGE_BREAK
+        role = self._role(properties)
+        pieces: list[str] = []
+        for kind, value in _contents(element):
+            if kind == "text":
+                pieces.append(value)
+            elif kind == "page":
+                yield from text_blocks(["".join(pieces)], self._budget, role)
+                pieces.clear()
+                yield PAGE_BREAK
+            elif kind == "picture":
+                data = self._picture(value)
+                if data is not None:
+                    yield Picture(data)
+        yield from text_blocks(["".join(pieces)], self._budget, role)
+
+    def _role(self, properties: Any) -> str | None:
+        style = properties.find(f"{_W}pStyle") if properties is not None else None
+        name = self._styles.get(style.get(f"{_W}val"), "") if style is not None else ""
+        if name == "title":
+            return "title"
+        if name.startswith("heading"):
+            return "sectionHeading"
+        return None
+
+    def _picture(self, relationship_id: str) -> bytes | None:
+        related = self._part.related_parts.get(relationship_id)
+        blob = getattr(related, "blob", None)
+        return blob if isinstance(blob, bytes) else None
+
+    def table(self, element: Any) -> Iterator[Block]:
+        """The table, then the pictures in its cells (a cell keeps only its text)."""
+        cells: list[GridCell] = []
+        pictures: list[bytes] = []
+        open_above: dict[int, int] = {}  # column → index in cells of the cell a merge continues
+        look = element.find(f"{_W}tblPr/{_W}tblLook")
+        first_row_is_header = look is not None and (
+            _on(look, f"{_W}firstRow", default=False) or int(look.get(f"{_W}val", "0") or "0", 16) & 0x20
+        )
+        rows = element.findall(f"{_W}tr")
+        marked = [row.find(f"{_W}trPr/{_W}tblHeader") is not None for row in rows]
+        for row_index, row in enumerate(rows):
+            header = marked[row_index] or (not any(marked) and row_index == 0 and bool(first_row_is_header))
+            before = row.find(f"{_W}trPr/{_W}gridBefore")
+            column = _number(before)
+            for cell in row.findall(f"{_W}tc"):
+                span = min(_number(cell.find(f"{_W}tcPr/{_W}gridSpan")) or 1, _MAX_SPAN)
+                merge = cell.find(f"{_W}tcPr/{_W}vMerge")
+                if merge is not None and merge.get(f"{_W}val") != "restart" and column in open_above:
+                    index = open_above[column]
+                    above = cells[index]
+                    cells[index] = GridCell(
+                        above.row,
+                        above.column,
+                        above.text,
+                        row_index - above.row + 1,
+                        above.column_span,
+                        above.header,
+                    )
+                else:
+                    texts = []
+                    for paragraph in cell.iter(f"{_W}p"):
+                        text, found = _text(paragraph)
+                        texts.append(text)
+                        pictures += [data for rid in found if (data := self._picture(rid)) is not None]
+                    text = "\n".join(" ".join(t.split()) for t in texts if t.strip())
+                    self._budget.charge_text(len(text))
+                    cells.append(GridCell(row_index, column, text, 1, span, header=header))
+                    open_above[column] = len(cells) - 1
+                self._budget.charge_cells(span)
+                column += span
+        if cells:
+            yield Grid(tuple(cells))
+        for data in pictures:
+            yield Picture(data)
+
+
+def _contents(element: Any) -> Iterator[tuple[str, str]]:
+    """A paragraph's text, page breaks and pictures (relationship ids), in order; what a
+    compatibility fallback repeats is left out."""
+    for child in element:
+        tag = child.tag
+        if tag == _MC_FALLBACK:
+            continue
+        if tag == f"{_W}t":
+            yield "text", child.text or ""
+        elif tag in (f"{_W}tab", f"{_W}ptab"):
+            yield "text", " "
+        elif tag in (f"{_W}br", f"{_W}cr"):
+            if child.get(f"{_W}type") == "page":
+                yield "page", ""
+            else:
+                yield "text", "\n"
+        elif tag == f"{_W}noBreakHyphen":
+            yield "text", "-"
+        elif tag == f"{_A}blip" and child.get(f"{_R}embed"):
+            yield "picture", child.get(f"{_R}embed")
+        elif tag == f"{_V}imagedata" and child.get(f"{_R}id"):
+            yield "picture", child.get(f"{_R}id")
+        elif tag == f"{_W}p":
+            # A paragraph of a text box inside this one.
+            yield "text", "\n"
+            yield from _contents(child)
+            yield "text", "\n"
+        else:
+            yield from _contents(child)
+
+
+def _text(paragraph: Any) -> tuple[str, list[str]]:
+    """A paragraph's text (page breaks as line breaks) and its pictures' relationship ids."""
+    text: list[str] = []
+    pictures: list[str] = []
+    for kind, value in _contents(paragraph):
+        if kind == "picture":
+            pictures.append(value)
+        else:
+            text.append(value or "\n")
+    return "".join(text), pictures
+
+
+def _footnotes(part: Any) -> Iterator[str]:
+    """The footnotes' texts (not Word's separators), from the footnotes part."""
+    from docx.oxml.parser import parse_xml
+
+    for relationship in part.rels.values():
+        if relationship.reltype == _FOOTNOTES and not relationship.is_external:
+            root = parse_xml(relationship.target_part.blob)
+            for note in root.iter(f"{_W}footnote"):
+                if note.get(f"{_W}type") in (None, "normal"):
+                    yield "\n".join(_text(paragraph)[0] for paragraph in note.iter(f"{_W}p"))
+
+
+def _on(element: Any, attribute: str = f"{_W}val", default: bool = True) -> bool:
+    """A Word on/off property: there and not "0"/"false"/"off"."""
+    if element is None:
+        return False
+    value = element.get(attribute)
+    if value is None:
+        return default
+    return value.lower() not in ("0", "false", "off")
+
+
+def _number(element: Any) -> int:
+    if element is None:
+        return 0
+    try:
+        return max(0, min(int(element.get(f"{_W}val", "0")), _MAX_SPAN))
+    except ValueError:
+        return 0
