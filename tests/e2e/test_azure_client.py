@@ -242,3 +242,42 @@ def test_azure_client_gets_a_tables_caption_and_footnote(server: Server) -> None
     assert (table.row_count, table.column_count) == (3, 3)
     assert table.caption is not None and table.caption.content == "Table 1: Volumes by region"
     assert [note.content for note in table.footnotes or []] == ["* Estimated from port records"]
+
+
+def test_azure_client_reads_a_word_report_with_its_table_roles_and_markdown(server: Server) -> None:
+    from azure.ai.documentintelligence.models import DocumentContentFormat
+
+    from tests.support import office
+
+    client = client_for(server, "alpha")
+    result, _ = analyze(client, office.report_docx(), "prebuilt-layout")
+    (table,) = result.tables
+    grid = [[""] * table.column_count for _ in range(table.row_count)]
+    for cell in table.cells:
+        grid[cell.row_index][cell.column_index] = cell.content
+    assert grid == office.REPORT_TABLE
+    assert {cell.kind for cell in table.cells if cell.row_index == 0} == {"columnHeader"}
+    roles = {paragraph.content: paragraph.role for paragraph in result.paragraphs}
+    assert roles["Quarterly report"] == "title" and roles["Sales by region"] == "sectionHeading"
+    assert roles["Acme Corporation"] == "pageHeader" and roles[office.FOOTNOTE] == "footnote"
+    # As Azure gives an Office document: pages without size or polygons.
+    assert all(page.width is None and page.unit is None for page in result.pages)
+    assert all(word.polygon is None for page in result.pages for word in page.words or [])
+
+    markdown, _ = analyze(
+        client, office.report_docx(), "prebuilt-layout", output_content_format=DocumentContentFormat.MARKDOWN
+    )
+    assert "| Region | Units | Revenue |" in markdown.content
+
+
+def test_azure_client_reads_a_workbook_a_deck_and_a_web_page(server: Server) -> None:
+    from tests.support import office
+
+    client = client_for(server, "alpha")
+    workbook, _ = analyze(client, office.workbook_xlsx(), "prebuilt-layout")
+    assert len(workbook.pages) == 2 and workbook.tables[0].cells[3].content == "Widget"
+    deck, _ = analyze(client, office.deck_pptx(picture_text="SHIP DATE 12 MAY"))
+    assert len(deck.pages) == 2 and "SHIP DATE 12 MAY" in deck.content  # the picture, read
+    page, _ = analyze(client, office.page_html(), "prebuilt-layout")
+    assert page.tables[0].caption.content == "Table 1: Sightings"
+    assert "169.254" not in page.content

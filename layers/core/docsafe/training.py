@@ -175,6 +175,12 @@ class ModelBuilder:
             with self._objects.open_file(copy, job_key) as file:
                 document = open_document(file)
                 try:
+                    if document.format.is_office:
+                        # A template is where fields are on a page: Office pages have no geometry.
+                        raise TrainingDataInvalid(
+                            "Training documents are scans, PDF or images; "
+                            f"a {document.format.value.upper()} document has no page geometry to learn."
+                        )
                     texts = [
                         (n, document.page_text(n, self._engine(), self._settings.render_dpi))
                         for n in wanted
