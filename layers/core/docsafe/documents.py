@@ -16,7 +16,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageOps
 
 from docsafe.engines.base import Line, OcrEngine, PageText, Word
-from docsafe.failures import InvalidContent, InvalidContentDimensions, PasswordProtected
+from docsafe.failures import InvalidContent, InvalidContentDimensions, JobFailure, PasswordProtected
 from docsafe.formats import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, SNIFF_BYTES, Format, sniff
 
 MIN_SIDE, MAX_SIDE = MIN_IMAGE_SIDE, MAX_IMAGE_SIDE
@@ -47,7 +47,7 @@ class Document:
         if self._office is not None:
             from docsafe.office import page_text
 
-            return page_text(self._office[page_number - 1], engine)
+            return page_text(self._office[page_number - 1], lambda data: _picture_text(data, engine))
         try:
             if self._pdf is not None:
                 return _pdf_page_text(self._pdf, page_number, engine, dpi, layout)
@@ -136,6 +136,28 @@ def open_document(source: bytes | BinaryIO) -> Document:
     if not (min(width, height) >= MIN_SIDE and max(width, height) <= MAX_SIDE):
         raise InvalidContentDimensions(f"Image sides must be between {MIN_SIDE} and {MAX_SIDE} pixels.")
     return Document(kind, getattr(image, "n_frames", 1), _image=image)
+
+
+# What a picture embedded in an Office document may be to be read (no document in it is
+# opened: a document inside a document is not read).
+_PICTURE_FORMATS = frozenset({Format.PNG, Format.JPEG, Format.BMP, Format.TIFF})
+
+
+def _picture_text(data: bytes, engine: OcrEngine) -> PageText | None:
+    """What `engine` reads in an embedded picture; None for one it cannot be given (a
+    vector drawing, a picture too small or too large to read)."""
+    if sniff(data[:SNIFF_BYTES]) not in _PICTURE_FORMATS:
+        return None
+    try:
+        document = open_document(io.BytesIO(data))
+    except JobFailure:
+        return None
+    try:
+        return document.page_text(1, engine, dpi=0)
+    except JobFailure:
+        return None
+    finally:
+        document.close()
 
 
 def _prepared(image: Image.Image) -> Image.Image:

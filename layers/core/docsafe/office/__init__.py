@@ -10,19 +10,16 @@ have no pages of their own — the text up to a page break, cut every 3,000 char
 
 from __future__ import annotations
 
-import io
 import zipfile
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
-from docsafe.engines.base import OcrEngine, PageText
-from docsafe.failures import InvalidContent, JobFailure
-from docsafe.formats import SNIFF_BYTES, Format, sniff
+from docsafe.engines.base import PageText
+from docsafe.failures import InvalidContent
+from docsafe.formats import Format
 from docsafe.office.archive import check_archive
-from docsafe.office.blocks import Block, Budget, PageBreak, lay_out, paginate
+from docsafe.office.blocks import Block, Budget, PageBreak, ReadPicture, lay_out, paginate
 
-# What an embedded picture may be to be read (an embedded document is not opened).
-PICTURE_FORMATS = frozenset({Format.PNG, Format.JPEG, Format.BMP, Format.TIFF})
 Reader = Callable[[BinaryIO, Budget], Iterator[Block | PageBreak]]
 
 
@@ -92,25 +89,7 @@ def _entities_refused(error: BaseException | None) -> bool:
     return False
 
 
-def page_text(blocks: list[Block], engine: OcrEngine) -> PageText:
-    """One page: its blocks laid out, its pictures read by `engine`."""
-    return lay_out(blocks, lambda data: _read_picture(data, engine))
-
-
-def _read_picture(data: bytes, engine: OcrEngine) -> PageText | None:
-    """What `engine` reads in an embedded picture; None for one it cannot be given (a
-    vector drawing, a picture too small or too large to read)."""
-    from docsafe.documents import open_document
-
-    if sniff(data[:SNIFF_BYTES]) not in PICTURE_FORMATS:
-        return None
-    try:
-        document = open_document(io.BytesIO(data))
-    except JobFailure:
-        return None
-    try:
-        return document.page_text(1, engine, dpi=0)
-    except JobFailure:
-        return None
-    finally:
-        document.close()
+def page_text(blocks: list[Block], read_picture: ReadPicture) -> PageText:
+    """One page: its blocks laid out, its pictures read by `read_picture` (the OCR
+    engine's reading of an embedded image, or None for one it cannot be given)."""
+    return lay_out(blocks, read_picture)
