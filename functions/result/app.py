@@ -1,5 +1,5 @@
 """What a finished analysis gives back: the analyzeResult alone (or, with format=textract,
-as Amazon Textract's Blocks, gzip-compressed), its searchable PDF; and the static pages:
+as Amazon Textract's Blocks, gzip-compressed), its searchable PDF, its figures' images; and the static pages:
 the viewer that shows results in a browser, the API's OpenAPI description."""
 
 from aws_lambda_powertools import Logger
@@ -34,6 +34,15 @@ def searchable_pdf(model_id: str, result_id: str) -> Response:
     tenant = api.tenant(app)
     data = services().operations.searchable_pdf(tenant, result_id, model_id, Contract.DOCUMENT_INTELLIGENCE)
     return Response(status_code=200, content_type="application/pdf", body=data)
+
+
+@app.get("/documentintelligence/documentModels/<model_id>/analyzeResults/<result_id>/figures/<figure_id>")
+def figure(model_id: str, result_id: str, figure_id: str) -> Response:
+    tenant = api.tenant(app)
+    data = services().operations.figure(
+        tenant, result_id, figure_id, model_id, Contract.DOCUMENT_INTELLIGENCE
+    )
+    return Response(status_code=200, content_type="image/png", body=data)
 
 
 @app.get("/viewer")

@@ -262,3 +262,31 @@ def captioned_table_page(size: tuple[int, int] = (1700, 1100), font_size: int = 
             draw.text((left + index * column + 20, top + row * row_height + 18), text, font=font, fill=0)
     draw.text((left, bottom + 30), "* Estimated from port records", font=font, fill=0)
     return page
+
+
+# A page with a paragraph, a bar chart (a figure) with its caption below, and a photo-like
+# block of grey noise (a second figure).
+CHART_BOX = (200, 420, 1000, 1000)  # left, top, right, bottom, in pixels
+PHOTO_BOX = (1100, 420, 1550, 800)
+
+
+def figure_page(size: tuple[int, int] = (1700, 1400), font_size: int = 36) -> Image.Image:
+    import random
+
+    page = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=font_size)
+    draw.text((150, 150), "Shipments rose steadily through the year.", font=font, fill=0)
+    draw.text((150, 220), "The chart shows each quarter.", font=font, fill=0)
+    left, top, right, bottom = CHART_BOX
+    draw.line([(left, top), (left, bottom)], fill=0, width=4)  # axes
+    draw.line([(left, bottom), (right, bottom)], fill=0, width=4)
+    for index, share in enumerate((0.35, 0.55, 0.7, 0.95)):
+        x = left + 60 + index * 180
+        draw.rectangle([x, bottom - share * (bottom - top), x + 110, bottom], fill=60)
+    draw.text((left, bottom + 40), "Figure 1: Shipments by quarter", font=font, fill=0)
+    noise = random.Random(7)
+    for y in range(PHOTO_BOX[1], PHOTO_BOX[3], 4):
+        for x in range(PHOTO_BOX[0], PHOTO_BOX[2], 4):
+            draw.rectangle([x, y, x + 3, y + 3], fill=noise.randint(0, 200))
+    return page

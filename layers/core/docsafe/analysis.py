@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
 
 from docsafe import urlsource
 from docsafe.audit import Action, AuditLog
@@ -63,6 +64,7 @@ class Withdrawn(Exception):
     """The client deleted the request while it was being submitted."""
 
 
+FIGURE_ID = re.compile(r"^[1-9][0-9]{0,4}\.[1-9][0-9]{0,3}$")  # "page.index", as Azure names figures
 _RANGE = re.compile(r"bytes=([0-9]{1,15})-([0-9]{0,15})")
 
 
@@ -455,6 +457,38 @@ class Operations:
                     inner_code="ResponseTooLarge",
                 )
             data = file.read()
+        self._audit.record(tenant, operation_id, Action.READ)
+        return data
+
+    def figure(
+        self,
+        tenant: str,
+        operation_id: str,
+        figure_id: str,
+        model_id: str | None = None,
+        contract: Contract | None = None,
+    ) -> bytes:
+        """The PNG of a figure of an analysis submitted with output=figures."""
+        job = self._visible(tenant, operation_id, model_id, contract)
+        if not job.analysis().figures:
+            raise NotFound("The analysis was not asked for output=figures.", inner_code="FiguresNotRequested")
+        if job.status is not Status.SUCCEEDED:
+            raise Conflict(
+                f"The operation has no figures: its status is {job.status.value}.",
+                inner_code="OperationNotComplete",
+            )
+        if not FIGURE_ID.match(figure_id):
+            raise NotFound(f"The analysis has no figure '{figure_id[:20]}'.", inner_code="FigureNotFound")
+        ref = self._objects.figure_ref(job.tenant, job.operation_id, figure_id)
+        job_key = self._data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
+        try:
+            data = self._objects.get(ref, job_key)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] not in ("NoSuchKey", "404"):
+                raise
+            raise NotFound(
+                f"The analysis has no figure '{figure_id}'.", inner_code="FigureNotFound"
+            ) from None
         self._audit.record(tenant, operation_id, Action.READ)
         return data
 

@@ -57,10 +57,40 @@ class Document:
                 raise InvalidContentDimensions(
                     f"Page {page_number}: image sides must be between {MIN_SIDE} and {MAX_SIDE} pixels."
                 )
-            return engine.read(_prepared(self._image), layout=layout)
+            image = _prepared(self._image)
+            page = engine.read(image, layout=layout)
+            return _with_figures(page, image) if layout else page
         except (pdfium.PdfiumError, OSError, SyntaxError, ValueError, EOFError) as exc:
             # A page that cannot be decoded: the document's fault, said without its bytes.
             raise InvalidContent(f"Page {page_number} is corrupted or cannot be decoded.") from exc
+
+    def figure_images(self, page_number: int, page: PageText) -> list[tuple[str, bytes]]:
+        """(id, PNG) of each figure `page` found on page `page_number` (output=figures): the
+        region of the page as sent around it (a PDF page rendered at FIGURE_DPI)."""
+        if not page.figures or self._office is not None:
+            return []
+        if self._pdf is not None:
+            with PDFIUM_LOCK:
+                pdf_page = self._pdf[page_number - 1]
+                try:
+                    width_pt, height_pt = pdf_page.get_size()
+                    scale = min(FIGURE_DPI / POINTS_PER_INCH, (MAX_PIXELS / (width_pt * height_pt)) ** 0.5)
+                    image = _render(pdf_page, scale)
+                finally:
+                    pdf_page.close()
+            per_unit = scale * POINTS_PER_INCH  # the page's unit is the inch
+        else:
+            self._image.seek(page_number - 1)
+            image, per_unit = _prepared(self._image), 1.0
+        found = []
+        for index, box in enumerate(page.figures):
+            corners = [page.to_page(x, y) for x in (box[0], box[2]) for y in (box[1], box[3])]
+            left = max(0, int(min(x for x, _ in corners) * per_unit))
+            top = max(0, int(min(y for _, y in corners) * per_unit))
+            right = min(image.width, int(max(x for x, _ in corners) * per_unit) + 1)
+            bottom = min(image.height, int(max(y for _, y in corners) * per_unit) + 1)
+            found.append((f"{page_number}.{index + 1}", _png(image.crop((left, top, right, bottom)))))
+        return found
 
     @property
     def pdf(self) -> Any:
@@ -174,6 +204,7 @@ def _prepared(image: Image.Image) -> Image.Image:
 
 
 LAYOUT_DPI = 150  # enough to see rules and check boxes on a text-layer page
+FIGURE_DPI = 150  # a PDF figure's image (output=figures)
 
 
 def _pdf_page_text(pdf: Any, page_number: int, engine: OcrEngine, dpi: int, layout: bool) -> PageText:
@@ -199,16 +230,42 @@ def _pdf_page_text(pdf: Any, page_number: int, engine: OcrEngine, dpi: int, layo
     if text_layer is not None:
         from docsafe.engines.layout import with_layout
 
-        known = with_layout(text_layer, image, scale=pixels_per_inch) if layout else text_layer
+        known = (
+            _with_figures(with_layout(text_layer, image, scale=pixels_per_inch), image, pixels_per_inch)
+            if layout
+            else text_layer
+        )
         if not reads_barcodes:
             return known
         from docsafe.engines.barcodes import read_barcodes
 
         found = PageText(image.width, image.height, "pixel", barcodes=read_barcodes(image))
         return replace(known, barcodes=found.scaled(1.0 / pixels_per_inch, "inch").barcodes)
-    inches = engine.read(image, layout=layout).scaled(1.0 / pixels_per_inch, "inch")
+    read = engine.read(image, layout=layout)
+    if layout:
+        read = _with_figures(read, image)
+    inches = read.scaled(1.0 / pixels_per_inch, "inch")
     # Report the page's own size, not the rendered bitmap's rounding of it.
     return replace(inches, width=width_pt / POINTS_PER_INCH, height=height_pt / POINTS_PER_INCH)
+
+
+MAX_FIGURE_BYTES = 4 * 1024 * 1024  # one response's worth (Lambda's 6 MB, base64-encoded)
+
+
+def _png(image: Image.Image) -> bytes:
+    """`image` as PNG, halved until it fits one API response."""
+    while True:
+        out = io.BytesIO()
+        image.save(out, "PNG", optimize=False)
+        if out.tell() <= MAX_FIGURE_BYTES or min(image.size) < 100:
+            return out.getvalue()
+        image = image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS)
+
+
+def _with_figures(page: PageText, image: Image.Image, scale: float = 1.0) -> PageText:
+    from docsafe.engines.figures import with_figures
+
+    return with_figures(page, image, scale)
 
 
 def _render(page: Any, scale: float) -> Image.Image:

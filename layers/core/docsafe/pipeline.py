@@ -115,6 +115,10 @@ class Pipeline:
             stored: Future[None] | None = None
             for page_number in page_numbers:
                 page = document.page_text(page_number, engine, self._settings.render_dpi, layout)
+                if spec.figures:
+                    for figure_id, png in document.figure_images(page_number, page):
+                        figure_ref = objects.figure_ref(ref.tenant, ref.operation_id, figure_id)
+                        self._put_live(figure_ref, job_key, [png])
                 payload = json.dumps(page.to_json()).encode()
                 page_ref = objects.page_ref(ref.tenant, ref.operation_id, page_number)
                 if stored is not None:

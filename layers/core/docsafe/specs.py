@@ -79,6 +79,7 @@ class AnalysisSpec:
     query_fields: tuple[str, ...] = ()  # features=queryFields: the fields asked for
     markdown: bool = False
     searchable_pdf: bool = False
+    figures: bool = False  # output=figures: each figure's image kept beside the result
     string_index_type: str = "textElements"
     upload: UploadRef | None = None
     contract: Contract = Contract.DOCUMENT_INTELLIGENCE
@@ -122,8 +123,8 @@ class AnalysisSpec:
             record["queryFields"] = ",".join(self.query_fields)
         if self.markdown:
             record["outputContentFormat"] = "markdown"
-        if self.searchable_pdf:
-            record["output"] = "pdf"
+        if outputs := [name for name, on in (("pdf", self.searchable_pdf), ("figures", self.figures)) if on]:
+            record["output"] = ",".join(outputs)
         record["stringIndexType"] = self.string_index_type
         if self.upload is not None:
             record.update(
@@ -147,7 +148,8 @@ class AnalysisSpec:
             languages=LANGUAGES in record.get("features", "").split(","),
             query_fields=tuple(name for name in record.get("queryFields", "").split(",") if name),
             markdown=record.get("outputContentFormat") == "markdown",
-            searchable_pdf=record.get("output") == "pdf",
+            searchable_pdf="pdf" in record.get("output", "").split(","),
+            figures="figures" in record.get("output", "").split(","),
             string_index_type=record.get("stringIndexType", "textElements"),
             upload=upload,
             contract=Contract(record.get("contract", Contract.DOCUMENT_INTELLIGENCE)),

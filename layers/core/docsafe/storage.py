@@ -88,6 +88,12 @@ class SealedStore:
     def pdf_ref(self, tenant: str, operation_id: str) -> ObjectRef:
         return ObjectRef(self.results_bucket, job_prefix(tenant, operation_id) + "result.pdf", "result-pdf")
 
+    def figure_ref(self, tenant: str, operation_id: str, figure_id: str) -> ObjectRef:
+        """The PNG of figure `figure_id` ("page.index") of an analysis with output=figures."""
+        return ObjectRef(
+            self.results_bucket, job_prefix(tenant, operation_id) + f"figures/{figure_id}.png", "figure"
+        )
+
     def put(self, ref: ObjectRef, job_key: JobKey, plaintext: bytes) -> None:
         self.put_stream(ref, job_key, [plaintext])
 

@@ -118,13 +118,20 @@ def parse_options(
     options["markdown"] = output_format == "markdown"
     if output := query.get("output"):
         requested = {item.strip() for item in output.split(",") if item.strip()}
-        if unsupported := sorted(requested - {"pdf"}):
+        if unsupported := sorted(requested - {"pdf", "figures"}):
             raise InvalidArgument(
-                f"Not supported: output {', '.join(unsupported)[:200]}. Supported: pdf.",
+                f"Not supported: output {', '.join(unsupported)[:200]}. Supported: pdf, figures.",
                 inner_code="InvalidParameter",
                 target="output",
             )
-        options["searchable_pdf"] = bool(requested)
+        if "figures" in requested and not layout:
+            raise InvalidArgument(
+                f"output=figures is served by prebuilt-layout, not {model_id}.",
+                inner_code="InvalidParameter",
+                target="output",
+            )
+        options["searchable_pdf"] = "pdf" in requested
+        options["figures"] = "figures" in requested
     index_type = query.get("stringIndexType", "textElements")
     if index_type not in STRING_INDEX_TYPES:
         raise InvalidArgument(

@@ -227,6 +227,7 @@ class _PageWriter:
 
 
 _CAPTION = re.compile(r"^(table|tab\.)\s*\d", re.IGNORECASE)
+_FIGURE_CAPTION = re.compile(r"^(figure|fig\.|chart|photo)\s*\d", re.IGNORECASE)
 _FOOTNOTE = re.compile(r"^(\*|†|‡|\d\)|note\b|notes\b|source\b)", re.IGNORECASE)
 
 
@@ -238,6 +239,7 @@ class _Builder:
         self.content = _Content(options.string_index_type)
         self.paragraphs: list[dict[str, Any]] = []
         self.tables: list[dict[str, Any]] = []
+        self.figures: list[dict[str, Any]] = []
         self.selection_marks: list[dict[str, Any]] = []
         self.key_value_pairs: list[dict[str, Any]] = []
         self.handwritten: list[dict[str, int]] = []
@@ -313,6 +315,8 @@ class _Builder:
             self._give_roles(self.paragraphs[first_paragraph:], page)
             for index, table in enumerate(tables):
                 self._give_caption(self.tables[first_table + index], table.box, first_paragraph)
+            for index, box in enumerate(page.figures):
+                self.figures.append(self._figure(writer, f"{page_number}.{index + 1}", box, first_paragraph))
         self._pages_added += 1
         barcodes = writer.write_barcodes() if self.options.barcodes else None
         end = self.content.offset
@@ -361,6 +365,22 @@ class _Builder:
             "spans": whole["spans"],
         }
 
+    def _figure(self, writer: _PageWriter, figure_id: str, box: Box, first_paragraph: int) -> dict[str, Any]:
+        """A figure: its region, the text inside it (a chart's labels) and the paragraphs
+        it holds, and its caption (the paragraph right above or below it that begins
+        "Figure 2", "Fig. 2"); its image, with output=figures, is stored by the pipeline."""
+        inside = writer.element(box)
+        wire: dict[str, Any] = {"id": figure_id, **writer.regions(box), "spans": inside["spans"]}
+        elements = [
+            f"/paragraphs/{index}"
+            for index in range(first_paragraph, len(self.paragraphs))
+            if center_in(self.paragraphs[index]["_box"], box)
+        ]
+        if elements:
+            wire["elements"] = elements
+        self._give_caption(wire, box, first_paragraph, _FIGURE_CAPTION, footnotes=False)
+        return wire
+
     def _extend_paragraph(self, line_span: dict[str, int], line: Line, page: PageText) -> None:
         box = line.box
         paragraph = self.paragraphs[-1]
@@ -374,10 +394,18 @@ class _Builder:
         if "boundingRegions" in paragraph:
             paragraph["boundingRegions"][0]["polygon"] = polygon(merged, page)
 
-    def _give_caption(self, wire: dict[str, Any], box: Box, first_paragraph: int) -> None:
+    def _give_caption(
+        self,
+        wire: dict[str, Any],
+        box: Box,
+        first_paragraph: int,
+        caption: re.Pattern[str] = _CAPTION,
+        footnotes: bool = True,
+    ) -> None:
         """A table's caption and footnotes: the page's paragraph right above it that begins
-        "Table 3" (or "Tab. 3"), and those right below it that begin "*", "Note" or "Source"."""
-        footnotes = []
+        "Table 3" (or "Tab. 3"), and those right below it that begin "*", "Note" or "Source".
+        A figure's: its caption `caption`, above or below it, and no footnotes."""
+        notes = []
         for index in range(first_paragraph, len(self.paragraphs)):
             paragraph = self.paragraphs[index]
             left, top, right, bottom = paragraph["_box"]
@@ -387,20 +415,18 @@ class _Builder:
                 continue
             element = {
                 "content": "\n".join(paragraph["_lines"]),
-                **(
-                    {"boundingRegions": paragraph["boundingRegions"]}
-                    if "boundingRegions" in paragraph
-                    else {}
-                ),
+                **{key: paragraph[key] for key in ("boundingRegions",) if key in paragraph},
                 "spans": paragraph["spans"],
                 "elements": [f"/paragraphs/{index}"],
             }
-            if 0 <= box[1] - bottom <= near and _CAPTION.match(first_line) and "caption" not in wire:
+            above = 0 <= box[1] - bottom <= near
+            below = 0 <= top - box[3] <= near * (1 + len(notes))
+            if "caption" not in wire and caption.match(first_line) and (above or (below and not footnotes)):
                 wire["caption"] = element
-            elif 0 <= top - box[3] <= near * (1 + len(footnotes)) and _FOOTNOTE.match(first_line):
-                footnotes.append(element)
-        if footnotes:
-            wire["footnotes"] = footnotes
+            elif footnotes and below and _FOOTNOTE.match(first_line):
+                notes.append(element)
+        if notes:
+            wire["footnotes"] = notes
 
     def _give_roles(self, paragraphs: list[dict[str, Any]], page: PageText) -> None:
         if not page.located:  # an Office page: the roles its styles gave
@@ -445,6 +471,7 @@ class _Builder:
         }
         if self.layout:
             result["tables"] = self.tables
+            result["figures"] = self.figures
             result["sections"] = (
                 [{"spans": [{"offset": 0, "length": self.content.offset}], "elements": self.elements}]
                 if self.elements
@@ -512,6 +539,7 @@ _WIRE_ORDER = (
     "paragraphs",
     "styles",
     "tables",
+    "figures",
     "sections",
     "keyValuePairs",
     "documents",

@@ -119,6 +119,7 @@ class PageText:
     key_values: tuple[KeyValue, ...] = ()
     frame: tuple[float, float] | None = None  # the upright frame's size, if not width × height
     barcodes: tuple[Barcode, ...] = ()
+    figures: tuple[Box, ...] = ()  # pictures, charts, drawings (prebuilt-layout)
     # False for Office and HTML pages: their boxes are only a flow of the document's own
     # structure (docsafe.office), so no polygon or page size goes on the wire.
     located: bool = True
@@ -190,6 +191,7 @@ class PageText:
                 replace(code, polygon=tuple(value * factor for value in code.polygon))
                 for code in self.barcodes
             ),
+            figures=tuple(scale_box(box, factor) for box in self.figures),
             located=self.located,
         )
 
@@ -216,6 +218,7 @@ class PageText:
             "selectionMarks": [_plain(m) for m in self.selection_marks],
             "keyValues": [_plain(kv) for kv in self.key_values],
             "barcodes": [_plain(code) for code in self.barcodes],
+            "figures": [list(box) for box in self.figures],
         }
 
     @classmethod
@@ -244,6 +247,7 @@ class PageText:
             selection_marks=tuple(_load(SelectionMark, m) for m in data.get("selectionMarks", [])),
             key_values=tuple(_load(KeyValue, kv) for kv in data.get("keyValues", [])),
             barcodes=tuple(_load(Barcode, code) for code in data.get("barcodes", [])),
+            figures=tuple(tuple(box) for box in data.get("figures", [])),  # type: ignore[misc]
         )
 
 
