@@ -281,3 +281,20 @@ def test_azure_client_reads_a_workbook_a_deck_and_a_web_page(server: Server) -> 
     page, _ = analyze(client, office.page_html(), "prebuilt-layout")
     assert page.tables[0].caption.content == "Table 1: Sightings"
     assert "169.254" not in page.content
+
+
+def test_azure_client_gets_a_pages_figures_and_their_images(server: Server) -> None:
+    from azure.ai.documentintelligence.models import AnalyzeOutputOption
+    from PIL import Image
+
+    from tests.support.documents import figure_page
+
+    client = client_for(server, "alpha")
+    result, operation_id = analyze(
+        client, encode(figure_page(), "PNG"), "prebuilt-layout", output=[AnalyzeOutputOption.FIGURES]
+    )
+    chart, photo = result.figures
+    assert chart.caption is not None and chart.caption.content == "Figure 1: Shipments by quarter"
+    assert chart.bounding_regions[0].page_number == 1
+    image = b"".join(client.get_analyze_result_figure("prebuilt-layout", operation_id, photo.id))
+    assert Image.open(io.BytesIO(image)).format == "PNG"
