@@ -122,3 +122,23 @@ def test_query_fields_asked_for_wrongly_are_refused(local_stack: Harness, model:
     assert (
         error["target"] in ("queryFields", "features") and error["innererror"]["code"] == "InvalidParameter"
     )
+
+
+def test_font_styles_are_given_for_a_scan_and_a_born_digital_pdf(local_stack: Harness) -> None:
+    from tests.support.documents import style_page, styled_text_pdf
+
+    key = local_stack.new_key("acme")
+    for document, model in (
+        (encode(style_page(), "PNG"), "prebuilt-read"),
+        (styled_text_pdf(), "prebuilt-layout"),
+    ):
+        body = local_stack.wait(local_stack.submit(document, key, model, "features=styleFont"), key)
+        assert body["status"] == "succeeded", body
+        result = body["analyzeResult"]
+        bold = [s for s in result["styles"] if s.get("fontWeight") == "bold"]
+        assert bold, result["styles"]
+        span = bold[0]["spans"][0]
+        assert result["content"][span["offset"] : span["offset"] + span["length"]] in (
+            "Total due now",
+            "Bold words here",
+        )

@@ -199,7 +199,7 @@ def test_unsupported_features_and_formats_are_refused(local_stack: Harness) -> N
     for model, query in [
         ("prebuilt-read", "features=keyValuePairs"),
         ("prebuilt-layout", "features=formulas"),
-        ("prebuilt-read", "features=barcodes,styleFont"),
+        ("prebuilt-read", "features=barcodes,ocrHighResolution"),
         ("prebuilt-read", "outputContentFormat=markdown"),
     ]:
         answer = local_stack.request(

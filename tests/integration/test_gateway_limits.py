@@ -121,7 +121,7 @@ def test_every_route_of_the_azure_contract_reaches_its_function(
         ("GET", result, "StatusFunction"),
         ("DELETE", result, "DeleteFunction"),
         ("GET", f"{result}/pdf", "ResultFunction"),
-        ("GET", f"{result}/figures/1.1", "StatusFunction"),
+        ("GET", f"{result}/figures/1.1", "ResultFunction"),
         ("GET", "/documentintelligence/info", "StatusFunction"),
         ("GET", "/documentintelligence/operations/0b7c4a52", "StatusFunction"),
     ]:

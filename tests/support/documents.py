@@ -89,8 +89,22 @@ def text_pdf(pages: Sequence[Sequence[str]], font_size: int = 14) -> bytes:
     return _pdf_with_streams(streams)
 
 
-def _pdf_with_streams(page_streams: Sequence[bytes]) -> bytes:
-    """A Letter-size PDF with one content stream per page and Helvetica as /F1."""
+def styled_text_pdf() -> bytes:
+    """A born-digital page in three fonts and two colours: Helvetica (black), a line in
+    Helvetica-Bold, one in Times-Italic, one red."""
+    stream = b"\n".join(
+        [
+            b"BT /F1 14 Tf 72 720 Td (Regular words in Helvetica) Tj ET",
+            b"BT /F2 14 Tf 72 690 Td (Bold words here) Tj ET",
+            b"BT /F3 14 Tf 72 660 Td (Italic words there) Tj ET",
+            b"BT 1 0 0 rg /F1 14 Tf 72 630 Td (Red warning) Tj ET",
+        ]
+    )
+    return _pdf_with_streams([stream], fonts=("Helvetica", "Helvetica-Bold", "Times-Italic"))
+
+
+def _pdf_with_streams(page_streams: Sequence[bytes], fonts: Sequence[str] = ("Helvetica",)) -> bytes:
+    """A Letter-size PDF with one content stream per page and `fonts` as /F1, /F2, …"""
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:
@@ -99,7 +113,11 @@ def _pdf_with_streams(page_streams: Sequence[bytes]) -> bytes:
 
     catalog = add(b"")  # filled in below, once the page ids are known
     pages_id = add(b"")
-    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    font_ids = [
+        add(b"<< /Type /Font /Subtype /Type1 /BaseFont /%s /Encoding /WinAnsiEncoding >>" % name.encode())
+        for name in fonts
+    ]
+    font_resources = b" ".join(b"/F%d %d 0 R" % (index + 1, ref) for index, ref in enumerate(font_ids))
     page_ids = []
     for page_stream in page_streams:
         stream = zlib.compress(page_stream)
@@ -109,7 +127,7 @@ def _pdf_with_streams(page_streams: Sequence[bytes]) -> bytes:
         page_ids.append(
             add(
                 b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-                b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (pages_id, content, font)
+                b"/Resources << /Font << %s >> >> >>" % (pages_id, content, font_resources)
             )
         )
     objects[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id
@@ -289,4 +307,20 @@ def figure_page(size: tuple[int, int] = (1700, 1400), font_size: int = 36) -> Im
     for y in range(PHOTO_BOX[1], PHOTO_BOX[3], 4):
         for x in range(PHOTO_BOX[0], PHOTO_BOX[2], 4):
             draw.rectangle([x, y, x + 3, y + 3], fill=noise.randint(0, 200))
+    return page
+
+
+def style_page(size: tuple[int, int] = (1700, 900), font_size: int = 40) -> Image.Image:
+    """A colour page: black body text, a line of bold (drawn with a thicker stroke), a red
+    line, and white words on a dark blue band."""
+    page = Image.new("RGB", size, (255, 255, 255))
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=font_size)
+    draw.text((120, 100), "Payment is due within thirty days of the invoice date.", font=font, fill=(0, 0, 0))
+    draw.text((120, 180), "Late payments carry a monthly fee of two percent.", font=font, fill=(0, 0, 0))
+    draw.text((120, 260), "Total due now", font=font, fill=(0, 0, 0), stroke_width=2, stroke_fill=(0, 0, 0))
+    draw.text((120, 340), "Account overdrawn", font=font, fill=(204, 0, 0))
+    draw.text((120, 420), "Please keep this notice for your records.", font=font, fill=(0, 0, 0))
+    draw.rectangle([100, 500, 1300, 600], fill=(0, 0, 102))
+    draw.text((120, 525), "Customer service", font=font, fill=(255, 255, 255))
     return page

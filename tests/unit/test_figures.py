@@ -36,7 +36,8 @@ def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
 
 def layout_of(image: Image.Image) -> dict:
     document = open_document(encode(image, "PNG"))
-    return build_analyze_result("prebuilt-layout", [(1, document.page_text(1, TesseractEngine(), 200, layout=True))])
+    page = document.page_text(1, TesseractEngine(), 200, layout=True)
+    return build_analyze_result("prebuilt-layout", [(1, page)])
 
 
 def test_a_chart_and_a_photo_are_found_where_they_are_with_the_charts_caption() -> None:

@@ -165,3 +165,25 @@ def test_a_slightly_skewed_table_keeps_its_rules() -> None:
     skewed = image.rotate(0.4, fillcolor=255, resample=Image.Resampling.BICUBIC)
     (table,) = find_tables(binarize(skewed), text_height=20)
     assert (table.row_count, table.column_count, len(table.cells)) == (4, 3, 12)
+
+
+def test_a_check_box_on_a_born_digital_page_takes_no_words_but_its_own() -> None:
+    """The slack around a mark is two pixels in the page's unit (it was two inches on a
+    text-layer page: every word near a check box was dropped)."""
+    from docsafe.documents import open_document
+
+    from tests.support.documents import _pdf_with_streams
+    from tests.unit.test_documents import RecordingEngine
+
+    stream = b"\n".join(
+        [
+            b"2 w 72 700 12 12 re S",  # an empty check box, a sixth of an inch
+            b"BT /F1 14 Tf 92 702 Td (Agree to the terms) Tj ET",  # its label, beside it
+            b"BT /F1 14 Tf 72 640 Td (Signed in Zurich on the first of May) Tj ET",  # an inch below
+        ]
+    )
+    document = open_document(_pdf_with_streams([stream]))
+    page = document.page_text(1, RecordingEngine(), 200, layout=True)
+    assert len(page.selection_marks) == 1
+    texts = [line.text for line in page.lines]
+    assert texts == ["Agree to the terms", "Signed in Zurich on the first of May"]

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 import pypdfium2 as pdfium
 from PIL import Image, ImageOps
 
-from docsafe.engines.base import Line, OcrEngine, PageText, Word
+from docsafe.engines.base import Line, OcrEngine, PageText, Style, Word
 from docsafe.failures import InvalidContent, InvalidContentDimensions, JobFailure, PasswordProtected
 from docsafe.formats import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE, SNIFF_BYTES, Format, sniff
 
@@ -213,7 +213,7 @@ def _pdf_page_text(pdf: Any, page_number: int, engine: OcrEngine, dpi: int, layo
         page = pdf[page_number - 1]
         try:
             width_pt, height_pt = page.get_size()
-            text_layer = _text_layer(page, width_pt, height_pt)
+            text_layer = _text_layer(page, width_pt, height_pt, getattr(engine, "reads_styles", False))
             # A born-digital page needs no reading, unless its structure or its barcodes
             # are wanted: then it is rendered.
             reads_barcodes = getattr(engine, "reads_barcodes", False)
@@ -223,7 +223,9 @@ def _pdf_page_text(pdf: Any, page_number: int, engine: OcrEngine, dpi: int, layo
             scale = (LAYOUT_DPI if text_layer is not None and not reads_barcodes else dpi) / POINTS_PER_INCH
             if width_pt * scale * height_pt * scale > MAX_PIXELS:
                 scale = (MAX_PIXELS / (width_pt * height_pt)) ** 0.5
-            image = _render(page, scale)
+            # (in colour where a scan's words' colours are wanted: a text layer says them)
+            in_colour = text_layer is None and getattr(engine, "reads_styles", False)
+            image = _render(page, scale, grayscale=not in_colour)
         finally:
             page.close()
     pixels_per_inch = scale * POINTS_PER_INCH
@@ -262,23 +264,50 @@ def _png(image: Image.Image) -> bytes:
         image = image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS)
 
 
+def _char_style(textpage: Any, index: int) -> Style:
+    """A character's style from its font (pdfium's font name, flags, weight, fill colour)."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    from docsafe.engines.styles import text_layer_style
+
+    raw = textpage.raw
+    flags = ctypes.c_int(0)
+    size = pdfium_c.FPDFText_GetFontInfo(raw, index, None, 0, ctypes.byref(flags))
+    name = ""
+    if size > 0:
+        buffer = ctypes.create_string_buffer(size)
+        pdfium_c.FPDFText_GetFontInfo(raw, index, buffer, size, ctypes.byref(flags))
+        name = buffer.value.decode("utf-8", "replace")
+    weight = pdfium_c.FPDFText_GetFontWeight(raw, index)
+    red, green, blue, alpha = (ctypes.c_uint(0) for _ in range(4))
+    has_color = pdfium_c.FPDFText_GetFillColor(
+        raw, index, ctypes.byref(red), ctypes.byref(green), ctypes.byref(blue), ctypes.byref(alpha)
+    )
+    color = (red.value, green.value, blue.value) if has_color else None
+    return text_layer_style(name, flags.value, weight, color)
+
+
 def _with_figures(page: PageText, image: Image.Image, scale: float = 1.0) -> PageText:
     from docsafe.engines.figures import with_figures
 
     return with_figures(page, image, scale)
 
 
-def _render(page: Any, scale: float) -> Image.Image:
-    """The page as a grey image of its own (no memory shared with pdfium's bitmap)."""
-    bitmap = page.render(scale=scale, grayscale=True)
+def _render(page: Any, scale: float, grayscale: bool = True) -> Image.Image:
+    """The page as an image of its own, grey unless asked (no memory shared with pdfium's
+    bitmap)."""
+    bitmap = page.render(scale=scale, grayscale=grayscale)
     try:
         return bitmap.to_pil().copy()
     finally:
         bitmap.close()
 
 
-def _text_layer(page: Any, width_pt: float, height_pt: float) -> PageText | None:
-    """Words and lines from a born-digital page's own text, or None if it has none."""
+def _text_layer(page: Any, width_pt: float, height_pt: float, styles: bool = False) -> PageText | None:
+    """Words and lines from a born-digital page's own text, or None if it has none; with
+    `styles`, each word's style as its first character's font says it."""
     textpage = page.get_textpage()
     try:
         count = textpage.count_chars()
@@ -293,14 +322,17 @@ def _text_layer(page: Any, width_pt: float, height_pt: float) -> PageText | None
         lines: list[Line] = []
         words: list[Word] = []
         current: list[tuple[str, tuple[float, float, float, float]]] = []
+        first_char: list[int] = []
 
         def flush_word() -> None:
             if current:
+                style = _char_style(textpage, first_char[0]) if styles else None
+                first_char.clear()
                 left = min(box[0] for _, box in current)
                 top = min(box[1] for _, box in current)
                 right = max(box[2] for _, box in current)
                 bottom = max(box[3] for _, box in current)
-                words.append(Word("".join(ch for ch, _ in current), (left, top, right, bottom), 1.0))
+                words.append(Word("".join(ch for ch, _ in current), (left, top, right, bottom), 1.0, style))
                 current.clear()
 
         def flush_line() -> None:
@@ -322,6 +354,8 @@ def _text_layer(page: Any, width_pt: float, height_pt: float) -> PageText | None
                 flush_word()
             else:
                 left, bottom, right, top = textpage.get_charbox(index)
+                if not current:
+                    first_char.append(index)
                 current.append(
                     (
                         char,

@@ -107,6 +107,10 @@ class Pipeline:
             from docsafe.engines.barcodes import WithBarcodes
 
             engine = WithBarcodes(engine)
+        if spec.style_font:
+            from docsafe.engines.styles import WithStyles
+
+            engine = WithStyles(engine)
         layout = job.model_id in LAYOUT_MODELS
         objects = self._objects
         # Each page is stored while the next one is read: the store (seal, S3, the job

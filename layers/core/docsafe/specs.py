@@ -22,6 +22,7 @@ MAX_PAGE_NUMBER = 100_000
 KEY_VALUE_PAIRS = "keyValuePairs"
 BARCODES = "barcodes"
 LANGUAGES = "languages"
+STYLE_FONT = "styleFont"
 QUERY_FIELDS = "queryFields"
 
 
@@ -58,6 +59,7 @@ class ResultOptions:
     markdown: bool = False
     key_value_pairs: bool = False
     barcodes: bool = False
+    style_font: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class AnalysisSpec:
     key_value_pairs: bool = False
     barcodes: bool = False
     languages: bool = False
+    style_font: bool = False
     query_fields: tuple[str, ...] = ()  # features=queryFields: the fields asked for
     markdown: bool = False
     searchable_pdf: bool = False
@@ -100,6 +103,7 @@ class AnalysisSpec:
             markdown=self.markdown,
             key_value_pairs=self.key_value_pairs,
             barcodes=self.barcodes,
+            style_font=self.style_font,
         )
 
     def with_upload(self, upload: UploadRef) -> AnalysisSpec:
@@ -115,6 +119,7 @@ class AnalysisSpec:
             (KEY_VALUE_PAIRS, self.key_value_pairs),
             (BARCODES, self.barcodes),
             (LANGUAGES, self.languages),
+            (STYLE_FONT, self.style_font),
             (QUERY_FIELDS, bool(self.query_fields)),
         )
         if features := [name for name, on in chosen if on]:
@@ -146,6 +151,7 @@ class AnalysisSpec:
             key_value_pairs=KEY_VALUE_PAIRS in record.get("features", "").split(","),
             barcodes=BARCODES in record.get("features", "").split(","),
             languages=LANGUAGES in record.get("features", "").split(","),
+            style_font=STYLE_FONT in record.get("features", "").split(","),
             query_fields=tuple(name for name in record.get("queryFields", "").split(",") if name),
             markdown=record.get("outputContentFormat") == "markdown",
             searchable_pdf="pdf" in record.get("output", "").split(","),

@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 # Azure's add-ons DocSafe does not serve, and why (the refusal says so).
 _NOT_SERVED = {
     "formulas": "No offline formula model ships with DocSafe's engines, so formulas are not read.",
-    "styleFont": "Font styles are not told yet.",
     "ocrHighResolution": "Enlarging pages read no more small print here (measured), so it is not offered.",
 }
 LOCALE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -89,7 +88,9 @@ def parse_options(
         options["locale"] = locale
     if features := query.get("features"):
         requested = {feature.strip() for feature in features.split(",") if feature.strip()}
-        add_ons = {"barcodes", "languages"} | ({"queryFields"} if model_id in PREBUILT_MODELS else set())
+        add_ons = {"barcodes", "languages", "styleFont"} | (
+            {"queryFields"} if model_id in PREBUILT_MODELS else set()
+        )
         supported = {"keyValuePairs", *add_ons} if layout else add_ons
         if unsupported := sorted(requested - supported):
             why = "".join(f" {_NOT_SERVED[name]}" for name in unsupported if name in _NOT_SERVED)
@@ -102,6 +103,7 @@ def parse_options(
         options["key_value_pairs"] = "keyValuePairs" in requested
         options["barcodes"] = "barcodes" in requested
         options["languages"] = "languages" in requested
+        options["style_font"] = "styleFont" in requested
         if "queryFields" in requested:
             options["query_fields"] = parse_query_fields(query.get("queryFields"))
     if query.get("queryFields") and not options.get("query_fields"):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docsafe.contract.roles import Paragraph, roles
-from docsafe.engines.base import Box, Line, PageText, Table, center_in
+from docsafe.engines.base import Box, Line, PageText, Style, Table, center_in
 from docsafe.settings import API_VERSION
 from docsafe.specs import ResultOptions
 
@@ -116,8 +116,11 @@ class _PageWriter:
         """`polygon` of a word, line or mark on this page (none where it has no geometry)."""
         return {"polygon": polygon(box, self.page)} if self.page.located else {}
 
-    def _word(self, text: str, box: Box, confidence: float) -> dict[str, int]:
+    def _word(self, text: str, box: Box, confidence: float, style: Style | None = None) -> dict[str, int]:
         span = self.b.content.add(text)
+        if style is not None and self.b.options.style_font and (told := tuple(style.wire().items())):
+            self.b.styled.setdefault(told, []).append(span)
+            self.b.style_confidence[told] = min(self.b.style_confidence.get(told, 1.0), style.confidence)
         self.words.append({"content": text, **self.where(box), "confidence": confidence, "span": span})
         self.tokens.append(_Token(text, box, span))
         return span
@@ -133,7 +136,7 @@ class _PageWriter:
         for index, word in enumerate(line.words):
             if index:
                 self.b.content.add(" ")
-            self._word(word.text, word.box, word.confidence)
+            self._word(word.text, word.box, word.confidence, word.style)
         span = {"offset": start, "length": self.b.content.offset - start}
         self._add_line(line, [span])
         return span
@@ -163,7 +166,7 @@ class _PageWriter:
                     if position:
                         content.add(" ")
                     word = words[index]
-                    word_spans[index] = self._word(word.text, word.box, word.confidence)
+                    word_spans[index] = self._word(word.text, word.box, word.confidence, word.style)
                 content.add(" |")
             content.add("\n")
             if row == 0:
@@ -243,6 +246,8 @@ class _Builder:
         self.selection_marks: list[dict[str, Any]] = []
         self.key_value_pairs: list[dict[str, Any]] = []
         self.handwritten: list[dict[str, int]] = []
+        self.styled: dict[tuple[tuple[str, Any], ...], list[dict[str, int]]] = {}  # look → spans
+        self.style_confidence: dict[tuple[tuple[str, Any], ...], float] = {}
         self.elements: list[str] = []
         self._pages_added = 0
 
@@ -467,7 +472,11 @@ class _Builder:
                 [{"isHandwritten": True, "spans": merge_spans(self.handwritten), "confidence": 0.9}]
                 if self.handwritten
                 else []
-            ),
+            )
+            + [
+                {**dict(told), "spans": merge_spans(spans), "confidence": self.style_confidence[told]}
+                for told, spans in self.styled.items()
+            ],
         }
         if self.layout:
             result["tables"] = self.tables

@@ -85,5 +85,8 @@ class WithBarcodes:
         self._engine = engine
         self.name = engine.name
 
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)  # what the wrapped engine says of itself
+
     def read(self, image: Any, layout: bool = False) -> PageText:
         return replace(self._engine.read(image, layout), barcodes=read_barcodes(image))

@@ -34,10 +34,41 @@ def center_in(box: Box, outer: Box, slack: float = 0.0) -> bool:
 
 
 @dataclass(frozen=True)
+class Style:
+    """A word's look (features=styleFont; engines/styles.py); None where it is not told."""
+
+    family: str | None = None
+    italic: bool | None = None
+    bold: bool | None = None
+    color: str | None = None  # "#RRGGBB"
+    background: str | None = None
+    confidence: float = 1.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+    def wire(self) -> dict[str, Any]:
+        """The DocumentStyle fields (less spans and confidence) this style tells."""
+        told: dict[str, Any] = {}
+        if self.family is not None:
+            told["similarFontFamily"] = self.family
+        if self.italic is not None:
+            told["fontStyle"] = "italic" if self.italic else "normal"
+        if self.bold is not None:
+            told["fontWeight"] = "bold" if self.bold else "normal"
+        if self.color is not None:
+            told["color"] = self.color
+        if self.background is not None:
+            told["backgroundColor"] = self.background
+        return told
+
+
+@dataclass(frozen=True)
 class Word:
     text: str
     box: Box
     confidence: float  # 0..1
+    style: Style | None = None
 
 
 @dataclass(frozen=True)
@@ -209,7 +240,10 @@ class PageText:
                     "box": list(line.box),
                     "paragraph": line.paragraph,
                     "handwritten": line.handwritten,
-                    "words": [[w.text, list(w.box), w.confidence] for w in line.words],
+                    "words": [
+                        [w.text, list(w.box), w.confidence, *([w.style.to_json()] if w.style else [])]
+                        for w in line.words
+                    ],
                     **({"role": line.role} if line.role else {}),
                 }
                 for line in self.lines
@@ -232,7 +266,7 @@ class PageText:
             located=data.get("located", True),
             lines=tuple(
                 Line(
-                    words=tuple(Word(text, tuple(box), conf) for text, box, conf in line["words"]),  # type: ignore[misc]
+                    words=tuple(_word(*word) for word in line["words"]),
                     box=tuple(line["box"]),  # type: ignore[arg-type]
                     paragraph=line["paragraph"],
                     handwritten=line.get("handwritten", False),
@@ -249,6 +283,10 @@ class PageText:
             barcodes=tuple(_load(Barcode, code) for code in data.get("barcodes", [])),
             figures=tuple(tuple(box) for box in data.get("figures", [])),  # type: ignore[misc]
         )
+
+
+def _word(text: str, box: list[float], confidence: float, style: dict[str, Any] | None = None) -> Word:
+    return Word(text, tuple(box), confidence, Style(**style) if style else None)  # type: ignore[arg-type]
 
 
 def _plain(item: Any) -> dict[str, Any]:

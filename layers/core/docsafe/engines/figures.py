@@ -96,22 +96,27 @@ def _regions(inked: np.ndarray) -> list[list[tuple[int, int]]]:
     return regions
 
 
+def upright(page: PageText, image: Any, scale: float = 1.0) -> Any:
+    """`image` (the page as sent, at `scale` pixels per page unit) in `page`'s upright
+    frame, where its boxes are: turned as the engine turned the page, if it did."""
+    from PIL import Image
+
+    if not page.angle:
+        return image
+    turned = image.convert("RGB").rotate(-page.angle, expand=True, fillcolor=(255, 255, 255))
+    frame_w, frame_h = page.frame_size
+    size = (max(1, round(frame_w * scale)), max(1, round(frame_h * scale)))
+    return turned.resize(size, Image.Resampling.BILINEAR)
+
+
 def with_figures(page: PageText, image: Any, scale: float = 1.0) -> PageText:
     """`page` with the figures found in `image`, the page as sent at `scale` pixels per
     page unit (found on the image itself, not on an engine's cleaned copy of it, where
     dark areas may have been inverted away). A page the engine turned upright is turned
     the same way first."""
-    from PIL import Image
-
     from docsafe.engines.layout import binarize, text_height
 
-    if page.angle:
-        image = image.convert("L").rotate(-page.angle, expand=True, fillcolor=255)
-        frame_w, frame_h = page.frame_size
-        image = image.resize(
-            (max(1, round(frame_w * scale)), max(1, round(frame_h * scale))), Image.Resampling.BILINEAR
-        )
-    binary = binarize(image)
+    binary = binarize(upright(page, image, scale))
     lines = [replace(line, box=scale_box(line.box, scale)) for line in page.lines]
     tables = [replace(table, box=scale_box(table.box, scale)) for table in page.tables]
     height = text_height(lines, default=binary.shape[0] / 80)

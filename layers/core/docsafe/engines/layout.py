@@ -380,7 +380,7 @@ def with_layout(page: PageText, image: Any, scale: float = 1.0) -> PageText:
         tables=tuple(find_tables(binary, height)),
         selection_marks=tuple(find_selection_marks(binary, height)),
     ).scaled(1 / scale, page.unit)
-    lines = _without_marks(lines, found.selection_marks)
+    lines = _without_marks(lines, found.selection_marks, slack=2 / scale)  # 2 pixels, in the page's unit
     return replace(
         page,
         lines=lines,
@@ -390,13 +390,15 @@ def with_layout(page: PageText, image: Any, scale: float = 1.0) -> PageText:
     )
 
 
-def _without_marks(lines: Sequence[Line], marks: Sequence[SelectionMark]) -> tuple[Line, ...]:
+def _without_marks(
+    lines: Sequence[Line], marks: Sequence[SelectionMark], slack: float = 2.0
+) -> tuple[Line, ...]:
     """Drop the characters OCR made of check boxes (a box is a mark, not text)."""
     if not marks:
         return tuple(lines)
     kept = []
     for line in lines:
-        words = tuple(w for w in line.words if not any(center_in(w.box, m.box, slack=2) for m in marks))
+        words = tuple(w for w in line.words if not any(center_in(w.box, m.box, slack=slack) for m in marks))
         if words:
             kept.append(
                 replace(line, words=words, box=union([w.box for w in words])) if words != line.words else line
