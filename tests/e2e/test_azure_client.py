@@ -298,3 +298,22 @@ def test_azure_client_gets_a_pages_figures_and_their_images(server: Server) -> N
     assert chart.bounding_regions[0].page_number == 1
     image = b"".join(client.get_analyze_result_figure("prebuilt-layout", operation_id, photo.id))
     assert Image.open(io.BytesIO(image)).format == "PNG"
+
+
+def test_azure_client_reads_font_styles(server: Server) -> None:
+    from azure.ai.documentintelligence.models import DocumentAnalysisFeature, DocumentFontWeight
+
+    from tests.support.documents import style_page, styled_text_pdf
+
+    client = client_for(server, "alpha")
+    result, _ = analyze(client, encode(style_page(), "PNG"), features=[DocumentAnalysisFeature.STYLE_FONT])
+    bold = [style for style in result.styles if style.font_weight == DocumentFontWeight.BOLD]
+    assert [result.content[s.offset : s.offset + s.length] for style in bold for s in style.spans] == [
+        "Total due now"
+    ]
+    assert {style.color for style in result.styles} >= {"#000000", "#FF0000", "#FFFFFF"}
+
+    pdf, _ = analyze(client, styled_text_pdf(), features=[DocumentAnalysisFeature.STYLE_FONT])
+    families = {style.similar_font_family for style in pdf.styles}
+    assert families == {"Helvetica", "Times"}
+    assert any(style.font_style == "italic" for style in pdf.styles)
