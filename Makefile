@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run serve test lint lock browser unit integration e2e smoke build-check clean bench-accuracy bench-speed bench-memory bench-pages bench-ppocr bench-profile bench-purge
+.PHONY: install run serve test lint lock browser unit integration e2e smoke build-check clean bench-accuracy bench-speed bench-memory bench-pages bench-ppocr bench-profile bench-purge bench-styles
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -109,6 +109,10 @@ bench-pages: $(STAMP)
 bench-profile: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,bench]"
 	$(BIN)/python -m bench.speed.profile
+
+## How well font styles are estimated on scans (writes docs/benchmarks.md).
+bench-styles: $(STAMP)
+	$(BIN)/python -m bench.styles.run
 
 ## One purge run against 10,000 expired jobs in moto: time, AWS calls, jobs/s, whether it
 ## finished; and the fan-out with a network delay per call (writes docs/benchmarks.md).

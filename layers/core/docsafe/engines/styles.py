@@ -5,9 +5,9 @@
 - On a scan or an image it is estimated from the pixels of each word (`with_styles`):
   its ink's colour and its background's (the medians of its ink's core and of the rest of
   its box, snapped to black, grey, white or one of six hues: a scan moves colours too much
-  to tell more), and its weight — a word whose strokes are much thicker than the page's usual
-  stroke is bold. A scan does not show the font family or italics reliably: those are
-  not told. bench and tests/unit/test_styles.py measure the estimates.
+  to tell more), and its weight — a word whose strokes are much thicker than the page's
+  usual stroke is bold (bench/styles measures it). A scan does not show the font family
+  or italics reliably: those are not told.
 - Handwriting comes from the Textract engine (Line.handwritten).
 """
 
@@ -23,7 +23,7 @@ import numpy as np
 from docsafe.engines.base import OcrEngine, PageText, Style, Word
 
 ESTIMATED = 0.7  # the confidence of a style estimated from pixels
-_BOLD_STROKE = 1.4  # a bold word's strokes, against the page's usual ones
+_BOLD_STROKE = 1.3  # a bold word's strokes, against the page's usual ones (bench/styles)
 _MIN_WORDS = 6  # a page with fewer words has no "usual stroke" to compare with
 _MIN_CONTRAST = 60  # of luminance between a word's ink and its background
 
@@ -132,7 +132,7 @@ def _stroke(ink: np.ndarray) -> float:
     padded = np.pad(ink.astype(np.int8), ((0, 0), (1, 1)))
     change = np.diff(padded, axis=1)
     lengths = np.argwhere(change == -1)[:, 1] - np.argwhere(change == 1)[:, 1]
-    return float(np.median(lengths)) if len(lengths) else 0.0
+    return float(np.mean(lengths)) if len(lengths) else 0.0
 
 
 _SUBSET = re.compile(r"^[A-Z]{6}\+")
