@@ -53,6 +53,27 @@ def test_a_page_of_one_size_of_text_has_no_roles() -> None:
     assert roles([paragraph(10, "7", 14)], HEIGHT, first_page=True) == [None]
 
 
+def test_small_print_with_a_mark_at_the_foot_of_the_body_is_a_footnote() -> None:
+    body = [paragraph(100 + 120 * n, "Body text of the usual size.", 20, lines=3) for n in range(5)]
+    page = [
+        *body,
+        paragraph(820, "1 Source: port authority figures for 2025.", 15),
+        paragraph(850, "* Estimated where ports did not report.", 15),
+        paragraph(960, "Page 3 of 9", 14),
+    ]
+    assert roles(page, HEIGHT, first_page=False)[5:] == ["footnote", "footnote", "pageNumber"]
+    # Not a footnote: small print without a mark, a mark in the usual size, small print
+    # above the body's foot, or in the page's top two thirds.
+    for odd in (
+        paragraph(820, "Source: port authority figures for 2025.", 15),
+        paragraph(820, "1 Numbered point in the usual size of text.", 20),
+        paragraph(500, "1 Small print high up on the page.", 15),
+    ):
+        assert roles([*body, odd], HEIGHT, first_page=False)[-1] is None
+    above_body = [*body, paragraph(820, "1 Small print.", 15), paragraph(880, "More body text.", 20, lines=2)]
+    assert roles(above_body, HEIGHT, first_page=False)[-2] is None
+
+
 def line(top: float, text: str, height: float, paragraph_id: int) -> Line:
     words = tuple(
         Word(word, (50.0 + 90 * n, top, 130.0 + 90 * n, top + height), 0.9)
@@ -109,3 +130,25 @@ def test_a_tables_caption_above_and_footnotes_below_are_its_own() -> None:
     )
     assert [note["content"] for note in table["footnotes"]] == ["* Estimated from port records"]
     assert table["caption"]["elements"][0].startswith("/paragraphs/")
+
+
+def test_a_scanned_pages_footnote_is_told() -> None:
+    from docsafe.documents import open_document
+    from docsafe.engines.tesseract import TesseractEngine
+
+    from tests.support.documents import REPORT_PAGE, encode, styled_page
+
+    items = [
+        *REPORT_PAGE[:-1],
+        ("Body of the page goes on here with more words.", 36, 1200),
+        ("1 Source: port authority figures for 2025.", 26, 1900),
+        ("Page 3 of 9", 30, 2110),
+    ]
+    document = open_document(encode(styled_page(items), "PNG"))
+    result = build_analyze_result(
+        "prebuilt-layout", [(1, document.page_text(1, TesseractEngine(), 200, True))]
+    )
+    told = {paragraph["content"]: paragraph.get("role") for paragraph in result["paragraphs"]}
+    assert told["1 Source: port authority figures for 2025."] == "footnote"
+    assert told["Page 3 of 9"] == "pageNumber"
+    assert told["Body of the page goes on here with more words."] is None
