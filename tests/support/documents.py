@@ -264,18 +264,20 @@ REPORT_PAGE = [
 CAPTIONED_TABLE = [["Region", "Volume", "Change"], ["North", "4200", "12"], ["South", "3100", "4"]]
 
 
-def captioned_table_page(size: tuple[int, int] = (1700, 1100), font_size: int = 36) -> Image.Image:
+def captioned_table_page(
+    size: tuple[int, int] = (1700, 1100), font_size: int = 36, rows: Sequence[Sequence[str]] = CAPTIONED_TABLE
+) -> Image.Image:
     page = Image.new("L", size, 255)
     draw = ImageDraw.Draw(page)
     font = ImageFont.load_default(size=font_size)
     left, top, column, row_height = 120, 260, 450, 80
     draw.text((left, top - 80), "Table 1: Volumes by region", font=font, fill=0)
-    right, bottom = left + column * 3, top + row_height * len(CAPTIONED_TABLE)
-    for row in range(len(CAPTIONED_TABLE) + 1):
+    right, bottom = left + column * 3, top + row_height * len(rows)
+    for row in range(len(rows) + 1):
         draw.line([(left, top + row * row_height), (right, top + row * row_height)], fill=0, width=3)
     for index in range(4):
         draw.line([(left + index * column, top), (left + index * column, bottom)], fill=0, width=3)
-    for row, cells in enumerate(CAPTIONED_TABLE):
+    for row, cells in enumerate(rows):
         for index, text in enumerate(cells):
             draw.text((left + index * column + 20, top + row * row_height + 18), text, font=font, fill=0)
     draw.text((left, bottom + 30), "* Estimated from port records", font=font, fill=0)

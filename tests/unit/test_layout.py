@@ -187,3 +187,24 @@ def test_a_check_box_on_a_born_digital_page_takes_no_words_but_its_own() -> None
     assert len(page.selection_marks) == 1
     texts = [line.text for line in page.lines]
     assert texts == ["Agree to the terms", "Signed in Zurich on the first of May"]
+
+
+def test_a_scanned_tables_first_column_under_an_empty_corner_is_its_row_headers() -> None:
+    from docsafe.contract.result import build_analyze_result
+    from docsafe.documents import open_document
+    from docsafe.engines.tesseract import TesseractEngine
+
+    from tests.support.documents import captioned_table_page, encode
+
+    def kinds(rows: list[list[str]]) -> list[str | None]:
+        document = open_document(encode(captioned_table_page(rows=rows), "PNG"))
+        result = build_analyze_result(
+            "prebuilt-layout", [(1, document.page_text(1, TesseractEngine(), 200, True))]
+        )
+        (table,) = result["tables"]
+        return [cell.get("kind") for cell in table["cells"]]
+
+    stub = [["", "Volume", "Change"], ["North", "4200", "12"], ["South", "3100", "4"]]
+    assert kinds(stub) == ["columnHeader"] * 3 + ["rowHeader", None, None] * 2
+    named_corner = [["Region", "Volume", "Change"], ["North", "4200", "12"], ["South", "3100", "4"]]
+    assert kinds(named_corner) == ["columnHeader"] * 3 + [None] * 6

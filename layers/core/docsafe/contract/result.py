@@ -234,6 +234,31 @@ _FIGURE_CAPTION = re.compile(r"^(figure|fig\.|chart|photo)\s*\d", re.IGNORECASE)
 _FOOTNOTE = re.compile(r"^(\*|†|‡|\d\)|note\b|notes\b|source\b)", re.IGNORECASE)
 
 
+def _give_row_headers(cells: list[dict[str, Any]]) -> None:
+    """A table whose top-left cell is empty above a first column of labels (a stub
+    column: the header row names the other columns, the first column names the rows)
+    has rowHeader cells down that column. A table that says its kinds (Office, HTML, a
+    slide) keeps them."""
+    if any(cell.get("kind") == "rowHeader" for cell in cells):
+        return
+    first = [cell for cell in cells if cell["columnIndex"] == 0]
+    rows = {cell["rowIndex"] for cell in cells}
+    columns = {cell["columnIndex"] for cell in cells}
+    corner = next((cell for cell in first if cell["rowIndex"] == 0), None)
+    labels = [cell for cell in first if cell["rowIndex"] > 0 and cell.get("kind") != "columnHeader"]
+    if (
+        len(rows) >= 3
+        and len(columns) >= 2
+        and corner is not None
+        and corner.get("kind") == "columnHeader"
+        and not corner["content"].strip()
+        and labels
+        and all(cell["content"].strip() for cell in labels)
+    ):
+        for cell in labels:
+            cell["kind"] = "rowHeader"
+
+
 class _Builder:
     def __init__(self, model_id: str, options: ResultOptions):
         self.model_id = model_id
@@ -361,6 +386,7 @@ class _Builder:
             if cell.column_span > 1:
                 wire["columnSpan"] = cell.column_span
             cells.append(wire)
+        _give_row_headers(cells)
         whole = writer.element(table.box)
         return {
             "rowCount": table.row_count,
