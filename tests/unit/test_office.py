@@ -249,6 +249,22 @@ def test_a_zip_bomb_is_refused_before_any_part_is_inflated() -> None:
     assert time.monotonic() - started < 2
 
 
+def test_an_xml_part_too_large_to_parse_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from docsafe.office import archive
+
+    monkeypatch.setattr(archive, "MAX_XML_PART_BYTES", 1024 * 1024)
+    open_document(io.BytesIO(office.report_docx()))  # its parts are a few KB
+    import docx
+
+    document = docx.Document()
+    for index in range(12000):  # a document.xml of about 1.1 MB
+        document.add_paragraph(f"Paragraph {index} of a long report, with words enough to fill it.")
+    out = io.BytesIO()
+    document.save(out)
+    with pytest.raises(InvalidContent, match="inflates past 1 MB"):
+        open_document(io.BytesIO(out.getvalue()))
+
+
 def test_a_part_larger_than_its_zip_says_is_refused_as_corrupted() -> None:
     good = office.report_docx()
     source = zipfile.ZipFile(io.BytesIO(good))
