@@ -166,39 +166,32 @@ def entity_bomb_docx() -> bytes:
     document.add_paragraph("placeholder")
     out = io.BytesIO()
     document.save(out)
-    source = zipfile.ZipFile(io.BytesIO(out.getvalue()))
     laughs = '<!DOCTYPE w:document [<!ENTITY a "hahahahahahahahahaha">' + "".join(
         f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8)
     )
-    laughs += "]>"
-    bombed = io.BytesIO()
-    with zipfile.ZipFile(bombed, "w", zipfile.ZIP_DEFLATED) as archive:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "word/document.xml":
-                text = data.decode()
-                declaration_end = text.index("?>") + 2
-                text = text[:declaration_end] + laughs + text[declaration_end:]
-                text = text.replace("placeholder", "&i;")
-                data = text.encode()
-            archive.writestr(item, data)
-    return bombed.getvalue()
+    return _with_doctype(out.getvalue(), "word/document.xml", laughs + "]>", "placeholder", "&i;")
 
 
 def entity_bomb_xlsx() -> bytes:
     """An XLSX whose sheet declares an entity and uses it (defusedxml refuses any)."""
-    source = zipfile.ZipFile(io.BytesIO(workbook_xlsx()))
-    bombed = io.BytesIO()
-    with zipfile.ZipFile(bombed, "w", zipfile.ZIP_DEFLATED) as archive:
+    doctype = '<!DOCTYPE worksheet [<!ENTITY e "boom">]>'
+    return _with_doctype(workbook_xlsx(), "xl/worksheets/sheet1.xml", doctype, "Widget", "&e;")
+
+
+def _with_doctype(package: bytes, part: str, doctype: str, text: str, reference: str) -> bytes:
+    """`package` with `doctype` declared at the top of `part` and `text` there replaced by
+    `reference` (an entity of it)."""
+    source = zipfile.ZipFile(io.BytesIO(package))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for item in source.infolist():
             data = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                text = data.decode()
-                end = text.index("?>") + 2 if text.startswith("<?xml") else 0
-                text = text[:end] + '<!DOCTYPE worksheet [<!ENTITY e "boom">]>' + text[end:]
-                data = text.replace("Widget", "&e;").encode()
+            if item.filename == part:
+                xml = data.decode()
+                end = xml.index("?>") + 2 if xml.startswith("<?xml") else 0
+                data = (xml[:end] + doctype + xml[end:]).replace(text, reference).encode()
             archive.writestr(item, data)
-    return bombed.getvalue()
+    return out.getvalue()
 
 
 _CONTENT_TYPES = (

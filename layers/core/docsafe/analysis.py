@@ -43,7 +43,7 @@ from docsafe.jobs import Job, JobError, JobExists, JobStore, Status
 from docsafe.limits import API_GATEWAY_BODY_BYTES
 from docsafe.ratelimit import RateLimiter
 from docsafe.retention import Receipt
-from docsafe.sealing import KeyService
+from docsafe.sealing import JobKey, KeyService
 from docsafe.settings import Settings
 from docsafe.specs import AnalysisSpec, Contract, UploadRef
 from docsafe.storage import SealedStore
@@ -438,17 +438,8 @@ class Operations:
         self, tenant: str, operation_id: str, model_id: str | None = None, contract: Contract | None = None
     ) -> bytes:
         """The searchable PDF of an analysis submitted with output=pdf."""
-        job = self._visible(tenant, operation_id, model_id, contract)
-        if not job.analysis().searchable_pdf:
-            raise NotFound("The analysis was not asked for output=pdf.", inner_code="PdfNotRequested")
-        if job.status is not Status.SUCCEEDED:
-            raise Conflict(
-                f"The operation has no PDF: its status is {job.status.value}.",
-                inner_code="OperationNotComplete",
-            )
-        ref = self._objects.pdf_ref(job.tenant, job.operation_id)
-        job_key = self._data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
-        with self._objects.open_file(ref, job_key) as file:
+        job, job_key = self._output_of(tenant, operation_id, model_id, contract, "pdf")
+        with self._objects.open_file(self._objects.pdf_ref(job.tenant, job.operation_id), job_key) as file:
             if file.size > MAX_PDF_RESPONSE_BYTES:
                 raise InvalidRequest(
                     f"The searchable PDF is {file.size / 1e6:.1f} MB; the API returns at most "
@@ -469,18 +460,10 @@ class Operations:
         contract: Contract | None = None,
     ) -> bytes:
         """The PNG of a figure of an analysis submitted with output=figures."""
-        job = self._visible(tenant, operation_id, model_id, contract)
-        if not job.analysis().figures:
-            raise NotFound("The analysis was not asked for output=figures.", inner_code="FiguresNotRequested")
-        if job.status is not Status.SUCCEEDED:
-            raise Conflict(
-                f"The operation has no figures: its status is {job.status.value}.",
-                inner_code="OperationNotComplete",
-            )
+        job, job_key = self._output_of(tenant, operation_id, model_id, contract, "figures")
         if not FIGURE_ID.match(figure_id):
             raise NotFound(f"The analysis has no figure '{figure_id[:20]}'.", inner_code="FigureNotFound")
         ref = self._objects.figure_ref(job.tenant, job.operation_id, figure_id)
-        job_key = self._data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
         try:
             data = self._objects.get(ref, job_key)
         except ClientError as exc:
@@ -491,6 +474,24 @@ class Operations:
             ) from None
         self._audit.record(tenant, operation_id, Action.READ)
         return data
+
+    def _output_of(
+        self, tenant: str, operation_id: str, model_id: str | None, contract: Contract | None, output: str
+    ) -> tuple[Job, JobKey]:
+        """The job and its key, for an `output` (pdf, figures) it was asked for and has
+        made: 404 for an output not asked for, 409 until the analysis succeeded."""
+        job = self._visible(tenant, operation_id, model_id, contract)
+        spec = job.analysis()
+        if not (spec.searchable_pdf if output == "pdf" else spec.figures):
+            inner = "PdfNotRequested" if output == "pdf" else "FiguresNotRequested"
+            raise NotFound(f"The analysis was not asked for output={output}.", inner_code=inner)
+        if job.status is not Status.SUCCEEDED:
+            what = "PDF" if output == "pdf" else "figures"
+            raise Conflict(
+                f"The operation has no {what}: its status is {job.status.value}.",
+                inner_code="OperationNotComplete",
+            )
+        return job, self._data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
 
     def _visible_or_pending(
         self, tenant: str, operation_id: str, model_id: str | None, contract: Contract | None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from docsafe.engines.base import Barcode, OcrEngine, PageText
+from docsafe.engines.base import Barcode, PageText, WrappedEngine
 
 # zxing-cpp's format names → Azure's DocumentBarcodeKind.
 KINDS = {
@@ -75,18 +75,11 @@ def read_barcodes(image: Any) -> tuple[Barcode, ...]:
     return tuple(sorted(found, key=lambda code: (min(code.polygon[1::2]), min(code.polygon[0::2]))))
 
 
-class WithBarcodes:
+class WithBarcodes(WrappedEngine):
     """An engine that also reads the barcodes of every page it reads (a born-digital PDF
     page is rendered for them too: `reads_barcodes`)."""
 
     reads_barcodes = True
-
-    def __init__(self, engine: OcrEngine):
-        self._engine = engine
-        self.name = engine.name
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._engine, name)  # what the wrapped engine says of itself
 
     def read(self, image: Any, layout: bool = False) -> PageText:
         return replace(self._engine.read(image, layout), barcodes=read_barcodes(image))

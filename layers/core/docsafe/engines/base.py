@@ -308,5 +308,17 @@ class OcrEngine(Protocol):
     def read(self, image: Any, layout: bool = False) -> PageText: ...
 
 
+class WrappedEngine:
+    """An engine that reads with another and adds to what it read (barcodes, styles);
+    what the wrapped engine says of itself (`reads_barcodes`, …) it says too."""
+
+    def __init__(self, engine: OcrEngine):
+        self._engine = engine
+        self.name = engine.name
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+
 class EngineFailed(Exception):
     """The engine could not read a page (not the document's fault)."""

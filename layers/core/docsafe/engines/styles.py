@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from docsafe.engines.base import OcrEngine, PageText, Style, Word
+from docsafe.engines.base import PageText, Style, Word, WrappedEngine
 
 ESTIMATED = 0.7  # the confidence of a style estimated from pixels
 _BOLD_STROKE = 1.3  # a bold word's strokes, against the page's usual ones (bench/styles)
@@ -47,18 +47,11 @@ def estimated_color(red: float, green: float, blue: float) -> str:
     return _HUES[round(hue * 6) % 6]
 
 
-class WithStyles:
+class WithStyles(WrappedEngine):
     """An engine that also estimates the style of every word it reads (`reads_styles`:
     a born-digital PDF page's styles come from its text layer instead)."""
 
     reads_styles = True
-
-    def __init__(self, engine: OcrEngine):
-        self._engine = engine
-        self.name = engine.name
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._engine, name)  # what the wrapped engine says of itself
 
     def read(self, image: Any, layout: bool = False) -> PageText:
         return with_styles(self._engine.read(image, layout), image)
