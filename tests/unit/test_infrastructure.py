@@ -635,3 +635,15 @@ def test_a_function_that_looks_for_a_waiting_request_is_told_404_for_none(name: 
 
     assert allowed("s3:GetObject", {"Fn::Sub": "${DocumentsBucket.Arn}/intake/*"}), name
     assert allowed("s3:ListBucket", {"Fn::GetAtt": ["DocumentsBucket", "Arn"]}), name
+
+
+def test_the_figure_route_is_told_404_for_a_figure_a_result_lacks() -> None:
+    # A GET of a missing key answers NoSuchKey only to a caller that may list the bucket,
+    # AccessDenied to anyone else: without it an unknown figure id would be a 5xx on AWS
+    # (moto enforces no IAM, so only this sees it).
+    statements = TEMPLATE.resources["ResultFunction"]["Properties"]["Policies"][0]["Statement"]
+    assert any(
+        statement["Action"] == "s3:ListBucket"
+        and statement["Resource"] == {"Fn::GetAtt": ["ResultsBucket", "Arn"]}
+        for statement in statements
+    )

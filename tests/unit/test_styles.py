@@ -105,3 +105,16 @@ def test_estimated_colours_snap_so_that_one_ink_is_one_colour_and_exact_ones_do_
     )
     assert estimated_color(0, 0, 102) == "#0000FF"
     assert hex_color(204, 0, 0) == "#CC0000"
+
+
+def test_a_font_name_tells_its_family_and_a_crafted_one_costs_nothing() -> None:
+    import time
+
+    from docsafe.engines.styles import text_layer_style
+
+    assert text_layer_style("ABCDEF+Arial-BoldItalicMT", 0, 700, (0, 0, 0)).family == "Arial"
+    assert text_layer_style("TimesNewRomanPSMT", 0, 400, None).family == "TimesNewRoman"
+    started = time.monotonic()
+    text_layer_style("psmt" * 200 + "x", 0, 400, None)
+    assert time.monotonic() - started < 0.5
+    assert text_layer_style("Times-Roman", 0, 400, None).family == "Times"

@@ -129,14 +129,21 @@ def _stroke(ink: np.ndarray) -> float:
 
 
 _SUBSET = re.compile(r"^[A-Z]{6}\+")
+# One face word at the end (the loop below strips them one by one: a repeated group here
+# would backtrack exponentially on a crafted name such as "psmtpsmt…x").
+# Words that are part of many families' names (Roman, Book) are faces only after a "-".
 _FACE = re.compile(
-    r"[-,_ ]?(bold|italic|oblique|regular|roman|medium|light|semibold|black|book|mt|ps|psmt)+$", re.IGNORECASE
+    r"(?:[-,_ ]?(?:semibold|bold|italic|oblique|psmt|mt|ps)"
+    r"|[-,_ ](?:regular|roman|medium|light|black|book))$",
+    re.IGNORECASE,
 )
+_MAX_FONT_NAME = 128
 _ITALIC_FLAG = 0x40  # PDF font descriptor flag
 
 
 def text_layer_style(name: str, flags: int, weight: int, color: tuple[int, int, int] | None) -> Style:
     """A born-digital character's style from what pdfium says of its font."""
+    name = name[:_MAX_FONT_NAME]
     family = _SUBSET.sub("", name)
     while True:
         shorter = _FACE.sub("", family)
