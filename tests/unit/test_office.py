@@ -252,7 +252,7 @@ def test_a_zip_bomb_is_refused_before_any_part_is_inflated() -> None:
 def test_an_xml_part_too_large_to_parse_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     from docsafe.office import archive
 
-    monkeypatch.setattr(archive, "MAX_XML_PART_BYTES", 1024 * 1024)
+    monkeypatch.setattr(archive, "MAX_XML_BYTES", 1024 * 1024)
     open_document(io.BytesIO(office.report_docx()))  # its parts are a few KB
     import docx
 
@@ -261,8 +261,62 @@ def test_an_xml_part_too_large_to_parse_is_refused(monkeypatch: pytest.MonkeyPat
         document.add_paragraph(f"Paragraph {index} of a long report, with words enough to fill it.")
     out = io.BytesIO()
     document.save(out)
-    with pytest.raises(InvalidContent, match="inflates past 1 MB"):
+    with pytest.raises(InvalidContent, match="XML inflates past 1 MB in all"):
         open_document(io.BytesIO(out.getvalue()))
+
+
+def test_a_zip_claiming_more_parts_than_allowed_is_refused_before_its_directory_is_read() -> None:
+    data = bytearray(office.report_docx())
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 10 : end + 12] = (60000).to_bytes(2, "little")  # entries in all
+    with pytest.raises(InvalidContent, match="more than 10,000 parts"):
+        open_document(io.BytesIO(bytes(data)))
+    with pytest.raises(InvalidContent, match="not a readable zip"):
+        header = b"PK\x03\x04" + b"\0" * 22 + (17).to_bytes(2, "little") + b"\0\0"
+        open_document(io.BytesIO(header + b"word/document.xml" + b"\0" * 100))
+
+
+def test_a_table_spanning_too_many_rows_and_columns_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active["A1"] = "top left"
+    workbook.active["XFD1048576"] = "far corner"
+    out = io.BytesIO()
+    workbook.save(out)
+    started = time.monotonic()
+    with pytest.raises(InvalidContent, match="A table spans more than 1,000,000 cells"):
+        open_document(io.BytesIO(out.getvalue()))
+    assert time.monotonic() - started < 10
+    page = "<table>" + "<tr><td>x</td></tr>" * 3 + '<tr><td colspan="1000">wide</td></tr>' + "</table>"
+    monkeypatch.setattr(blocks, "MAX_TABLE_AREA", 3000)
+    with pytest.raises(InvalidContent, match="A table spans more than 3,000 cells"):
+        open_document(io.BytesIO(f"<html><body>{page}{page.replace('<tr>', '<tr><td>y</td>', 1)}".encode()))
+
+
+def test_a_workbooks_sheets_are_counted_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    import openpyxl
+
+    monkeypatch.setattr(blocks, "MAX_SPANNED", 50)
+    workbook = openpyxl.Workbook()
+    for index in range(10):
+        sheet = workbook.active if index == 0 else workbook.create_sheet()
+        sheet["F1"] = "a"  # six cells a row spanned
+    out = io.BytesIO()
+    workbook.save(out)
+    with pytest.raises(InvalidContent, match="sheets span more than 50 cells in all"):
+        open_document(io.BytesIO(out.getvalue()))
+
+
+def test_html_table_text_counts_against_the_documents_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(blocks, "MAX_CHARACTERS", 1000)
+    with pytest.raises(InvalidContent, match="more than 1,000 characters"):
+        open_document(io.BytesIO(b"<html><table><tr><td>" + b"word " * 400 + b"</td></tr></table>"))
+
+
+def test_a_declared_charset_that_is_no_text_encoding_is_read_as_utf8() -> None:
+    result = analyzed(b'<html><head><meta charset="zlib"></head><body><p>Plain words</p></body></html>')
+    assert result["content"] == "Plain words"
 
 
 def test_a_part_larger_than_its_zip_says_is_refused_as_corrupted() -> None:
@@ -314,3 +368,22 @@ def test_office_documents_are_refused_where_page_geometry_is_needed() -> None:
         check_document_for("prebuilt-read", Format.HTML, AnalysisSpec(searchable_pdf=True))
     with pytest.raises(InvalidRequest, match="JPEG, PNG, BMP, TIFF or PDF"):
         check_image(Format.PPTX)
+
+
+def test_a_slides_linked_picture_is_left_and_the_rest_read() -> None:
+    import pptx
+    from pptx.util import Inches
+
+    deck = pptx.Presentation(io.BytesIO(office.deck_pptx(picture_text="LINKED")))
+    picture = next(shape for shape in deck.slides[1].shapes if shape.shape_type == 13)  # PICTURE
+    blip = picture._element.xpath(".//a:blip")[0]
+    rid = blip.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed")
+    blip.attrib.pop("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed")
+    blip.set("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}link", rid)
+    deck.slides[1].shapes.add_textbox(Inches(1), Inches(6), Inches(4), Inches(1)).text_frame.text = "After it"
+    out = io.BytesIO()
+    deck.save(out)
+    engine = RecordingEngine()
+    document = open_document(io.BytesIO(out.getvalue()))
+    texts = [line.text for line in document.page_text(2, engine, 200).lines]
+    assert "After it" in texts and not engine.images

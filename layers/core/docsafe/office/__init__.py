@@ -10,6 +10,7 @@ have no pages of their own — the text up to a page break, cut every 3,000 char
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
@@ -50,7 +51,11 @@ def read_pages(file: BinaryIO, kind: Format) -> list[list[Block]]:
     if kind is not Format.HTML:
         check_archive(file)
     try:
-        return paginate(_reader(kind)(file, Budget()), cut=kind in (Format.DOCX, Format.HTML))
+        # The libraries warn with what they read (openpyxl: a cell's value, a defined
+        # name): a warning would reach the function's log.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return paginate(_reader(kind)(file, Budget()), cut=kind in (Format.DOCX, Format.HTML))
     except InvalidContent:
         raise
     except (

@@ -24,6 +24,8 @@ PICTURE_CHARACTERS = 600
 MAX_CHARACTERS = 2000 * PAGE_CHARACTERS  # a whole document's text: 2,000 pages' worth
 MAX_TABLE_CELLS = 500_000  # in a whole document (a cell is a few hundred bytes of result)
 MAX_PICTURES_PER_PAGE = 10  # a slide or a sheet cannot be cut: more pictures are refused
+MAX_TABLE_AREA = 1_000_000  # rows × columns of one table, empty cells included
+MAX_SPANNED = 4_000_000  # sheets' rows × columns read in a whole workbook, empty ones included
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,13 @@ class Grid:
     def characters(self) -> int:
         return sum(len(cell.text) for cell in self.cells)
 
+    @property
+    def area(self) -> int:
+        """Rows × columns, empty cells included."""
+        rows = max(cell.row + cell.row_span for cell in self.cells)
+        columns = max(cell.column + cell.column_span for cell in self.cells)
+        return rows * columns
+
 
 @dataclass(frozen=True)
 class Picture:
@@ -78,6 +87,7 @@ class Budget:
 
     characters: int = 0
     cells: int = 0
+    spanned: int = 0
 
     def charge_text(self, count: int) -> None:
         self.characters += count
@@ -86,6 +96,11 @@ class Budget:
                 f"The document has more than {MAX_CHARACTERS:,} characters of text "
                 f"({MAX_CHARACTERS // PAGE_CHARACTERS:,} pages of {PAGE_CHARACTERS:,})."
             )
+
+    def charge_spanned(self, count: int) -> None:
+        self.spanned += count
+        if self.spanned > MAX_SPANNED:
+            raise InvalidContent(f"The workbook's sheets span more than {MAX_SPANNED:,} cells in all.")
 
     def charge_cells(self, count: int) -> None:
         self.cells += count
@@ -112,6 +127,9 @@ def paginate(blocks: Iterable[Block | PageBreak], cut: bool) -> list[list[Block]
         pages[-1].append(block)
         size += weight
     for page in pages:
+        for block in page:
+            if isinstance(block, Grid) and block.cells and block.area > MAX_TABLE_AREA:
+                raise InvalidContent(f"A table spans more than {MAX_TABLE_AREA:,} cells (rows × columns).")
         if sum(isinstance(block, Picture) for block in page) > MAX_PICTURES_PER_PAGE:
             raise InvalidContent(
                 f"A slide or sheet holds more than {MAX_PICTURES_PER_PAGE} pictures to read."

@@ -60,14 +60,18 @@ def _encoding(head: bytes) -> str:
     found = _META_CHARSET.search(head)
     if found:
         try:
-            return codecs.lookup(found.group(1).decode("ascii")).name
+            codec = codecs.lookup(found.group(1).decode("ascii"))
         except LookupError:
-            pass
+            codec = None
+        # (codecs also names transforms — zlib, base64, rot13 — which decode no text)
+        if codec is not None and getattr(codec, "_is_text_encoding", True):
+            return codec.name
     return "utf-8"
 
 
 class _Table:
-    def __init__(self) -> None:
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
         self.cells: list[tuple[int, int, str, int, int, bool, bool]] = []  # … th, in thead
         self.taken: set[tuple[int, int]] = set()
         self.row = -1
@@ -102,6 +106,7 @@ class _Table:
             return
         row, column, rows, columns, heading = self.cell_shape
         text = "\n".join(" ".join(part.split()) for part in "".join(self.cell).split("\n") if part.strip())
+        self.budget.charge_text(len(text))
         self.cells.append((row, column, text, rows, columns, heading, self.section == "thead"))
         self.cell = None
 
@@ -162,7 +167,7 @@ class _Reader(HTMLParser):
             self._start_in_table(table, tag, dict(attrs))
         elif tag == "table":
             self._flush()
-            self._tables.append(_Table())
+            self._tables.append(_Table(self._budget))
         elif tag == "br":
             self._text.append("\n")
         elif tag in _BLOCKS:

@@ -45,14 +45,21 @@ def _shapes(shapes: Iterable[Any], budget: Budget, counted: list[int]) -> Iterat
         counted[0] += 1
         if counted[0] > MAX_SHAPES:
             raise InvalidContent(f"A slide has more than {MAX_SHAPES:,} shapes.")
-        if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
+        try:
+            kind = shape.shape_type
+        except NotImplementedError:  # a shape python-pptx has no type for: its text still counts
+            kind = None
+        if kind == MSO_SHAPE_TYPE.GROUP:
             yield from _shapes(shape.shapes, budget, counted)
         elif getattr(shape, "has_table", False) and shape.has_table:
             grid = _table(shape.table, budget)
             if grid is not None:
                 yield grid
         elif isinstance(shape, PicturePlaced):
-            yield Picture(shape.image.blob)
+            try:
+                yield Picture(shape.image.blob)
+            except (ValueError, KeyError):
+                continue  # a picture linked to a file outside the deck: nothing to read
         elif shape.has_text_frame:
             role = _role(shape)
             yield from text_blocks(

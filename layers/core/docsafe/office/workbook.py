@@ -44,6 +44,7 @@ def _sheet(sheet: Any, budget: Budget) -> Grid | None:
     area = 0
     for row_index, row in enumerate(sheet.iter_rows(values_only=True)):
         area += max(len(row), 1)
+        budget.charge_spanned(max(len(row), 1))
         if area > MAX_SHEET_AREA:
             raise InvalidContent(f"A sheet spans more than {MAX_SHEET_AREA:,} cells.")
         for column_index, value in enumerate(row):
