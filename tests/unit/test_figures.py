@@ -3,6 +3,8 @@ taken away (engines/figures.py), and how the result gives them."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from docsafe.contract.result import build_analyze_result
 from docsafe.documents import open_document
@@ -89,6 +91,7 @@ def test_a_scanned_pdfs_figures_are_in_inches() -> None:
     assert overlap(chart, tuple(v / 200 for v in CHART_BOX)) > 0.8
     ((figure_id, png), _) = document.figure_images(1, page)
     assert figure_id == "1.1" and png.startswith(b"\x89PNG")
+    assert Image.open(io.BytesIO(png)).mode == "RGB"  # in its colours
 
 
 def test_prebuilt_read_gives_no_figures() -> None:
@@ -96,3 +99,27 @@ def test_prebuilt_read_gives_no_figures() -> None:
     page = document.page_text(1, TesseractEngine(), 200, layout=False)
     assert page.figures == ()
     assert "figures" not in build_analyze_result("prebuilt-read", [(1, page)])
+
+
+def test_a_page_sent_on_its_side_has_its_figures_where_they_are_on_it() -> None:
+    """An engine that turned a page upright reports the angle; the figures are looked for
+    on the page turned the same way, and their polygons land on the page as sent."""
+    from docsafe.engines.base import PageText
+    from docsafe.engines.figures import with_figures
+
+    page = figure_page()
+    turned = page.rotate(90, expand=True)  # on its side: (x, y) is now at (y, width - x)
+    # What an engine reports of it: turned 270 degrees clockwise, its upright frame the page's.
+    read = PageText(turned.width, turned.height, "pixel", angle=270.0, frame=(page.width, page.height))
+    found = with_figures(read, turned)
+    assert len(found.figures) == 2
+    chart = found.figures[0]
+    corners = [found.to_page(x, y) for x in (chart[0], chart[2]) for y in (chart[1], chart[3])]
+    box = (
+        min(x for x, _ in corners),
+        min(y for _, y in corners),
+        max(x for x, _ in corners),
+        max(y for _, y in corners),
+    )
+    left, top, right, bottom = CHART_BOX
+    assert overlap(box, (top, page.width - right, bottom, page.width - left)) > 0.8

@@ -205,6 +205,6 @@ def test_a_scanned_tables_first_column_under_an_empty_corner_is_its_row_headers(
         return [cell.get("kind") for cell in table["cells"]]
 
     stub = [["", "Volume", "Change"], ["North", "4200", "12"], ["South", "3100", "4"]]
-    assert kinds(stub) == ["columnHeader"] * 3 + ["rowHeader", None, None] * 2
+    assert kinds(stub) == ["stubHead", "columnHeader", "columnHeader"] + ["rowHeader", None, None] * 2
     named_corner = [["Region", "Volume", "Change"], ["North", "4200", "12"], ["South", "3100", "4"]]
     assert kinds(named_corner) == ["columnHeader"] * 3 + [None] * 6

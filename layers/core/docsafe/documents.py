@@ -75,7 +75,7 @@ class Document:
                 try:
                     width_pt, height_pt = pdf_page.get_size()
                     scale = min(FIGURE_DPI / POINTS_PER_INCH, (MAX_PIXELS / (width_pt * height_pt)) ** 0.5)
-                    image = _render(pdf_page, scale)
+                    image = _render(pdf_page, scale, grayscale=False)  # a figure keeps its colours
                 finally:
                     pdf_page.close()
             per_unit = scale * POINTS_PER_INCH  # the page's unit is the inch

@@ -237,8 +237,8 @@ _FOOTNOTE = re.compile(r"^(\*|†|‡|\d\)|note\b|notes\b|source\b)", re.IGNOREC
 def _give_row_headers(cells: list[dict[str, Any]]) -> None:
     """A table whose top-left cell is empty above a first column of labels (a stub
     column: the header row names the other columns, the first column names the rows)
-    has rowHeader cells down that column. A table that says its kinds (Office, HTML, a
-    slide) keeps them."""
+    has rowHeader cells down that column, under a stubHead corner. A table that says its
+    kinds (Office, HTML, a slide) keeps them."""
     if any(cell.get("kind") == "rowHeader" for cell in cells):
         return
     first = [cell for cell in cells if cell["columnIndex"] == 0]
@@ -257,6 +257,7 @@ def _give_row_headers(cells: list[dict[str, Any]]) -> None:
     ):
         for cell in labels:
             cell["kind"] = "rowHeader"
+        corner["kind"] = "stubHead"  # as Azure names the corner over the row headers
 
 
 class _Builder:

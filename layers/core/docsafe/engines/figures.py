@@ -37,7 +37,8 @@ def find_figures(
         left, top = max(0, int(box[0] - margin)), max(0, int(box[1] - margin))
         right, bottom = min(width, int(box[2] + margin) + 1), min(height, int(box[3] + margin) + 1)
         ink[top:bottom, left:right] = False
-    side = max(8, int(text_height))
+    # (and at most 400 squares a side: the search below is plain Python)
+    side = max(8, int(text_height), max(height, width) // 400)
     rows, columns = -(-height // side), -(-width // side)
     padded = np.zeros((rows * side, columns * side), dtype=bool)
     padded[:height, :width] = ink
@@ -103,7 +104,8 @@ def upright(page: PageText, image: Any, scale: float = 1.0) -> Any:
 
     if not page.angle:
         return image
-    turned = image.convert("RGB").rotate(-page.angle, expand=True, fillcolor=(255, 255, 255))
+    # as the engines turn it (preprocess.prepare, ppocr): PIL turns counter-clockwise
+    turned = image.convert("RGB").rotate(page.angle, expand=True, fillcolor=(255, 255, 255))
     frame_w, frame_h = page.frame_size
     size = (max(1, round(frame_w * scale)), max(1, round(frame_h * scale)))
     return turned.resize(size, Image.Resampling.BILINEAR)

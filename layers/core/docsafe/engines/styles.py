@@ -62,12 +62,11 @@ def with_styles(page: PageText, image: Any) -> PageText:
     from docsafe.engines.figures import upright
 
     image = upright(page, image)
-    rgb = np.asarray(image.convert("RGB"), dtype=np.float32)
-    luminance = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    rgb = np.asarray(image.convert("RGB"))  # 8 bits a channel; each word's crop is converted
     measured: dict[tuple[int, int], tuple[str, str, float]] = {}
     for l_index, line in enumerate(page.lines):
         for w_index, word in enumerate(line.words):
-            found = _measure(word, rgb, luminance)
+            found = _measure(word, rgb)
             if found is not None:
                 measured[(l_index, w_index)] = found
     strokes = [stroke for _, _, stroke in measured.values()]
@@ -87,23 +86,25 @@ def with_styles(page: PageText, image: Any) -> PageText:
     return replace(page, lines=tuple(lines))
 
 
-def _measure(word: Word, rgb: np.ndarray, luminance: np.ndarray) -> tuple[str, str, float] | None:
+def _measure(word: Word, rgb: np.ndarray) -> tuple[str, str, float] | None:
     """(ink colour, background colour, stroke width in pixels) of a word, or None where its
     box shows too little contrast to tell ink from paper. The paper is what surrounds the
     word (a ring around its box), so light words on a dark band read the right way round."""
-    height, width = luminance.shape
+    height, width = rgb.shape[:2]
     left, top = max(0, int(word.box[0])), max(0, int(word.box[1]))
     right, bottom = min(width, int(word.box[2]) + 1), min(height, int(word.box[3]) + 1)
     if right - left < 3 or bottom - top < 3:
         return None
     pad = max(2, (bottom - top) // 5)
     outer = (max(0, left - pad), max(0, top - pad), min(width, right + pad), min(height, bottom + pad))
-    around = luminance[outer[1] : outer[3], outer[0] : outer[2]].copy()
-    around[top - outer[1] : bottom - outer[1], left - outer[0] : right - outer[0]] = np.nan
-    paper = float(np.nanmedian(around)) if not np.isnan(around).all() else float("nan")
-    patch = luminance[top:bottom, left:right]
-    if np.isnan(paper):
-        return None
+    colours = rgb[outer[1] : outer[3], outer[0] : outer[2]].astype(np.float32)
+    around = colours @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    inner = (slice(top - outer[1], bottom - outer[1]), slice(left - outer[0], right - outer[0]))
+    patch, colours = around[inner].copy(), colours[inner]
+    around[inner] = np.nan
+    if np.isnan(around).all():
+        return None  # the box fills the page: nothing around it to tell the paper by
+    paper = float(np.nanmedian(around))
     distance = np.abs(patch - paper)
     contrast = float(np.percentile(distance, 95))
     if contrast < _MIN_CONTRAST:
@@ -111,7 +112,6 @@ def _measure(word: Word, rgb: np.ndarray, luminance: np.ndarray) -> tuple[str, s
     ink = distance > contrast / 2
     if not ink.any() or ink.all():
         return None
-    colours = rgb[top:bottom, left:right]
     # The ink's colour from its core: a blurred or JPEG-compressed edge is paler.
     core = distance > 0.8 * contrast
     color = estimated_color(*np.median(colours[core if core.any() else ink], axis=0))
