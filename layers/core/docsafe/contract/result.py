@@ -8,12 +8,13 @@ import json
 import re
 import unicodedata
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from docsafe.contract.roles import Paragraph, roles
-from docsafe.engines.base import Box, Line, PageText, Style, Table, center_in
+from docsafe.engines.base import Box, Cell, Line, PageText, Style, Table, center_in
 from docsafe.settings import API_VERSION
 from docsafe.specs import ResultOptions
 
@@ -81,6 +82,29 @@ class _Token:
     span: dict[str, int]
 
 
+def _cell_finder(table: Table) -> Callable[[Box], Cell | None]:
+    """Which of `table`'s cells holds a box's centre (the first, in the table's order, as a
+    scan of them would say), found on the grid of the cells' edges rather than by trying
+    each cell: a sheet's table has thousands."""
+    cells = table.cells
+    ys = sorted({c.box[1] for c in cells} | {c.box[3] for c in cells})
+    xs = sorted({c.box[0] for c in cells} | {c.box[2] for c in cells})
+    slots: dict[tuple[int, int], Cell] = {}
+    for cell in cells:
+        for row in range(bisect_left(ys, cell.box[1]), bisect_left(ys, cell.box[3])):
+            for column in range(bisect_left(xs, cell.box[0]), bisect_left(xs, cell.box[2])):
+                slots.setdefault((row, column), cell)
+
+    def find(box: Box) -> Cell | None:
+        x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        found = slots.get((bisect_right(ys, y) - 1, bisect_right(xs, x) - 1))
+        if found is not None and center_in(box, found.box):
+            return found
+        return next((c for c in cells if center_in(box, c.box)), None)  # on an edge
+
+    return find
+
+
 def merge_spans(spans: list[dict[str, int]]) -> list[dict[str, int]]:
     """Adjacent or overlapping spans become one (a cell's words, a line's words)."""
     merged: list[dict[str, int]] = []
@@ -104,6 +128,9 @@ class _PageWriter:
         self.words: list[dict[str, Any]] = []
         self.lines: list[dict[str, Any]] = []
         self.tokens: list[_Token] = []
+        self._by_height: list[tuple[float, int]] = []  # (centre y, index) of the tokens, sorted
+        self._heights: list[float] = []
+        self._indexed = 0
         self.start: int | None = None
 
     def regions(self, box: Box) -> dict[str, Any]:
@@ -115,6 +142,17 @@ class _PageWriter:
     def where(self, box: Box) -> dict[str, Any]:
         """`polygon` of a word, line or mark on this page (none where it has no geometry)."""
         return {"polygon": polygon(box, self.page)} if self.page.located else {}
+
+    def _inside(self, box: Box) -> list[_Token]:
+        """The tokens whose centre is in `box`, in content order: found through their
+        centres' heights (a sheet's table asks this of each of its thousands of cells)."""
+        if self._indexed != len(self.tokens):
+            self._by_height = sorted(((t.box[1] + t.box[3]) / 2, i) for i, t in enumerate(self.tokens))
+            self._heights = [height for height, _ in self._by_height]
+            self._indexed = len(self.tokens)
+        low, high = bisect_left(self._heights, box[1]), bisect_right(self._heights, box[3])
+        found = sorted(index for _, index in self._by_height[low:high])
+        return [self.tokens[i] for i in found if center_in(self.tokens[i].box, box)]
 
     def _word(self, text: str, box: Box, confidence: float, style: Style | None = None) -> dict[str, int]:
         span = self.b.content.add(text)
@@ -154,8 +192,9 @@ class _PageWriter:
         words = [w for line in lines for w in line.words]
         word_spans: dict[int, dict[str, int]] = {}
         grid: dict[tuple[int, int], list[int]] = {}
+        cell_of = _cell_finder(table)
         for index, word in enumerate(words):
-            cell = next((c for c in table.cells if center_in(word.box, c.box)), None)
+            cell = cell_of(word.box)
             if cell is not None:
                 grid.setdefault((cell.row, cell.column), []).append(index)
         for row in range(table.row_count):
@@ -221,7 +260,7 @@ class _PageWriter:
 
     def element(self, box: Box) -> dict[str, Any]:
         """Content, region and spans of whatever lies inside `box`."""
-        inside = [t for t in self.tokens if center_in(t.box, box)]
+        inside = self._inside(box)
         return {
             "content": " ".join(t.text for t in inside),
             **self.regions(box),
