@@ -4,6 +4,7 @@ reason where a model, an output or an API needs page geometry; hostile ones refu
 
 from __future__ import annotations
 
+import io
 import json
 
 import boto3
@@ -107,3 +108,31 @@ def test_a_custom_model_neither_analyzes_nor_learns_from_office_documents(local_
     operation = build(local_stack, key, "forms-with-word")
     assert operation["status"] == "failed"
     assert "DOCX document has no page geometry" in operation["error"]["message"]
+
+
+def test_an_office_document_is_parsed_once_and_its_blocks_are_dropped_with_its_pages(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import docx
+    from docsafe import office
+
+    parsed: list[str] = []
+    real = office.read_pages
+    monkeypatch.setattr(
+        office, "read_pages", lambda file, kind: parsed.append(kind.value) or real(file, kind)
+    )
+    document = docx.Document()
+    for index in range(6):
+        document.add_paragraph(f"Page {index + 1} of the report.")
+        document.add_page_break()
+    out = io.BytesIO()
+    document.save(out)
+    key = local_stack.new_key("acme")
+    location = local_stack.submit(out.getvalue(), key, "prebuilt-layout")
+    body = local_stack.wait(location, key)
+    assert body["status"] == "succeeded", body
+    assert len(body["analyzeResult"]["pages"]) == 6
+    assert parsed == ["docx"]  # by the prepare stage; each batch reads the blocks it stored
+    operation_id = location.rsplit("/", 1)[1]
+    left = [name for name in local_stack.stored_objects("acme") if operation_id in name]
+    assert not [name for name in left if "/blocks/" in name or "/pages/" in name], left

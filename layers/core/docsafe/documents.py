@@ -45,9 +45,7 @@ class Document:
     def page_text(self, page_number: int, engine: OcrEngine, dpi: int, layout: bool = False) -> PageText:
         """What is on page `page_number` (1-based): text, and with `layout` its structure."""
         if self._office is not None:
-            from docsafe.office import page_text
-
-            return page_text(self._office[page_number - 1], lambda data: _picture_text(data, engine))
+            return office_page_text(self._office[page_number - 1], engine)
         try:
             if self._pdf is not None:
                 return _pdf_page_text(self._pdf, page_number, engine, dpi, layout)
@@ -91,6 +89,11 @@ class Document:
             bottom = min(image.height, int(max(y for _, y in corners) * per_unit) + 1)
             found.append((f"{page_number}.{index + 1}", _png(image.crop((left, top, right, bottom)))))
         return found
+
+    @property
+    def office_pages(self) -> list[Any] | None:
+        """An Office or HTML document's pages of blocks (docsafe.office); None for others."""
+        return self._office
 
     @property
     def pdf(self) -> Any:
@@ -166,6 +169,13 @@ def open_document(source: bytes | BinaryIO) -> Document:
     if not (min(width, height) >= MIN_SIDE and max(width, height) <= MAX_SIDE):
         raise InvalidContentDimensions(f"Image sides must be between {MIN_SIDE} and {MAX_SIDE} pixels.")
     return Document(kind, getattr(image, "n_frames", 1), _image=image)
+
+
+def office_page_text(blocks: list[Any], engine: OcrEngine) -> PageText:
+    """An Office or HTML page of blocks laid out, its pictures read by `engine`."""
+    from docsafe.office import page_text
+
+    return page_text(blocks, lambda data: _picture_text(data, engine))
 
 
 # What a picture embedded in an Office document may be to be read (no document in it is

@@ -28,6 +28,7 @@ from docsafe.failures import (
     ModelGone,
     TooManyPages,
 )
+from docsafe.formats import Format
 from docsafe.jobs import Job, JobStore, Status, TransitionRejected
 from docsafe.sealing import JobKey, KeyService
 from docsafe.settings import Settings
@@ -83,6 +84,8 @@ class Pipeline:
                 raise InvalidPages(f"The document has {document.page_count} pages; none was selected.")
             if len(pages) > self._settings.max_pages:
                 raise TooManyPages(f"At most {self._settings.max_pages} pages can be analyzed at once.")
+            if document.office_pages is not None:
+                self._store_blocks(ref, job_key, document.office_pages, pages)
             # One write: running, and how many pages there are to read.
             self._transition(job, Status.RUNNING, pageCount=len(pages))
             logger.info(
@@ -92,6 +95,21 @@ class Pipeline:
                 pages=len(pages),
             )
         return pages
+
+    def _store_blocks(self, ref: JobRef, job_key: JobKey, office_pages: list[Any], pages: list[int]) -> None:
+        """Each selected page's blocks of an Office or HTML document, stored sealed: the
+        reading stage takes them rather than parse the document again for each batch
+        (a 64 MB document.xml takes seconds and a gigabyte to parse)."""
+        from docsafe.office.blocks import page_to_json
+
+        objects = self._objects
+
+        def store(page_number: int) -> None:
+            payload = json.dumps(page_to_json(office_pages[page_number - 1])).encode()
+            self._put_live(objects.blocks_ref(ref.tenant, ref.operation_id, page_number), job_key, [payload])
+
+        with ThreadPoolExecutor(max_workers=8) as storing:
+            list(storing.map(store, pages))
 
     def read_pages(self, ref: JobRef, page_numbers: list[int]) -> None:
         """OCR (or read the text layer of) a batch of pages; store each page's text sealed.
@@ -115,11 +133,11 @@ class Pipeline:
         objects = self._objects
         # Each page is stored while the next one is read: the store (seal, S3, the job
         # record) costs no reading time, and at most two pages are in memory.
-        with self._document(job, job_key) as document, ThreadPoolExecutor(max_workers=1) as storing:
+        with self._pages(job, job_key) as document, ThreadPoolExecutor(max_workers=1) as storing:
             stored: Future[None] | None = None
             for page_number in page_numbers:
                 page = document.page_text(page_number, engine, self._settings.render_dpi, layout)
-                if spec.figures:
+                if spec.figures and isinstance(document, Document):
                     for figure_id, png in document.figure_images(page_number, page):
                         figure_ref = objects.figure_ref(ref.tenant, ref.operation_id, figure_id)
                         self._put_live(figure_ref, job_key, [png])
@@ -177,14 +195,16 @@ class Pipeline:
             # Deleted (or expired and purged) while we assembled: take back what we wrote.
             objects.purge(ref.tenant, ref.operation_id)
             raise JobGone("job deleted during assembly") from None
-        self._drop_pages(ref, pages)
+        self._drop_pages(ref, pages, office=_is_office(job))
         logger.info("analysis succeeded", operation_id=ref.operation_id, pages=len(pages))
 
-    def _drop_pages(self, ref: JobRef, pages: list[int]) -> None:
+    def _drop_pages(self, ref: JobRef, pages: list[int], office: bool = False) -> None:
         """The pages live on in the result: delete them now rather than leave them to the
         purge (only once the job succeeded: a retry of assembly would read them again)."""
         objects = self._objects
         keys = [objects.page_ref(ref.tenant, ref.operation_id, number).key for number in pages]
+        if office:  # and the blocks the pages were read from
+            keys += [objects.blocks_ref(ref.tenant, ref.operation_id, number).key for number in pages]
         try:
             objects.delete_keys(objects.documents_bucket, keys)
         except (ClientError, DeleteFailed):
@@ -269,6 +289,16 @@ class Pipeline:
         return job, self._data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
 
     @contextmanager
+    def _pages(self, job: Job, job_key: JobKey) -> Iterator[Document | _StoredBlocks]:
+        """What reads the job's pages: the document, or an Office document's blocks as
+        the prepare stage stored them."""
+        if _is_office(job):
+            yield _StoredBlocks(self._objects, job, job_key)
+            return
+        with self._document(job, job_key) as document:
+            yield document
+
+    @contextmanager
     def _document(self, job: Job, job_key: JobKey) -> Iterator[Document]:
         objects = self._objects
         with objects.open_file(objects.input_ref(job.tenant, job.operation_id), job_key) as file:
@@ -277,3 +307,22 @@ class Pipeline:
                 yield document
             finally:
                 document.close()
+
+
+def _is_office(job: Job) -> bool:
+    return bool(job.content_format) and Format(job.content_format).is_office
+
+
+class _StoredBlocks:
+    """An Office or HTML document's pages, read from the blocks the prepare stage stored."""
+
+    def __init__(self, objects: SealedStore, job: Job, job_key: JobKey):
+        self._objects, self._job, self._job_key = objects, job, job_key
+
+    def page_text(self, page_number: int, engine: OcrEngine, dpi: int, layout: bool = False) -> PageText:
+        from docsafe.documents import office_page_text
+        from docsafe.office.blocks import page_from_json
+
+        objects = self._objects
+        ref = objects.blocks_ref(self._job.tenant, self._job.operation_id, page_number)
+        return office_page_text(page_from_json(json.loads(objects.get(ref, self._job_key))), engine)

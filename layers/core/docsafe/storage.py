@@ -76,6 +76,14 @@ class SealedStore:
             f"page-{page_number}",
         )
 
+    def blocks_ref(self, tenant: str, operation_id: str, page_number: int) -> ObjectRef:
+        """An Office or HTML page's blocks, as the prepare stage read them."""
+        return ObjectRef(
+            self.documents_bucket,
+            job_prefix(tenant, operation_id) + f"blocks/{page_number:05d}.json",
+            f"blocks-{page_number}",
+        )
+
     def training_ref(self, tenant: str, operation_id: str, number: int) -> ObjectRef:
         """A model build's sealed copy of its `number`th training document."""
         return ObjectRef(

@@ -9,8 +9,10 @@ paragraph and table cell, and `located=False` keeps it off the wire.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from docsafe.engines.base import Barcode, Box, Cell, Line, PageText, Table, Word, union
 from docsafe.failures import InvalidContent
@@ -272,3 +274,36 @@ def text_blocks(paragraphs: Iterable[str], budget: Budget, role: str | None = No
         if text:
             budget.charge_text(len(text))
             yield Text(text, role)
+
+
+def page_to_json(blocks: Iterable[Block]) -> list[dict[str, object]]:
+    """A page's blocks as JSON (the prepare stage stores them: the reading stage does not
+    parse the document again for each batch of pages)."""
+    out: list[dict[str, object]] = []
+    for block in blocks:
+        if isinstance(block, Text):
+            out.append({"text": block.text, "role": block.role})
+        elif isinstance(block, Grid):
+            out.append(
+                {
+                    "cells": [
+                        [c.row, c.column, c.text, c.row_span, c.column_span, c.header, c.row_header]
+                        for c in block.cells
+                    ]
+                }
+            )
+        else:
+            out.append({"picture": base64.b64encode(block.data).decode("ascii")})
+    return out
+
+
+def page_from_json(data: list[dict[str, Any]]) -> list[Block]:
+    blocks: list[Block] = []
+    for item in data:
+        if "text" in item:
+            blocks.append(Text(item["text"], item.get("role")))
+        elif "cells" in item:
+            blocks.append(Grid(tuple(GridCell(*cell) for cell in item["cells"])))
+        else:
+            blocks.append(Picture(base64.b64decode(item["picture"])))
+    return blocks
