@@ -26,6 +26,7 @@ PICTURE_CHARACTERS = 600
 MAX_CHARACTERS = 2000 * PAGE_CHARACTERS  # a whole document's text: 2,000 pages' worth
 MAX_TABLE_CELLS = 500_000  # in a whole document (a cell is a few hundred bytes of result)
 MAX_PICTURES_PER_PAGE = 10  # a slide or a sheet cannot be cut: more pictures are refused
+MAX_PICTURE_BYTES = 20 * 1024 * 1024  # a larger embedded picture is not read
 MAX_TABLE_AREA = 1_000_000  # rows × columns of one table, empty cells included
 MAX_SPANNED = 4_000_000  # sheets' rows × columns read in a whole workbook, empty ones included
 
@@ -117,6 +118,8 @@ def paginate(blocks: Iterable[Block | PageBreak], cut: bool) -> list[list[Block]
     pages: list[list[Block]] = [[]]
     size = 0
     for block in blocks:
+        if isinstance(block, Picture) and len(block.data) > MAX_PICTURE_BYTES:
+            continue
         if isinstance(block, PageBreak):
             if pages[-1]:
                 pages.append([])
