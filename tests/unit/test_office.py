@@ -387,3 +387,11 @@ def test_a_slides_linked_picture_is_left_and_the_rest_read() -> None:
     document = open_document(io.BytesIO(out.getvalue()))
     texts = [line.text for line in document.page_text(2, engine, 200).lines]
     assert "After it" in texts and not engine.images
+
+
+def test_an_embedded_picture_past_the_size_limit_is_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(blocks, "MAX_PICTURE_BYTES", 1000)
+    engine = RecordingEngine()
+    document = open_document(io.BytesIO(office.report_docx(picture_text="TOO LARGE")))
+    document.page_text(1, engine, 200)
+    assert not engine.images
