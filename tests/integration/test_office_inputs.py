@@ -136,3 +136,17 @@ def test_an_office_document_is_parsed_once_and_its_blocks_are_dropped_with_its_p
     operation_id = location.rsplit("/", 1)[1]
     left = [name for name in local_stack.stored_objects("acme") if operation_id in name]
     assert not [name for name in left if "/blocks/" in name or "/pages/" in name], left
+
+
+def test_a_word_documents_font_styles_come_through_the_stack(local_stack: Harness) -> None:
+    key = local_stack.new_key("acme")
+    body = local_stack.wait(
+        local_stack.submit(office.styled_docx(), key, "prebuilt-read", "features=styleFont"), key
+    )
+    assert body["status"] == "succeeded", body
+    result = body["analyzeResult"]
+    bold = [style for style in result["styles"] if style.get("fontWeight") == "bold"]
+    texts = {
+        result["content"][s["offset"] : s["offset"] + s["length"]] for style in bold for s in style["spans"]
+    }
+    assert texts == {"Terms", "bold words"}

@@ -200,3 +200,35 @@ _CONTENT_TYPES = (
     '<Override PartName="/word/document.xml" ContentType="application/'
     'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
 )
+
+
+def styled_docx() -> bytes:
+    """A Word page whose styles say how its words look: a heading (bold and coloured by its
+    style), a paragraph of plain, bold, italic, red and highlighted runs, in Arial."""
+    import docx
+    from docx.enum.text import WD_COLOR_INDEX
+    from docx.shared import RGBColor
+
+    document = docx.Document()
+    document.add_heading("Terms", 1)
+    paragraph = document.add_paragraph()
+    for text, change in (
+        ("Plain words ", None),
+        ("bold words ", "bold"),
+        ("italic words ", "italic"),
+        ("red words ", "red"),
+        ("marked words", "highlight"),
+    ):
+        run = paragraph.add_run(text)
+        run.font.name = "Arial"
+        if change == "bold":
+            run.bold = True
+        elif change == "italic":
+            run.italic = True
+        elif change == "red":
+            run.font.color.rgb = RGBColor(0xC0, 0, 0)
+        elif change == "highlight":
+            run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

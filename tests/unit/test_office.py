@@ -395,3 +395,23 @@ def test_an_embedded_picture_past_the_size_limit_is_not_read(monkeypatch: pytest
     document = open_document(io.BytesIO(office.report_docx(picture_text="TOO LARGE")))
     document.page_text(1, engine, 200)
     assert not engine.images
+
+
+def test_a_word_documents_styles_and_run_formatting_give_each_words_look() -> None:
+    result = analyzed(office.styled_docx(), style_font=True)
+    content = result["content"]
+    looks = {}
+    for style in result["styles"]:
+        for span in style["spans"]:
+            looks[content[span["offset"] : span["offset"] + span["length"]]] = {
+                key: value for key, value in style.items() if key not in ("spans", "confidence")
+            }
+    assert looks["Terms"]["fontWeight"] == "bold" and looks["Terms"]["color"] == "#365F91"  # its style's
+    plain = {"similarFontFamily": "Arial", "fontStyle": "normal", "fontWeight": "normal"}
+    assert looks["Plain words"] == plain
+    assert looks["bold words"] == {**plain, "fontWeight": "bold"}
+    assert looks["italic words"] == {**plain, "fontStyle": "italic"}
+    assert looks["red words"] == {**plain, "color": "#C00000"}
+    assert looks["marked words"] == {**plain, "backgroundColor": "#FFFF00"}
+    assert all(style["confidence"] == 1.0 for style in result["styles"])
+    assert analyzed(office.styled_docx())["styles"] == []  # not asked for

@@ -10,11 +10,12 @@ paragraph and table cell, and `located=False` keeps it off the wire.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from docsafe.engines.base import Barcode, Box, Cell, Line, PageText, Table, Word, union
+from docsafe.engines.base import Barcode, Box, Cell, Line, PageText, Style, Table, Word, union
 from docsafe.failures import InvalidContent
 
 # Azure counts a page of a Word or HTML document as up to 3,000 characters; DocSafe cuts
@@ -37,6 +38,7 @@ class Text:
 
     text: str
     role: str | None = None
+    word_styles: tuple[Style | None, ...] = ()  # each word's, where the document says them
 
 
 @dataclass(frozen=True)
@@ -167,25 +169,30 @@ class _Flow:
     top: float = 0.0
     paragraph: int = 0
 
-    def line(self, text: str, box: Box, role: str | None) -> None:
-        self.place([(word, 1.0) for word in text.split()], box, role)
+    def line(self, text: str, box: Box, role: str | None, styles: Sequence[Style | None] = ()) -> None:
+        words = text.split()
+        looks = list(styles) + [None] * (len(words) - len(styles))
+        self.place([(word, 1.0, look) for word, look in zip(words, looks, strict=False)], box, role)
 
-    def place(self, words: list[tuple[str, float]], box: Box, role: str | None) -> None:
-        """A line of (word, confidence), each word given an equal part of the line's box."""
+    def place(self, words: list[tuple[str, float, Style | None]], box: Box, role: str | None) -> None:
+        """A line of (word, confidence, style), each word given an equal part of the box."""
         if not words:
             return
         left, top, right, bottom = box
         step = (right - left) / len(words)
         placed = tuple(
-            Word(text, (left + i * step, top, left + (i + 1) * step, bottom), confidence)
-            for i, (text, confidence) in enumerate(words)
+            Word(text, (left + i * step, top, left + (i + 1) * step, bottom), confidence, look)
+            for i, (text, confidence, look) in enumerate(words)
         )
         self.lines.append(Line(placed, box, paragraph=self.paragraph, role=role))
 
     def text(self, block: Text) -> None:
+        styles = block.word_styles
         for part in block.text.split("\n"):
             if part.strip():
-                self.line(part, (0.0, self.top, _WIDTH, self.top + _LINE), block.role)
+                count = len(part.split())
+                self.line(part, (0.0, self.top, _WIDTH, self.top + _LINE), block.role, styles[:count])
+                styles = styles[count:]
                 self.top += _LINE
         self.paragraph += 1
         self.top += _GAP
@@ -236,7 +243,7 @@ class _Flow:
         """The lines an engine read in a picture, one under another (a picture's own
         layout is not kept: its words are what it adds to the page)."""
         for index, line in enumerate(read.lines):
-            words = [(word.text, word.confidence) for word in line.words]
+            words = [(word.text, word.confidence, word.style) for word in line.words]
             self.place(words, (0.0, self.top, _WIDTH, self.top + _LINE), None)
             following = read.lines[index + 1] if index + 1 < len(read.lines) else None
             if following is None or following.paragraph != line.paragraph:
@@ -270,6 +277,21 @@ def lay_out(blocks: Iterable[Block], read_picture: ReadPicture) -> PageText:
     )
 
 
+def styled_text_block(
+    pieces: Sequence[tuple[str, Style | None]], budget: Budget, role: str | None
+) -> Iterator[Text]:
+    """A paragraph of (text, style) pieces as a block (if it has any text), each word with
+    the style of its first character."""
+    raw = "".join(text for text, _ in pieces)
+    looks: list[Style | None] = []
+    for text, look in pieces:
+        looks += [look] * len(text)
+    text = "\n".join(" ".join(part.split()) for part in raw.split("\n")).strip()
+    if text:
+        budget.charge_text(len(text))
+        yield Text(text, role, tuple(looks[match.start()] for match in re.finditer(r"\S+", raw)))
+
+
 def text_blocks(paragraphs: Iterable[str], budget: Budget, role: str | None = None) -> Iterator[Text]:
     """Paragraph texts as blocks, charged to `budget`."""
     for text in paragraphs:
@@ -285,7 +307,8 @@ def page_to_json(blocks: Iterable[Block]) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for block in blocks:
         if isinstance(block, Text):
-            out.append({"text": block.text, "role": block.role})
+            styles = [look.to_json() if look else None for look in block.word_styles]
+            out.append({"text": block.text, "role": block.role, **({"styles": styles} if styles else {})})
         elif isinstance(block, Grid):
             out.append(
                 {
@@ -304,7 +327,8 @@ def page_from_json(data: list[dict[str, Any]]) -> list[Block]:
     blocks: list[Block] = []
     for item in data:
         if "text" in item:
-            blocks.append(Text(item["text"], item.get("role")))
+            looks = tuple(Style(**look) if look else None for look in item.get("styles", []))
+            blocks.append(Text(item["text"], item.get("role"), looks))
         elif "cells" in item:
             blocks.append(Grid(tuple(GridCell(*cell) for cell in item["cells"])))
         else:

@@ -7,9 +7,11 @@ controls and text boxes, and says nothing of page breaks inside a paragraph.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
+from docsafe.engines.base import Style
 from docsafe.office.blocks import (
     PAGE_BREAK,
     Block,
@@ -18,6 +20,7 @@ from docsafe.office.blocks import (
     GridCell,
     PageBreak,
     Picture,
+    styled_text_block,
     text_blocks,
 )
 
@@ -53,6 +56,7 @@ class _Reader:
         self._part = part
         self._styles = styles
         self._budget = budget
+        self._looks = _Looks(part.styles.element)
 
     def body(self, container: Any) -> Iterator[Block | PageBreak]:
         for child in container:
@@ -68,19 +72,20 @@ class _Reader:
         if properties is not None and _on(properties.find(f"{_W}pageBreakBefore")):
             yield PAGE_BREAK
         role = self._role(properties)
-        pieces: list[str] = []
-        for kind, value in _contents(element):
+        style_id = _value(properties.find(f"{_W}pStyle")) if properties is not None else None
+        pieces: list[tuple[str, Style | None]] = []
+        for kind, value, run in _contents(element):
             if kind == "text":
-                pieces.append(value)
+                pieces.append((value, self._looks.of(style_id, run)))
             elif kind == "page":
-                yield from text_blocks(["".join(pieces)], self._budget, role)
+                yield from styled_text_block(pieces, self._budget, role)
                 pieces.clear()
                 yield PAGE_BREAK
             elif kind == "picture":
                 data = self._picture(value)
                 if data is not None:
                     yield Picture(data)
-        yield from text_blocks(["".join(pieces)], self._budget, role)
+        yield from styled_text_block(pieces, self._budget, role)
 
     def _role(self, properties: Any) -> str | None:
         style = properties.find(f"{_W}pStyle") if properties is not None else None
@@ -143,42 +148,44 @@ class _Reader:
             yield Picture(data)
 
 
-def _contents(element: Any) -> Iterator[tuple[str, str]]:
-    """A paragraph's text, page breaks and pictures (relationship ids), in order; what a
-    compatibility fallback repeats is left out."""
+def _contents(element: Any, run: Any = None) -> Iterator[tuple[str, str, Any]]:
+    """A paragraph's text, page breaks and pictures (relationship ids), in order, each
+    with the run it is in; what a compatibility fallback repeats is left out."""
     for child in element:
         tag = child.tag
         if tag == _MC_FALLBACK:
             continue
         if tag == f"{_W}t":
-            yield "text", child.text or ""
+            yield "text", child.text or "", run
         elif tag in (f"{_W}tab", f"{_W}ptab"):
-            yield "text", " "
+            yield "text", " ", run
         elif tag in (f"{_W}br", f"{_W}cr"):
             if child.get(f"{_W}type") == "page":
-                yield "page", ""
+                yield "page", "", run
             else:
-                yield "text", "\n"
+                yield "text", "\n", run
         elif tag == f"{_W}noBreakHyphen":
-            yield "text", "-"
+            yield "text", "-", run
         elif tag == f"{_A}blip" and child.get(f"{_R}embed"):
-            yield "picture", child.get(f"{_R}embed")
+            yield "picture", child.get(f"{_R}embed"), run
         elif tag == f"{_V}imagedata" and child.get(f"{_R}id"):
-            yield "picture", child.get(f"{_R}id")
+            yield "picture", child.get(f"{_R}id"), run
         elif tag == f"{_W}p":
             # A paragraph of a text box inside this one.
-            yield "text", "\n"
+            yield "text", "\n", run
             yield from _contents(child)
-            yield "text", "\n"
+            yield "text", "\n", run
+        elif tag == f"{_W}r":
+            yield from _contents(child, child)
         else:
-            yield from _contents(child)
+            yield from _contents(child, run)
 
 
 def _text(paragraph: Any) -> tuple[str, list[str]]:
     """A paragraph's text (page breaks as line breaks) and its pictures' relationship ids."""
     text: list[str] = []
     pictures: list[str] = []
-    for kind, value in _contents(paragraph):
+    for kind, value, _ in _contents(paragraph):
         if kind == "picture":
             pictures.append(value)
         else:
@@ -196,6 +203,92 @@ def _footnotes(part: Any) -> Iterator[str]:
             for note in root.iter(f"{_W}footnote"):
                 if note.get(f"{_W}type") in (None, "normal"):
                     yield "\n".join(_text(paragraph)[0] for paragraph in note.iter(f"{_W}p"))
+
+
+# Word's highlight names (w:highlight) as colours.
+_HIGHLIGHTS = {
+    "yellow": "#FFFF00", "green": "#00FF00", "cyan": "#00FFFF", "magenta": "#FF00FF", "blue": "#0000FF",
+    "red": "#FF0000", "darkBlue": "#000080", "darkCyan": "#008080", "darkGreen": "#008000",
+    "darkMagenta": "#800080", "darkRed": "#800000", "darkYellow": "#808000", "darkGray": "#808080",
+    "lightGray": "#C0C0C0", "black": "#000000", "white": "#FFFFFF",
+}  # fmt: skip
+_HEX = re.compile(r"^[0-9A-Fa-f]{6}$")
+
+
+class _Looks:
+    """A run's style as Word resolves it: the document's defaults, then its paragraph's
+    style and the styles that one is based on, then its character style, then the run's
+    own formatting. A theme's fonts and colours are not resolved (not told)."""
+
+    def __init__(self, styles: Any):
+        self._by_id = {s.get(f"{_W}styleId"): s for s in styles.iter(f"{_W}style")}
+        self._defaults = styles.find(f"{_W}docDefaults/{_W}rPrDefault/{_W}rPr")
+        self._cache: dict[tuple[str | None, str | None, bytes], Style] = {}
+
+    def of(self, paragraph_style: str | None, run: Any) -> Style:
+        own = run.find(f"{_W}rPr") if run is not None else None
+        character = _value(own.find(f"{_W}rStyle")) if own is not None else None
+        key = (paragraph_style, character, etree_bytes(own))
+        if key not in self._cache:
+            told: dict[str, Any] = {}
+            for properties in [self._defaults, *self._chain(paragraph_style), *self._chain(character), own]:
+                told.update(_run_properties(properties))
+            self._cache[key] = Style(
+                family=told.get("family"),
+                italic=told.get("italic", False),
+                bold=told.get("bold", False),
+                color=told.get("color"),
+                background=told.get("background"),
+            )
+        return self._cache[key]
+
+    def _chain(self, style_id: str | None) -> list[Any]:
+        """A style's run properties, the one it is based on first (at most 10 deep)."""
+        found = []
+        seen: set[str] = set()
+        while style_id and style_id not in seen and len(seen) < 10:
+            seen.add(style_id)
+            style = self._by_id.get(style_id)
+            if style is None:
+                break
+            found.append(style.find(f"{_W}rPr"))
+            style_id = _value(style.find(f"{_W}basedOn"))
+        return found[::-1]
+
+
+def etree_bytes(element: Any) -> bytes:
+    from lxml import etree
+
+    return b"" if element is None else etree.tostring(element)
+
+
+def _run_properties(properties: Any) -> dict[str, Any]:
+    """What one w:rPr says of bold, italics, colour, font and highlight."""
+    if properties is None:
+        return {}
+    told: dict[str, Any] = {}
+    for tag, name in ((f"{_W}b", "bold"), (f"{_W}i", "italic")):
+        element = properties.find(tag)
+        if element is not None:
+            told[name] = _on(element)
+    color = _value(properties.find(f"{_W}color"))
+    if color and _HEX.match(color):
+        told["color"] = f"#{color.upper()}"
+    fonts = properties.find(f"{_W}rFonts")
+    if fonts is not None and (family := fonts.get(f"{_W}ascii") or fonts.get(f"{_W}hAnsi")):
+        told["family"] = family[:128]
+    highlight = _value(properties.find(f"{_W}highlight"))
+    shading = properties.find(f"{_W}shd")
+    fill = shading.get(f"{_W}fill") if shading is not None else None
+    if highlight in _HIGHLIGHTS:
+        told["background"] = _HIGHLIGHTS[highlight]
+    elif fill and _HEX.match(fill):
+        told["background"] = f"#{fill.upper()}"
+    return told
+
+
+def _value(element: Any) -> str | None:
+    return element.get(f"{_W}val") if element is not None else None
 
 
 def _on(element: Any, attribute: str = f"{_W}val", default: bool = True) -> bool:
