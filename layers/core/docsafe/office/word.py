@@ -228,7 +228,7 @@ class _Looks:
     def of(self, paragraph_style: str | None, run: Any) -> Style:
         own = run.find(f"{_W}rPr") if run is not None else None
         character = _value(own.find(f"{_W}rStyle")) if own is not None else None
-        key = (paragraph_style, character, etree_bytes(own))
+        key = (paragraph_style, character, _xml_of(own))
         if key not in self._cache:
             told: dict[str, Any] = {}
             for properties in [self._defaults, *self._chain(paragraph_style), *self._chain(character), own]:
@@ -256,7 +256,7 @@ class _Looks:
         return found[::-1]
 
 
-def etree_bytes(element: Any) -> bytes:
+def _xml_of(element: Any) -> bytes:
     from lxml import etree
 
     return b"" if element is None else etree.tostring(element)
