@@ -415,19 +415,24 @@ class Gateway:
             # moto's server parses a form-typed PUT body as a form and keeps nothing of it
             # (S3 keeps the bytes as sent); the intake reads either as "not JSON".
             put["ContentType"] = "application/octet-stream"
-        from botocore.exceptions import ClientError, ParamValidationError
+        from botocore.exceptions import ClientError, HTTPClientError, ParamValidationError
         from docsafe import aws
 
         try:
+            if any(_CONTROL.search(value) for value in put["Metadata"].values()):
+                # A header cannot carry control characters (a line break would end it):
+                # S3 never sees such a request, and the transports refuse it each their way.
+                raise ValueError("metadata with control characters")
             aws.client("s3").put_object(**put)
-        except (ClientError, ParamValidationError, UnicodeError) as error:
+        except (ClientError, ParamValidationError, HTTPClientError, UnicodeError, ValueError) as error:
             status = (
                 error.response["ResponseMetadata"]["HTTPStatusCode"]
                 if isinstance(error, ClientError)
                 else 400
             )
             # 400: S3 refuses what the request made of the object, metadata that is no
-            # ASCII text, say (boto3 refuses such headers before S3 sees them); any other
+            # ASCII text or holds control characters, say (boto3 or http.client refuses
+            # such headers before S3 sees them); any other
             # answer goes to the integration's default response.
             answer = integration.refused if status == 400 else integration.failed
             body = answer["responseTemplates"]["application/json"].encode()
@@ -499,6 +504,7 @@ _S3_PUT_HEADERS = {
 
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # what no header value may hold
 # A chunk's size line: hex digits (up to 4 GB), any extensions, CRLF; and its bounds.
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,8})(;[^\r\n]*)?\r?\n")
 _CHUNK_LINE_BYTES = 4096

@@ -216,54 +216,67 @@ _HEX = re.compile(r"^[0-9A-Fa-f]{6}$")
 
 
 class _Looks:
-    """A run's style as Word resolves it: the document's defaults, then its paragraph's
-    style and the styles that one is based on, then its character style, then the run's
-    own formatting. A theme's fonts and colours are not resolved (not told)."""
+    """A run's style as Word resolves it: the document's defaults; then its paragraph's
+    style (the default paragraph style where it names none) and the styles that one is
+    based on; its character style likewise; then the run's own formatting. Bold and
+    italics are toggles between the two styles (set in both, they are off again), the
+    run's own setting is final. A theme's fonts are not resolved (not told)."""
 
     def __init__(self, styles: Any):
         self._by_id = {s.get(f"{_W}styleId"): s for s in styles.iter(f"{_W}style")}
-        self._defaults = styles.find(f"{_W}docDefaults/{_W}rPrDefault/{_W}rPr")
-        self._cache: dict[tuple[str | None, str | None, bytes], Style] = {}
+        self._default_paragraph = next(
+            (
+                s.get(f"{_W}styleId")
+                for s in styles.iter(f"{_W}style")
+                if s.get(f"{_W}type") == "paragraph" and _on(s, f"{_W}default", default=False)
+            ),
+            None,
+        )
+        self._defaults = _run_properties(styles.find(f"{_W}docDefaults/{_W}rPrDefault/{_W}rPr"))
+        self._cache: dict[tuple[Any, ...], Style] = {}
 
     def of(self, paragraph_style: str | None, run: Any) -> Style:
         own = run.find(f"{_W}rPr") if run is not None else None
         character = _value(own.find(f"{_W}rStyle")) if own is not None else None
-        key = (paragraph_style, character, _xml_of(own))
+        direct = _run_properties(own)
+        key = (paragraph_style, character, tuple(sorted(direct.items())))
         if key not in self._cache:
-            told: dict[str, Any] = {}
-            for properties in [self._defaults, *self._chain(paragraph_style), *self._chain(character), own]:
-                told.update(_run_properties(properties))
+            paragraph = self._resolved(paragraph_style or self._default_paragraph)
+            characters = self._resolved(character)
+            told = {**self._defaults, **paragraph, **characters}
+            for toggle in ("bold", "italic"):  # a toggle set in both styles is off
+                inherited = bool(paragraph.get(toggle, self._defaults.get(toggle, False)))
+                told[toggle] = inherited ^ bool(characters.get(toggle, False))
+            told.update(direct)
             self._cache[key] = Style(
                 family=told.get("family"),
-                italic=told.get("italic", False),
-                bold=told.get("bold", False),
+                italic=bool(told.get("italic")),
+                bold=bool(told.get("bold")),
                 color=told.get("color"),
                 background=told.get("background"),
             )
         return self._cache[key]
 
-    def _chain(self, style_id: str | None) -> list[Any]:
-        """A style's run properties, the one it is based on first (at most 10 deep)."""
-        found = []
+    def _resolved(self, style_id: str | None) -> dict[str, Any]:
+        """A style's run properties, over those of the styles it is based on (10 deep)."""
+        chain = []
         seen: set[str] = set()
         while style_id and style_id not in seen and len(seen) < 10:
             seen.add(style_id)
             style = self._by_id.get(style_id)
             if style is None:
                 break
-            found.append(style.find(f"{_W}rPr"))
+            chain.append(_run_properties(style.find(f"{_W}rPr")))
             style_id = _value(style.find(f"{_W}basedOn"))
-        return found[::-1]
-
-
-def _xml_of(element: Any) -> bytes:
-    from lxml import etree
-
-    return b"" if element is None else etree.tostring(element)
+        told: dict[str, Any] = {}
+        for properties in reversed(chain):
+            told.update(properties)
+        return told
 
 
 def _run_properties(properties: Any) -> dict[str, Any]:
-    """What one w:rPr says of bold, italics, colour, font and highlight."""
+    """What one w:rPr says of bold, italics, colour, font and highlight (None where it
+    says the value is not told: a theme's font, an automatic colour, no highlight)."""
     if properties is None:
         return {}
     told: dict[str, Any] = {}
@@ -272,18 +285,21 @@ def _run_properties(properties: Any) -> dict[str, Any]:
         if element is not None:
             told[name] = _on(element)
     color = _value(properties.find(f"{_W}color"))
-    if color and _HEX.match(color):
-        told["color"] = f"#{color.upper()}"
+    if color is not None:
+        told["color"] = f"#{color.upper()}" if _HEX.match(color) else None
     fonts = properties.find(f"{_W}rFonts")
-    if fonts is not None and (family := fonts.get(f"{_W}ascii") or fonts.get(f"{_W}hAnsi")):
-        told["family"] = family[:128]
+    if fonts is not None:
+        family = fonts.get(f"{_W}ascii") or fonts.get(f"{_W}hAnsi")
+        themed = fonts.get(f"{_W}asciiTheme") or fonts.get(f"{_W}hAnsiTheme")
+        if family or themed:
+            told["family"] = family[:128] if family and not themed else None
     highlight = _value(properties.find(f"{_W}highlight"))
     shading = properties.find(f"{_W}shd")
     fill = shading.get(f"{_W}fill") if shading is not None else None
-    if highlight in _HIGHLIGHTS:
-        told["background"] = _HIGHLIGHTS[highlight]
-    elif fill and _HEX.match(fill):
-        told["background"] = f"#{fill.upper()}"
+    if highlight is not None:
+        told["background"] = _HIGHLIGHTS.get(highlight)
+    elif fill is not None:
+        told["background"] = f"#{fill.upper()}" if _HEX.match(fill) else None
     return told
 
 
