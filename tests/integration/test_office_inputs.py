@@ -150,3 +150,16 @@ def test_a_word_documents_font_styles_come_through_the_stack(local_stack: Harnes
         result["content"][s["offset"] : s["offset"] + s["length"]] for style in bold for s in style["spans"]
     }
     assert texts == {"Terms", "bold words"}
+
+
+def test_a_job_prepared_without_stored_blocks_reads_its_document(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (a job prepared by the version before, in flight across a deployment)
+    from docsafe.pipeline import Pipeline
+
+    monkeypatch.setattr(Pipeline, "_store_blocks", lambda *args: None)
+    key = local_stack.new_key("acme")
+    body = local_stack.wait(local_stack.submit(office.report_docx(), key, "prebuilt-layout"), key)
+    assert body["status"] == "succeeded", body
+    assert len(body["analyzeResult"]["tables"]) == 1

@@ -266,11 +266,19 @@ def test_an_xml_part_too_large_to_parse_is_refused(monkeypatch: pytest.MonkeyPat
 
 
 def test_a_zip_claiming_more_parts_than_allowed_is_refused_before_its_directory_is_read() -> None:
-    data = bytearray(office.report_docx())
-    end = data.rfind(b"PK\x05\x06")
-    data[end + 10 : end + 12] = (60000).to_bytes(2, "little")  # entries in all
+    end_of = office.report_docx()
+    end = end_of.rfind(b"PK\x05\x06")
+    for offset, value, size in (
+        (10, 60000, 2),  # entries in all
+        (12, 20 * 1024 * 1024, 4),  # the directory's bytes: zipfile reads entries for as long
+    ):
+        data = bytearray(end_of)
+        data[end + offset : end + offset + size] = value.to_bytes(size, "little")
+        with pytest.raises(InvalidContent, match="more than 10,000 parts"):
+            open_document(io.BytesIO(bytes(data)))
+    zip64 = end_of[:end] + b"PK\x06\x07" + b"\0" * 16 + end_of[end:]  # a ZIP64 locator before it
     with pytest.raises(InvalidContent, match="more than 10,000 parts"):
-        open_document(io.BytesIO(bytes(data)))
+        open_document(io.BytesIO(zip64))
     with pytest.raises(InvalidContent, match="not a readable zip"):
         header = b"PK\x03\x04" + b"\0" * 22 + (17).to_bytes(2, "little") + b"\0\0"
         open_document(io.BytesIO(header + b"word/document.xml" + b"\0" * 100))
@@ -317,6 +325,27 @@ def test_html_table_text_counts_against_the_documents_text(monkeypatch: pytest.M
 def test_a_declared_charset_that_is_no_text_encoding_is_read_as_utf8() -> None:
     result = analyzed(b'<html><head><meta charset="zlib"></head><body><p>Plain words</p></body></html>')
     assert result["content"] == "Plain words"
+
+
+def test_xml_hidden_under_a_picture_name_still_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from docsafe.office import archive
+
+    source = zipfile.ZipFile(io.BytesIO(office.report_docx()))
+    hidden = io.BytesIO()
+    with zipfile.ZipFile(hidden, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                out.writestr("word/media/image9.png", data + b" " * (2 * 1024 * 1024))
+                continue
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(b'PartName="/word/document.xml"', b'PartName="/word/media/image9.png"')
+            if item.filename == "word/_rels/document.xml.rels" or item.filename == "_rels/.rels":
+                data = data.replace(b"word/document.xml", b"word/media/image9.png")
+            out.writestr(item, data)
+    monkeypatch.setattr(archive, "MAX_XML_BYTES", 1024 * 1024)
+    with pytest.raises(InvalidContent, match="XML inflates past 1 MB"):
+        open_document(io.BytesIO(hidden.getvalue()))
 
 
 def test_a_part_larger_than_its_zip_says_is_refused_as_corrupted() -> None:
@@ -415,3 +444,44 @@ def test_a_word_documents_styles_and_run_formatting_give_each_words_look() -> No
     assert looks["marked words"] == {**plain, "backgroundColor": "#FFFF00"}
     assert all(style["confidence"] == 1.0 for style in result["styles"])
     assert analyzed(office.styled_docx())["styles"] == []  # not asked for
+
+
+def test_a_documents_pictures_are_bounded_in_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(blocks, "MAX_PICTURES_BYTES", 1000)
+    with pytest.raises(InvalidContent, match="pictures take more than"):
+        open_document(io.BytesIO(office.report_docx(picture_text="ONE PICTURE")))
+
+
+def test_a_paragraphs_lines_keep_each_words_style() -> None:
+    import docx
+
+    document = docx.Document()
+    paragraph = document.add_paragraph()
+    paragraph.add_run("first line")
+    paragraph.add_run().add_break()
+    paragraph.add_run("second").bold = True
+    paragraph.add_run(" line")
+    out = io.BytesIO()
+    document.save(out)
+    page = open_document(io.BytesIO(out.getvalue())).page_text(1, RecordingEngine(), 200)
+    looks = [(word.text, bool(word.style and word.style.bold)) for line in page.lines for word in line.words]
+    assert looks == [("first", False), ("line", False), ("second", True), ("line", False)]
+
+
+def test_bold_from_two_styles_toggles_off_and_a_themes_font_is_not_told() -> None:
+    import docx
+
+    document = docx.Document()
+    heading = document.add_paragraph(style="Heading 1")  # bold by its style
+    heading.add_run("Plain ")
+    heading.add_run("Strong", style="Strong")  # bold again: Word shows it not bold
+    out = io.BytesIO()
+    document.save(out)
+    page = open_document(io.BytesIO(out.getvalue())).page_text(1, RecordingEngine(), 200)
+    (line,) = page.lines
+    assert [(w.text, w.style.bold if w.style else None) for w in line.words] == [
+        ("Plain", True),
+        ("Strong", False),
+    ]
+    # The template's fonts are its theme's: no family is told for them.
+    assert all(word.style is not None and word.style.family is None for word in line.words)

@@ -10,7 +10,7 @@ import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -293,7 +293,10 @@ class Pipeline:
         """What reads the job's pages: the document, or an Office document's blocks as
         the prepare stage stored them."""
         if _is_office(job):
-            yield _StoredBlocks(self._objects, job, job_key)
+            with ExitStack() as opened:
+                yield _StoredBlocks(
+                    self._objects, job, job_key, lambda: opened.enter_context(self._document(job, job_key))
+                )
             return
         with self._document(job, job_key) as document:
             yield document
@@ -316,8 +319,12 @@ def _is_office(job: Job) -> bool:
 class _StoredBlocks:
     """An Office or HTML document's pages, read from the blocks the prepare stage stored."""
 
-    def __init__(self, objects: SealedStore, job: Job, job_key: JobKey):
+    def __init__(
+        self, objects: SealedStore, job: Job, job_key: JobKey, open_document: Callable[[], Document]
+    ):
         self._objects, self._job, self._job_key = objects, job, job_key
+        self._open_document = open_document
+        self._document: Document | None = None
 
     def page_text(self, page_number: int, engine: OcrEngine, dpi: int, layout: bool = False) -> PageText:
         from docsafe.documents import office_page_text
@@ -325,4 +332,14 @@ class _StoredBlocks:
 
         objects = self._objects
         ref = objects.blocks_ref(self._job.tenant, self._job.operation_id, page_number)
-        return office_page_text(page_from_json(json.loads(objects.get(ref, self._job_key))), engine)
+        try:
+            stored = objects.get(ref, self._job_key)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] not in ("NoSuchKey", "404"):
+                raise
+            # Prepared before blocks were stored (a job in flight across a deployment):
+            # the document is parsed, as it was then.
+            if self._document is None:
+                self._document = self._open_document()
+            return self._document.page_text(page_number, engine, dpi, layout)
+        return office_page_text(page_from_json(json.loads(stored)), engine)

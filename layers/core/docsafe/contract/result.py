@@ -82,6 +82,9 @@ class _Token:
     span: dict[str, int]
 
 
+_MAX_SLOTS = 1_000_000
+
+
 def _cell_finder(table: Table) -> Callable[[Box], Cell | None]:
     """Which of `table`'s cells holds a box's centre (the first, in the table's order, as a
     scan of them would say), found on the grid of the cells' edges rather than by trying
@@ -89,6 +92,10 @@ def _cell_finder(table: Table) -> Callable[[Box], Cell | None]:
     cells = table.cells
     ys = sorted({c.box[1] for c in cells} | {c.box[3] for c in cells})
     xs = sorted({c.box[0] for c in cells} | {c.box[2] for c in cells})
+    if len(ys) * len(xs) > _MAX_SLOTS:
+        # Edges that cells do not share (each of an engine's cells its own box): a grid of
+        # them would be as large as the square of the cells; try each cell instead.
+        return lambda box: next((c for c in cells if center_in(box, c.box)), None)
     slots: dict[tuple[int, int], Cell] = {}
     for cell in cells:
         for row in range(bisect_left(ys, cell.box[1]), bisect_left(ys, cell.box[3])):

@@ -16,18 +16,20 @@ from docsafe.failures import InvalidContent
 
 MAX_PARTS = 10_000
 MAX_PART_BYTES = 256 * 1024 * 1024  # one part, inflated (a picture, say)
-# Every part but the media (pictures) is XML that python-docx and python-pptx parse whole
-# as they open the document: a tree takes about 18 times its XML (a 32 MB document.xml
-# peaked at 571 MB), so all of it together stays within 64 MB.
+# The XML parts (by their content type) python-docx and python-pptx parse whole as they
+# open the document: a tree takes about 18 times its XML (a 32 MB document.xml peaked at
+# 571 MB), so all of it together stays within 64 MB.
 MAX_XML_BYTES = 64 * 1024 * 1024
 MAX_TOTAL_BYTES = 512 * 1024 * 1024  # every part, inflated
 # Office XML inflates 5 to 20 times; a part inflating far more than this is a bomb
 # (checked for parts past a size where it matters).
 MAX_RATIO = 200
 _RATIO_FROM_BYTES = 4 * 1024 * 1024
-_MEDIA = ("word/media/", "ppt/media/", "xl/media/")
+_CONTENT_TYPES_BYTES = 1024 * 1024
 _END = b"PK\x05\x06"  # the end of central directory record
 _END_SEARCH = 22 + 65535  # the record, and a comment as long as a zip allows
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_DIRECTORY_ENTRY_BYTES = 1024  # a part's directory entry: 46 bytes and its name
 
 
 def check_archive(file: BinaryIO) -> None:
@@ -45,6 +47,7 @@ def check_archive(file: BinaryIO) -> None:
         file.seek(0)
     if len(parts) > MAX_PARTS:
         raise InvalidContent(f"The Office document has more than {MAX_PARTS:,} parts.")
+    xml_parts = _xml_parts(file, parts)
     total = xml = 0
     for part in parts:
         if part.flag_bits & 0x1:
@@ -56,7 +59,7 @@ def check_archive(file: BinaryIO) -> None:
         if part.file_size > _RATIO_FROM_BYTES and part.file_size > MAX_RATIO * max(part.compress_size, 1):
             raise InvalidContent("A part of the Office document inflates too far (a zip bomb).")
         total += part.file_size
-        if not part.filename.startswith(_MEDIA):
+        if part.filename in xml_parts:
             xml += part.file_size
     if xml > MAX_XML_BYTES:
         raise InvalidContent(
@@ -66,6 +69,39 @@ def check_archive(file: BinaryIO) -> None:
         raise InvalidContent(
             f"The Office document inflates past {MAX_TOTAL_BYTES // (1024 * 1024)} MB in all."
         )
+
+
+def _xml_parts(file: BinaryIO, parts: list[zipfile.ZipInfo]) -> set[str]:
+    """The parts the libraries parse as XML: those whose content type ([Content_Types].xml,
+    by name or by extension) is XML, wherever they sit, and any named .xml or .rels."""
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException, ElementTree
+
+    names = {part.filename: part for part in parts}
+    declared = names.get("[Content_Types].xml")
+    types: dict[str, str] = {}
+    defaults: dict[str, str] = {}
+    if declared is not None and declared.file_size <= _CONTENT_TYPES_BYTES:
+        try:
+            with zipfile.ZipFile(file) as archive:
+                root = ElementTree.fromstring(archive.read(declared))
+        except (zipfile.BadZipFile, ParseError, DefusedXmlException, ValueError, OSError, RuntimeError):
+            root = None  # unreadable: opening the document will say so
+        finally:
+            file.seek(0)
+        for item in root if root is not None else ():
+            tag = item.tag.rsplit("}", 1)[-1]
+            if tag == "Override" and item.get("PartName"):
+                types[item.get("PartName", "").lstrip("/")] = item.get("ContentType", "")
+            elif tag == "Default" and item.get("Extension"):
+                defaults[item.get("Extension", "").lower()] = item.get("ContentType", "")
+    xml = set()
+    for name in names:
+        kind = types.get(name) or defaults.get(name.rsplit(".", 1)[-1].lower(), "")
+        if kind.endswith("xml") or name.endswith((".xml", ".rels")):
+            xml.add(name)
+    return xml
 
 
 def _check_count(file: BinaryIO) -> None:
@@ -80,5 +116,8 @@ def _check_count(file: BinaryIO) -> None:
     if at < 0 or len(tail) < at + 22:
         raise InvalidContent("The Office document is corrupted: it is not a readable zip.")
     entries, directory_size = struct.unpack("<HI", tail[at + 10 : at + 16])
-    if entries == 0xFFFF or directory_size == 0xFFFFFFFF or entries > MAX_PARTS:
+    # zipfile reads entries for as many bytes as the directory says (not as many as the
+    # record counts), and takes a ZIP64 record wherever its locator stands before this one.
+    zip64 = at >= 20 and tail[at - 20 : at - 16] == _ZIP64_LOCATOR
+    if zip64 or entries > MAX_PARTS or directory_size > MAX_PARTS * _DIRECTORY_ENTRY_BYTES:
         raise InvalidContent(f"The Office document has more than {MAX_PARTS:,} parts.")

@@ -28,6 +28,9 @@ MAX_CHARACTERS = 2000 * PAGE_CHARACTERS  # a whole document's text: 2,000 pages'
 MAX_TABLE_CELLS = 500_000  # in a whole document (a cell is a few hundred bytes of result)
 MAX_PICTURES_PER_PAGE = 10  # a slide or a sheet cannot be cut: more pictures are refused
 MAX_PICTURE_BYTES = 20 * 1024 * 1024  # a larger embedded picture is not read
+# Pictures are stored with their pages' blocks (a picture shown on many pages once a page):
+# what a document's pages hold of them in all.
+MAX_PICTURES_BYTES = 256 * 1024 * 1024
 MAX_TABLE_AREA = 1_000_000  # rows × columns of one table, empty cells included
 MAX_SPANNED = 4_000_000  # sheets' rows × columns read in a whole workbook, empty ones included
 
@@ -118,10 +121,16 @@ def paginate(blocks: Iterable[Block | PageBreak], cut: bool) -> list[list[Block]
     document: no pages of its own), before a block that would take a page past
     PAGE_CHARACTERS. A page with nothing on it is dropped."""
     pages: list[list[Block]] = [[]]
-    size = 0
+    size = pictures = 0
     for block in blocks:
-        if isinstance(block, Picture) and len(block.data) > MAX_PICTURE_BYTES:
-            continue
+        if isinstance(block, Picture):
+            if len(block.data) > MAX_PICTURE_BYTES:
+                continue
+            pictures += len(block.data)
+            if pictures > MAX_PICTURES_BYTES:
+                raise InvalidContent(
+                    f"The document's pictures take more than {MAX_PICTURES_BYTES // (1024 * 1024)} MB in all."
+                )
         if isinstance(block, PageBreak):
             if pages[-1]:
                 pages.append([])
@@ -187,12 +196,13 @@ class _Flow:
         self.lines.append(Line(placed, box, paragraph=self.paragraph, role=role))
 
     def text(self, block: Text) -> None:
-        styles = block.word_styles
+        styles, used = block.word_styles, 0  # an offset: slicing off the rest would be quadratic
         for part in block.text.split("\n"):
             if part.strip():
                 count = len(part.split())
-                self.line(part, (0.0, self.top, _WIDTH, self.top + _LINE), block.role, styles[:count])
-                styles = styles[count:]
+                looks = styles[used : used + count]
+                self.line(part, (0.0, self.top, _WIDTH, self.top + _LINE), block.role, looks)
+                used += count
                 self.top += _LINE
         self.paragraph += 1
         self.top += _GAP
