@@ -74,13 +74,13 @@ def test_a_run_short_of_time_purges_uploads_and_the_earliest_jobs_and_reports_th
     s3.put_object(Bucket=bucket, Key=f"uploads/acme/{uuid.uuid4()}", Body=b"never analyzed")
     # And a run whose time is up once three jobs are purged
     purged: list[str] = []
-    original = JobStore.delete
+    original = JobStore.remove
 
-    def delete(self: JobStore, tenant: str, operation_id: str) -> bool:
+    def remove(self: JobStore, tenant: str, operation_id: str) -> Any:
         purged.append(operation_id)
         return original(self, tenant, operation_id)
 
-    monkeypatch.setattr(JobStore, "delete", delete)
+    monkeypatch.setattr(JobStore, "remove", remove)
     deadline = Deadline(lambda: 60_000 if len(purged) < 3 else 0)
     # When it runs after their retention ended
     fake_clock.now += local_stack.settings.retention_seconds
@@ -141,14 +141,14 @@ def test_expired_jobs_are_purged_side_by_side_each_thread_with_its_own_table_obj
         new_job(local_stack)
     together = threading.Barrier(4, timeout=10)
     tables: dict[int, Any] = {}
-    original = JobStore.delete
+    original = JobStore.remove
 
-    def delete(self: JobStore, tenant: str, operation_id: str) -> bool:
+    def remove(self: JobStore, tenant: str, operation_id: str) -> Any:
         tables[threading.get_ident()] = self._table
         together.wait()  # a serial purge never gets past this: the barrier breaks
         return original(self, tenant, operation_id)
 
-    monkeypatch.setattr(JobStore, "delete", delete)
+    monkeypatch.setattr(JobStore, "remove", remove)
     fake_clock.now += local_stack.settings.retention_seconds
     # When the purge runs
     report = purge_expired(runtime.services())

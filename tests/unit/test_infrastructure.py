@@ -647,3 +647,26 @@ def test_the_figure_route_is_told_404_for_a_figure_a_result_lacks() -> None:
         and statement["Resource"] == {"Fn::GetAtt": ["ResultsBucket", "Arn"]}
         for statement in statements
     )
+
+
+def test_every_function_that_ends_a_job_may_put_its_event() -> None:
+    # (moto enforces no IAM: without this, a job's end would be logged as unpublished on AWS)
+    for name, resource in TEMPLATE.resources.items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        statements = resource["Properties"].get("Policies", [{}])[0].get("Statement", [])
+
+        def allows(action: str, resource_name: str, statements: list[dict] = statements) -> bool:
+            for statement in statements:
+                actions = (
+                    statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                )
+                resources = statement.get("Resource", [])
+                resources = resources if isinstance(resources, list) else [resources]
+                if action in actions and any(resource_name in json.dumps(r) for r in resources):
+                    return True
+            return False
+
+        ends_jobs = allows("dynamodb:UpdateItem", "JobsTable") or allows("dynamodb:DeleteItem", "JobsTable")
+        if ends_jobs:
+            assert allows("events:PutEvents", "JobEventsBus"), name

@@ -126,9 +126,16 @@ def iso(epoch: float) -> str:
 class JobStore:
     """The jobs table, keyed by tenant and operation id."""
 
-    def __init__(self, table: Any, now: Callable[[], float] = clock.now):
+    def __init__(
+        self,
+        table: Any,
+        now: Callable[[], float] = clock.now,
+        ended: Callable[[Job, Status, str | None], None] | None = None,
+    ):
         self._table = table
         self._clock = now
+        # Told of every job this store ends (succeeded or failed): the completion events.
+        self._ended = ended
 
     def create(
         self,
@@ -272,6 +279,8 @@ class JobStore:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 raise TransitionRejected(f"job cannot move to {to.value}") from exc
             raise
+        if to.finished and self._ended is not None:
+            self._ended(job, to, changes.get("errorInnerCode") or changes.get("errorCode"))
 
     def count_page_read(self, job: Job) -> bool:
         """Count one more page read; False once the job is gone or no longer running
@@ -308,10 +317,14 @@ class JobStore:
 
     def delete(self, tenant: str, operation_id: str) -> bool:
         """Delete the record and with it the wrapped data key. True if it existed."""
+        return self.remove(tenant, operation_id) is not None
+
+    def remove(self, tenant: str, operation_id: str) -> Job | None:
+        """Delete the record and with it the wrapped data key; the job it was, if any."""
         answer = self._table.delete_item(
             Key={"tenant": tenant, "operationId": operation_id}, ReturnValues="ALL_OLD"
         )
-        return "Attributes" in answer
+        return _from_item(answer["Attributes"]) if "Attributes" in answer else None
 
 
 def _to_item(job: Job) -> dict[str, Any]:

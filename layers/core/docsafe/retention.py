@@ -114,7 +114,11 @@ def purge_jobs(
     every key and record first, then the jobs' open uploads (`unfinished`, listed by the
     caller) and objects (one delete for a thousand keys), then the receipts (one write
     for 25): about three calls a job instead of eight."""
-    records = [services.jobs.delete(tenant, operation_id) for tenant, operation_id in jobs]
+    removed = [services.jobs.remove(tenant, operation_id) for tenant, operation_id in jobs]
+    records = [job is not None for job in removed]
+    for job in removed:
+        if job is not None:  # its end, for the teams that act on it (docsafe.completion)
+            services.completion.ended(job, reason.value)
     found: dict[tuple[str, str], list[tuple[str, str]]] = {}
     try:
         for job in jobs:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from docsafe import aws, clock, engines
 from docsafe.audit import AuditLog
 from docsafe.auth import KeyStore
+from docsafe.completion import CompletionEvents
 from docsafe.custom.models import ModelStore
 from docsafe.intake import Intake
 from docsafe.jobs import JobStore
@@ -94,7 +95,11 @@ class Services:
 
     @_built_once
     def jobs(self) -> JobStore:
-        return JobStore(self._dynamodb.Table(self.settings.jobs_table), self.clock)
+        return JobStore(self._dynamodb.Table(self.settings.jobs_table), self.clock, self.completion.job_ended)
+
+    @_built_once
+    def completion(self) -> CompletionEvents:
+        return CompletionEvents(lambda: aws.client("events"), self.settings.event_bus, self.clock)
 
     @_built_once
     def api_keys(self) -> KeyStore:

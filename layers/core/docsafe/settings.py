@@ -40,6 +40,7 @@ class Settings:
     state_machine_arn: str = ""
     build_state_machine_arn: str = ""  # the custom-model build workflow
     models_table: str = "docsafe-models"
+    event_bus: str = ""  # where every job's end is put (docsafe.completion); none: not put
     account_id: str = ""  # training buckets must belong to it (S3's ExpectedBucketOwner)
     max_training_pages: int = 500  # labelled pages one build reads, at most
     ocr_engine: str = "cascade"  # the reading policy the benchmarks chose (docs/benchmarks.md)

@@ -169,6 +169,13 @@ def provision(
         resolve.refs[name] = table
         resolve.attributes[(name, "Arn")] = f"arn:aws:dynamodb:{region}:{ACCOUNT_ID}:table/{table}"
 
+    events = client("events")
+    for name, resource in template.of_type("AWS::Events::EventBus").items():
+        bus = resolve(resource["Properties"])["Name"]
+        arn = events.create_event_bus(Name=bus)["EventBusArn"]
+        resolve.refs[name] = bus
+        resolve.attributes[(name, "Arn")] = arn
+
     functions = template.functions()
     for name in functions:
         resolve.refs[name] = name
