@@ -473,7 +473,7 @@ class SlowResource:
         return SimpleNamespace(name=name)
 
 services = Services()
-services.__dict__.update(settings=SimpleNamespace(jobs_table="jobs"), _dynamodb=SlowResource())
+services.__dict__.update(settings=SimpleNamespace(jobs_table="jobs", event_bus=""), _dynamodb=SlowResource())
 seen, start = [], threading.Barrier(8)
 def first_use():
     start.wait()
