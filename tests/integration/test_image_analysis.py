@@ -138,3 +138,32 @@ def test_an_image_body_too_large_for_a_lambda_event_is_told_to_go_as_a_url(local
     message = answer.json()["error"]["message"]
     assert "4.4 MB" in message and '{"url": ...}' in message
     assert local_stack.stored_objects(tenant) == []
+
+
+def test_a_read_whose_workflow_cannot_be_stopped_is_purged_all_the_same(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (moto's stop_execution can fail on an execution that just started: the purge, which
+    # stops the stages by itself, must not wait on it)
+    from docsafe.engines import cascade
+    from docsafe.workflows import Workflows
+
+    original = cascade.CascadeEngine.read
+
+    def slow(self, image, layout=False):  # type: ignore[no-untyped-def]
+        time.sleep(3)
+        return original(self, image, layout)
+
+    def broken(self, operation_id):  # type: ignore[no-untyped-def]
+        raise AttributeError("'NoneType' object has no attribute 'set_stop'")
+
+    monkeypatch.setattr(cascade.CascadeEngine, "read", slow)
+    monkeypatch.setattr(Workflows, "stop_analysis", broken)
+    monkeypatch.setenv("DOCSAFE_SYNC_READ_SECONDS", "1")
+    runtime.reset()
+    tenant, key = local_stack.new_tenant()
+    answer = _analyze(local_stack, key, encode(text_image(["Too slow"]), "PNG"))
+    assert answer.status == 400, answer.body
+    assert json.loads(answer.headers["x-docsafe-receipt"])["destroyed"]["input"]
+    local_stack.wait_for_executions()
+    assert local_stack.stored_objects(tenant) == [] and local_stack.job_records() == []
