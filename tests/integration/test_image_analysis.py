@@ -97,10 +97,8 @@ def test_a_multi_page_pdf_gives_a_block_per_page_in_points(local_stack: Harness)
     assert all(0 <= p["x"] <= 612 and 0 <= p["y"] <= 792 for p in third["lines"][0]["boundingPolygon"])
 
 
-def test_an_image_not_read_in_time_is_answered_with_the_asynchronous_route_and_purged(
-    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Given an engine slower than the request may wait
+def _slower_than_a_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An engine that takes 3 s a page, and requests that may wait 1 s."""
     from docsafe.engines import cascade
 
     original = cascade.CascadeEngine.read
@@ -112,6 +110,13 @@ def test_an_image_not_read_in_time_is_answered_with_the_asynchronous_route_and_p
     monkeypatch.setattr(cascade.CascadeEngine, "read", slow)
     monkeypatch.setenv("DOCSAFE_SYNC_READ_SECONDS", "1")
     runtime.reset()
+
+
+def test_an_image_not_read_in_time_is_answered_with_the_asynchronous_route_and_purged(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an engine slower than the request may wait
+    _slower_than_a_request(monkeypatch)
     tenant, key = local_stack.new_tenant()
     answer = _analyze(local_stack, key, encode(text_image(["Too slow"]), "PNG"))
     # Then the answer says so, and where to read it instead
@@ -145,22 +150,13 @@ def test_a_read_whose_workflow_cannot_be_stopped_is_purged_all_the_same(
 ) -> None:
     # (moto's stop_execution can fail on an execution that just started: the purge, which
     # stops the stages by itself, must not wait on it)
-    from docsafe.engines import cascade
     from docsafe.workflows import Workflows
-
-    original = cascade.CascadeEngine.read
-
-    def slow(self, image, layout=False):  # type: ignore[no-untyped-def]
-        time.sleep(3)
-        return original(self, image, layout)
 
     def broken(self, operation_id):  # type: ignore[no-untyped-def]
         raise AttributeError("'NoneType' object has no attribute 'set_stop'")
 
-    monkeypatch.setattr(cascade.CascadeEngine, "read", slow)
     monkeypatch.setattr(Workflows, "stop_analysis", broken)
-    monkeypatch.setenv("DOCSAFE_SYNC_READ_SECONDS", "1")
-    runtime.reset()
+    _slower_than_a_request(monkeypatch)
     tenant, key = local_stack.new_tenant()
     answer = _analyze(local_stack, key, encode(text_image(["Too slow"]), "PNG"))
     assert answer.status == 400, answer.body
