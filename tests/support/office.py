@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 
 from tests.support.documents import encode, text_image
 
@@ -178,20 +179,30 @@ def entity_bomb_xlsx() -> bytes:
     return _with_doctype(workbook_xlsx(), "xl/worksheets/sheet1.xml", doctype, "Widget", "&e;")
 
 
-def _with_doctype(package: bytes, part: str, doctype: str, text: str, reference: str) -> bytes:
-    """`package` with `doctype` declared at the top of `part` and `text` there replaced by
-    `reference` (an entity of it)."""
+def rewritten(package: bytes, edit: Callable[[str, bytes], tuple[str, bytes]]) -> bytes:
+    """`package` (a zip) with each part as `edit(name, data)` gives it back: renamed, changed,
+    or as it was."""
     source = zipfile.ZipFile(io.BytesIO(package))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == part:
-                xml = data.decode()
-                end = xml.index("?>") + 2 if xml.startswith("<?xml") else 0
-                data = (xml[:end] + doctype + xml[end:]).replace(text, reference).encode()
-            archive.writestr(item, data)
+            name, data = edit(item.filename, source.read(item.filename))
+            archive.writestr(name, data)
     return out.getvalue()
+
+
+def _with_doctype(package: bytes, part: str, doctype: str, text: str, reference: str) -> bytes:
+    """`package` with `doctype` declared at the top of `part` and `text` there replaced by
+    `reference` (an entity of it)."""
+
+    def edit(name: str, data: bytes) -> tuple[str, bytes]:
+        if name != part:
+            return name, data
+        xml = data.decode()
+        end = xml.index("?>") + 2 if xml.startswith("<?xml") else 0
+        return name, (xml[:end] + doctype + xml[end:]).replace(text, reference).encode()
+
+    return rewritten(package, edit)
 
 
 _CONTENT_TYPES = (

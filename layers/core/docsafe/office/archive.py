@@ -39,15 +39,16 @@ def check_archive(file: BinaryIO) -> None:
     take gigabytes)."""
     _check_count(file)
     try:
-        with zipfile.ZipFile(file) as archive:
+        with zipfile.ZipFile(file) as archive:  # its directory read once, for both
             parts = archive.infolist()
+            content_types = _content_types(archive, parts)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         raise InvalidContent("The Office document is corrupted: it is not a readable zip.") from None
     finally:
         file.seek(0)
     if len(parts) > MAX_PARTS:
         raise InvalidContent(f"The Office document has more than {MAX_PARTS:,} parts.")
-    xml_parts = _xml_parts(file, parts)
+    xml_parts = _xml_parts(parts, content_types)
     total = xml = 0
     for part in parts:
         if part.flag_bits & 0x1:
@@ -71,33 +72,39 @@ def check_archive(file: BinaryIO) -> None:
         )
 
 
-def _xml_parts(file: BinaryIO, parts: list[zipfile.ZipInfo]) -> set[str]:
+def _content_types(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo]) -> bytes | None:
+    """[Content_Types].xml, if the zip has one small enough to read (a megabyte)."""
+    declared = next((part for part in parts if part.filename == "[Content_Types].xml"), None)
+    if declared is None or declared.file_size > _CONTENT_TYPES_BYTES:
+        return None
+    try:
+        return archive.read(declared)
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError):
+        return None  # unreadable: opening the document will say so
+
+
+def _xml_parts(parts: list[zipfile.ZipInfo], content_types: bytes | None) -> set[str]:
     """The parts the libraries parse as XML: those whose content type ([Content_Types].xml,
     by name or by extension) is XML, wherever they sit, and any named .xml or .rels."""
     from xml.etree.ElementTree import ParseError
 
     from defusedxml import DefusedXmlException, ElementTree
 
-    names = {part.filename: part for part in parts}
-    declared = names.get("[Content_Types].xml")
     types: dict[str, str] = {}
     defaults: dict[str, str] = {}
-    if declared is not None and declared.file_size <= _CONTENT_TYPES_BYTES:
-        try:
-            with zipfile.ZipFile(file) as archive:
-                root = ElementTree.fromstring(archive.read(declared))
-        except (zipfile.BadZipFile, ParseError, DefusedXmlException, ValueError, OSError, RuntimeError):
-            root = None  # unreadable: opening the document will say so
-        finally:
-            file.seek(0)
-        for item in root if root is not None else ():
-            tag = item.tag.rsplit("}", 1)[-1]
-            if tag == "Override" and item.get("PartName"):
-                types[item.get("PartName", "").lstrip("/")] = item.get("ContentType", "")
-            elif tag == "Default" and item.get("Extension"):
-                defaults[item.get("Extension", "").lower()] = item.get("ContentType", "")
+    try:
+        root = ElementTree.fromstring(content_types) if content_types is not None else None
+    except (ParseError, DefusedXmlException, ValueError):
+        root = None  # unreadable: opening the document will say so
+    for item in root if root is not None else ():
+        tag = item.tag.rsplit("}", 1)[-1]
+        if tag == "Override" and item.get("PartName"):
+            types[item.get("PartName", "").lstrip("/")] = item.get("ContentType", "")
+        elif tag == "Default" and item.get("Extension"):
+            defaults[item.get("Extension", "").lower()] = item.get("ContentType", "")
     xml = set()
-    for name in names:
+    for part in parts:
+        name = part.filename
         kind = types.get(name) or defaults.get(name.rsplit(".", 1)[-1].lower(), "")
         if kind.endswith("xml") or name.endswith((".xml", ".rels")):
             xml.add(name)
