@@ -30,7 +30,13 @@ def test_x_api_key_header_is_accepted(local_stack: Harness) -> None:
         headers={"x-api-key": key},
     )
     assert answer.status == 200
-    assert [m["modelId"] for m in answer.json()["value"]] == ["prebuilt-read", "prebuilt-layout"]
+    assert [m["modelId"] for m in answer.json()["value"]] == [
+        "prebuilt-read",
+        "prebuilt-layout",
+        "prebuilt-invoice",
+        "prebuilt-receipt",
+        "prebuilt-idDocument",
+    ]
 
 
 def test_revoked_key_stops_working(local_stack: Harness) -> None:

@@ -177,9 +177,10 @@ class Pipeline:
         result_ref = objects.result_ref(ref.tenant, ref.operation_id)
         documents = self._custom_documents(job)
         if spec.query_fields:
-            from docsafe.contract.query_fields import query_documents
+            from docsafe.contract.query_fields import query_documents, with_query_fields
 
-            documents = query_documents(job.model_id, spec.query_fields)
+            asked = query_documents(job.model_id, spec.query_fields)
+            documents = with_query_fields(documents, asked) if documents else asked
         languages = None
         if spec.languages:
             from docsafe.engines.language_id import languages_of
@@ -211,9 +212,13 @@ class Pipeline:
             logger.info("pages left to the purge", operation_id=ref.operation_id)
 
     def _custom_documents(self, job: Job) -> DocumentsOf | None:
-        """For a custom model, what makes `documents[]` from the analyzed pages."""
+        """For a field model (custom, invoice, receipt, ID), what makes `documents[]` from
+        the analyzed pages."""
         if job.model_id in PREBUILT_MODELS:
-            return None
+            from docsafe.prebuilt import extractor
+
+            extract = extractor(job.model_id)
+            return (lambda pages, _content: [extract(pages)]) if extract else None
         from docsafe.custom.template import extract
 
         record = self._models.get(job.tenant, job.model_id)

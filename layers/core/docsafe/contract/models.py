@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from docsafe.contract.errors import InvalidArgument, model_not_found
+from docsafe.contract.prebuilt_fields import doc_types
 from docsafe.settings import API_VERSION
 
 MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{1,63}$")  # Azure's pattern
@@ -25,6 +26,28 @@ PREBUILT_MODELS: dict[str, dict[str, Any]] = {
         "and key-value pairs with features=keyValuePairs; markdown output.",
         "createdDateTime": _CREATED,
         "apiVersion": API_VERSION,
+    },
+    "prebuilt-invoice": {
+        "modelId": "prebuilt-invoice",
+        "description": "Extract key information from invoices: ids, dates, parties and their "
+        "addresses, totals, and the items.",
+        "createdDateTime": _CREATED,
+        "apiVersion": API_VERSION,
+        "docTypes": doc_types("prebuilt-invoice"),
+    },
+    "prebuilt-receipt": {
+        "modelId": "prebuilt-receipt",
+        "description": "Extract key information from receipts: merchant, date and time, items and totals.",
+        "createdDateTime": _CREATED,
+        "apiVersion": API_VERSION,
+        "docTypes": doc_types("prebuilt-receipt"),
+    },
+    "prebuilt-idDocument": {
+        "modelId": "prebuilt-idDocument",
+        "description": "Extract information from passports and ID cards, with their machine-readable zone.",
+        "createdDateTime": _CREATED,
+        "apiVersion": API_VERSION,
+        "docTypes": doc_types("prebuilt-idDocument"),
     },
 }
 

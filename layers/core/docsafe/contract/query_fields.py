@@ -60,6 +60,22 @@ def query_documents(model_id: str, names: tuple[str, ...]) -> Callable[[list[Raw
     return documents
 
 
+def with_query_fields(
+    documents: Callable[[list[RawJson], str], list[RawJson]],
+    asked: Callable[[list[RawJson], str], list[RawJson]],
+) -> Callable[[list[RawJson], str], list[RawJson]]:
+    """A field model's documents with the fields a request asked for added to the first
+    (as Azure adds them); a field the model extracts itself keeps the model's value."""
+
+    def merged(pages: list[RawJson], content: str) -> list[RawJson]:
+        found = documents(pages, content)
+        extra = asked(pages, content)[0]["fields"]
+        found[0]["fields"] = {**extra, **found[0]["fields"]}
+        return found
+
+    return merged
+
+
 def _find_all(labels: dict[str, list[str]], pages: list[RawJson]) -> dict[str, RawJson]:
     """Each field's first line, in one pass over the pages (a page's words ordered once),
     ending as soon as every field is found."""

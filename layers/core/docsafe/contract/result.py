@@ -19,7 +19,9 @@ from docsafe.settings import API_VERSION
 from docsafe.specs import ResultOptions
 
 STRING_INDEX_TYPES = ("textElements", "unicodeCodePoint", "utf16CodeUnit")
-LAYOUT_MODELS = ("prebuilt-layout",)
+# The models that read tables, selection marks and paragraphs' roles: layout, and the
+# field models (Azure's invoice and receipt results carry their tables too).
+LAYOUT_MODELS = ("prebuilt-layout", "prebuilt-invoice", "prebuilt-receipt", "prebuilt-idDocument")
 
 
 def _length_function(string_index_type: str) -> Callable[[str], int]:
