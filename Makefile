@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run serve test lint lock browser unit integration e2e smoke build-check clean bench-accuracy bench-speed bench-memory bench-pages bench-ppocr bench-profile bench-purge bench-styles
+.PHONY: install run serve test lint lock browser unit integration e2e smoke build-check clean bench-accuracy bench-speed bench-memory bench-pages bench-ppocr bench-profile bench-purge bench-styles bench-prebuilt
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -113,6 +113,10 @@ bench-profile: $(STAMP)
 ## How well font styles are estimated on scans (writes docs/benchmarks.md).
 bench-styles: $(STAMP)
 	$(BIN)/python -m bench.styles.run
+
+## Per-field exact-value accuracy of prebuilt-invoice, -receipt and -idDocument, each embedded engine.
+bench-prebuilt: $(STAMP)
+	$(BIN)/python -m bench.prebuilt.run
 
 ## One purge run against 10,000 expired jobs in moto: time, AWS calls, jobs/s, whether it
 ## finished; and the fan-out with a network delay per call (writes docs/benchmarks.md).

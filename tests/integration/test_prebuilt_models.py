@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from docsafe.settings import API_VERSION
 
 from bench.prebuilt import corpus
@@ -105,3 +106,18 @@ def test_the_models_say_their_document_types_and_fields(local_stack: Harness) ->
     passport = answer.json()["docTypes"]["idDocument.passport"]["fieldSchema"]
     assert passport["MachineReadableZone"]["type"] == "object"
     assert passport["MachineReadableZone"]["properties"]["DateOfBirth"] == {"type": "date"}
+
+
+def test_with_the_textract_engine_an_invoice_is_read_by_analyze_expense(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.stack import use_fake_textract
+
+    fake = use_fake_textract(monkeypatch)
+    drawn = corpus.invoice(1002, 2)
+    result = _analyze(local_stack, drawn.image, "prebuilt-invoice")
+    assert [call for call, _ in fake.calls] == ["AnalyzeExpense"]  # one call for the page's words and fields
+    total = result["documents"][0]["fields"]["InvoiceTotal"]
+    assert total["confidence"] == 0.888  # Textract's field, not the extractor's reading
+    assert total["valueCurrency"]["amount"] == drawn.truth["InvoiceTotal"]
+    assert total["valueCurrency"]["currencyCode"] == "GBP"

@@ -263,3 +263,20 @@ def test_an_id_cards_zone_wins_over_a_misread_visual_number_but_not_over_its_nam
         "valueCountryRegion": "UTO",
     }
     assert fields["MachineReadableZone"]["confidence"] == 0.99
+
+
+def test_amounts_without_a_symbol_are_in_the_currency_of_the_country_the_phone_dials() -> None:
+    pages = _page(
+        [
+            (40, 40, "Sunrise Bakery"),
+            (40, 80, "Tel: +49 30 1718946"),
+            (40, 200, "Muffin"),
+            (400, 200, "6,50"),
+            (40, 260, "TOTAL"),
+            (400, 260, "6,50"),
+        ],
+        size=(600, 800),
+    )
+    fields = extract_receipt(pages)["fields"]
+    assert fields["Total"]["valueCurrency"] == {"amount": 6.5, "currencyCode": "EUR"}
+    assert fields["MerchantPhoneNumber"]["valuePhoneNumber"] == "+49301718946"

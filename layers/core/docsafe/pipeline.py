@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -17,10 +17,12 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from docsafe.contract.models import PREBUILT_MODELS
+from docsafe.contract.prebuilt_fields import FIELD_MODELS
 from docsafe.contract.result import LAYOUT_MODELS, DocumentsOf, stream_analyze_result
 from docsafe.custom.models import ModelStore
 from docsafe.documents import Document, open_document
-from docsafe.engines.base import OcrEngine, PageText
+from docsafe.engines.base import EngineField, OcrEngine, PageText
+from docsafe.engines.textract import TextractEngine, TextractFields
 from docsafe.failures import (
     InvalidContent,
     InvalidPages,
@@ -121,6 +123,8 @@ class Pipeline:
         job, job_key = self._live(ref)
         spec = job.analysis()
         engine = self._engine_for(spec.locale or "en")
+        if job.model_id in FIELD_MODELS and isinstance(engine, TextractEngine):
+            engine = TextractFields(engine, job.model_id)  # AnalyzeExpense or AnalyzeID
         if spec.barcodes:
             from docsafe.engines.barcodes import WithBarcodes
 
@@ -166,16 +170,20 @@ class Pipeline:
         # The searchable PDF is made of the same pages, read once (its writer holds them all).
         for_pdf: list[tuple[int, PageText]] | None = [] if spec.searchable_pdf else None
 
+        engine_fields: dict[int, tuple[EngineField, ...]] = {}  # what Textract's field APIs found
+
         def texts() -> Iterator[tuple[int, PageText]]:
             for page_number in pages:
                 raw = objects.get(objects.page_ref(ref.tenant, ref.operation_id, page_number), job_key)
                 text = PageText.from_json(json.loads(raw))
+                if text.fields:
+                    engine_fields[page_number] = text.fields
                 if for_pdf is not None:
                     for_pdf.append((page_number, text))
                 yield page_number, text
 
         result_ref = objects.result_ref(ref.tenant, ref.operation_id)
-        documents = self._custom_documents(job)
+        documents = self._custom_documents(job, engine_fields)
         if spec.query_fields:
             from docsafe.contract.query_fields import query_documents, with_query_fields
 
@@ -211,14 +219,22 @@ class Pipeline:
         except (ClientError, DeleteFailed):
             logger.info("pages left to the purge", operation_id=ref.operation_id)
 
-    def _custom_documents(self, job: Job) -> DocumentsOf | None:
+    def _custom_documents(
+        self, job: Job, engine_fields: Mapping[int, tuple[EngineField, ...]]
+    ) -> DocumentsOf | None:
         """For a field model (custom, invoice, receipt, ID), what makes `documents[]` from
-        the analyzed pages."""
+        the analyzed pages (and the fields the engine found, filled in as they are read)."""
         if job.model_id in PREBUILT_MODELS:
             from docsafe.prebuilt import extractor
+            from docsafe.prebuilt.engine_fields import with_engine_fields
 
             extract = extractor(job.model_id)
-            return (lambda pages, _content: [extract(pages)]) if extract else None
+            if extract is None:
+                return None
+            model_id = job.model_id
+            return lambda pages, _content: [
+                with_engine_fields(model_id, extract(pages), pages, engine_fields)
+            ]
         from docsafe.custom.template import extract
 
         record = self._models.get(job.tenant, job.model_id)

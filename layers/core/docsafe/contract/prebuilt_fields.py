@@ -160,3 +160,6 @@ def doc_types(model_id: str) -> dict[str, RawJson]:
     else:
         return {}
     return {name: {"fieldSchema": fields} for name, fields in schemas.items()}
+
+
+FIELD_MODELS = ("prebuilt-invoice", "prebuilt-receipt", "prebuilt-idDocument")

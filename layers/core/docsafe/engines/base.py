@@ -137,6 +137,21 @@ class Barcode:
 
 
 @dataclass(frozen=True)
+class EngineField:
+    """A field an engine extracted itself (Textract's AnalyzeExpense and AnalyzeID), by
+    Azure's name: its text as read, where (None where the engine does not say), its item
+    for an item's field (`Items`, numbered from 0), and the currency the engine told."""
+
+    name: str
+    text: str
+    box: Box | None
+    confidence: float
+    item: int | None = None
+    currency: str | None = None
+    normalized: str | None = None  # the engine's own reading of the value (an ISO date)
+
+
+@dataclass(frozen=True)
 class PageText:
     """Everything an engine found on one page, in `unit` ("pixel" or "inch")."""
 
@@ -154,6 +169,7 @@ class PageText:
     # False for Office and HTML pages: their boxes are only a flow of the document's own
     # structure (docsafe.office), so no polygon or page size goes on the wire.
     located: bool = True
+    fields: tuple[EngineField, ...] = ()  # what a field-extracting engine found (prebuilt models)
 
     @property
     def confidences(self) -> list[float]:
@@ -224,6 +240,10 @@ class PageText:
             ),
             figures=tuple(scale_box(box, factor) for box in self.figures),
             located=self.located,
+            fields=tuple(
+                replace(found, box=scale_box(found.box, factor) if found.box else None)
+                for found in self.fields
+            ),
         )
 
     # Pages travel between pipeline stages as sealed JSON.
@@ -253,6 +273,7 @@ class PageText:
             "keyValues": [_plain(kv) for kv in self.key_values],
             "barcodes": [_plain(code) for code in self.barcodes],
             "figures": [list(box) for box in self.figures],
+            **({"fields": [_plain(found) for found in self.fields]} if self.fields else {}),
         }
 
     @classmethod
@@ -282,6 +303,7 @@ class PageText:
             key_values=tuple(_load(KeyValue, kv) for kv in data.get("keyValues", [])),
             barcodes=tuple(_load(Barcode, code) for code in data.get("barcodes", [])),
             figures=tuple(tuple(box) for box in data.get("figures", [])),  # type: ignore[misc]
+            fields=tuple(_load(EngineField, found) for found in data.get("fields", [])),
         )
 
 

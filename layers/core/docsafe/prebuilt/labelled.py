@@ -57,10 +57,37 @@ def conventions_of(reading: Reading) -> Conventions:
                     day_first = False
         if code := values.currency_in(line.text):
             counts[code] = counts.get(code, 0) + 2
-    currency = max(counts, key=lambda code: counts[code]) if counts else None
+    currency = max(counts, key=lambda code: counts[code]) if counts else _country_currency(reading)
     if day_first is None:
         day_first = currency in _DAY_FIRST_CURRENCIES
     return Conventions(currency, day_first)
+
+
+# A document that prints no currency is in its country's: the one its phone numbers dial.
+_DIALLING_CURRENCIES = {
+    "+1": "USD",
+    "+44": "GBP",
+    "+41": "CHF",
+    "+49": "EUR",
+    "+33": "EUR",
+    "+31": "EUR",
+    "+34": "EUR",
+    "+39": "EUR",
+    "+43": "EUR",
+    "+32": "EUR",
+    "+353": "EUR",
+    "+61": "AUD",
+}
+
+
+def _country_currency(reading: Reading) -> str | None:
+    for line in reading.lines:
+        for token in line.tokens:
+            if token.text.startswith("+"):
+                for prefix in sorted(_DIALLING_CURRENCIES, key=len, reverse=True):
+                    if token.text.startswith(prefix):
+                        return _DIALLING_CURRENCIES[prefix]
+    return None
 
 
 class LabelledFields:
