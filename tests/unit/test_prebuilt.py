@@ -280,3 +280,30 @@ def test_amounts_without_a_symbol_are_in_the_currency_of_the_country_the_phone_d
     fields = extract_receipt(pages)["fields"]
     assert fields["Total"]["valueCurrency"] == {"amount": 6.5, "currencyCode": "EUR"}
     assert fields["MerchantPhoneNumber"]["valuePhoneNumber"] == "+49301718946"
+
+
+def test_a_skewed_page_whose_cells_are_read_as_lines_of_their_own_keeps_its_rows() -> None:
+    # PP-OCR reads each cell as a level line of its own; the page is turned 2 degrees, so
+    # a row's amount stands 25 px lower than its description: more than half a line.
+    slope = 0.035
+
+    def at(left: float, top: float, text: str) -> tuple[float, float, str]:
+        return (left, top + left * slope, text)
+
+    rows = [at(60, 300, "Description"), at(500, 300, "Qty"), at(760, 300, "Amount")]
+    for index, (name, quantity, amount) in enumerate(
+        [("Desk lamps", "2", "$40.00"), ("Paper", "1", "$10.00"), ("Ink", "3", "$12.00")]
+    ):
+        top = 340 + index * 40
+        rows += [at(60, top, name), at(500, top, quantity), at(760, top, amount)]
+    rows += [at(560, 480, "Total"), at(760, 480, "$62.00")]
+    fields = extract_invoice(_page(rows))["fields"]
+    items = [item["valueObject"] for item in fields["Items"]["valueArray"]]
+    assert [
+        (item["Description"]["valueString"], item["Amount"]["valueCurrency"]["amount"]) for item in items
+    ] == [
+        ("Desk lamps", 40.0),
+        ("Paper", 10.0),
+        ("Ink", 12.0),
+    ]
+    assert fields["InvoiceTotal"]["valueCurrency"]["amount"] == 62.0

@@ -11,6 +11,7 @@ import math
 import re
 import statistics
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -102,7 +103,7 @@ class Reading:
                 ]
                 if inside:
                     engine_lines.append([_token(word, number, width, height) for word in inside])
-            turn = _skew(engine_lines, width / height)
+            turn = _skew(engine_lines, width / height, page.get("angle"))
             upright = [[_upright(token, turn, width / height) for token in line] for line in engine_lines]
             for row in _rows(upright):
                 self.lines.append(TextLine(tuple(row), number, len(self.lines)))
@@ -192,17 +193,42 @@ def _token(word: RawJson, page: int, width: float, height: float) -> Token:
     )
 
 
-def _skew(lines: list[list[Token]], aspect: float) -> float:
-    """The page's skew (radians, clockwise) as the median slope of its longer lines."""
+def _skew(lines: list[list[Token]], aspect: float, told: float | None = None) -> float:
+    """The page's skew (radians, clockwise): as the engine told it (the page's `angle`), or
+    the slope most of its rows agree on — along its longer lines, and from each line to the
+    next one beside it on its row (PP-OCR reads a table's cells as lines of their own, each
+    one level). Staggered columns give slopes that scatter; a skew gives one that repeats."""
+    if told:
+        return math.radians(told)
+
+    def middle(line: list[Token]) -> float:
+        return statistics.fmean((token.box[1] + token.box[3]) / 2 for token in line)
+
     slopes = []
     for line in lines:
-        if len(line) < 3:
-            continue
         first, last = line[0].box, line[-1].box
         run = ((last[0] + last[2]) - (first[0] + first[2])) / 2 * aspect
-        if run > 0.2 * aspect:
+        if len(line) >= 3 and run > 0.2 * aspect:
             slopes.append(math.atan2(((last[1] + last[3]) - (first[1] + first[3])) / 2, run))
-    return statistics.median(slopes) if slopes else 0.0
+        height = statistics.median(token.box[3] - token.box[1] for token in line)
+        beside = [
+            other
+            for other in lines
+            if other[0].box[0] > last[2] and abs(middle(other) - middle(line)) < 1.5 * height
+        ]
+        if beside:
+            nearest = min(beside, key=lambda other: other[0].box[0])
+            run = (nearest[0].box[0] - last[2]) * aspect
+            if run > 0.05 * aspect:
+                slopes.append(math.atan2(middle(nearest) - middle(line), run))
+    near_level = [slope for slope in slopes if abs(slope) < math.radians(6)]
+    if not near_level:
+        return 0.0
+    width = math.radians(0.25)
+    votes = Counter(round(slope / width) for slope in near_level)
+    best = max(votes, key=lambda bin_: votes[bin_] + 0.5 * (votes[bin_ - 1] + votes[bin_ + 1]))
+    agreeing = [slope for slope in near_level if abs(round(slope / width) - best) <= 1]
+    return statistics.median(agreeing)
 
 
 def _upright(token: Token, turn: float, aspect: float) -> Token:
