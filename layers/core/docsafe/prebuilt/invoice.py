@@ -16,7 +16,7 @@ from docsafe.prebuilt.labelled import (
     phone_field,
     string_field,
 )
-from docsafe.prebuilt.reading import RawJson, Reading, TextLine, Token, array_field, plain
+from docsafe.prebuilt.reading import Label, RawJson, Reading, TextLine, Token, array_field, plain
 
 LABELS: dict[str, tuple[str, ...]] = {
     "InvoiceId": (
@@ -171,7 +171,9 @@ def _parties(fields: dict[str, RawJson], found: LabelledFields, reading: Reading
 def _letterhead(reading: Reading, found: LabelledFields) -> list[Sequence[Token]]:
     """The vendor's name and address where invoices print them: the first line of the
     first page that is not the title, and the lines aligned under it, before the parties."""
-    labelled = {label.line.index: label for label in found.labels}
+    labelled: dict[int, Label] = {}
+    for label in found.labels:
+        labelled.setdefault(label.line.index, label)  # a row's first label
     block: list[Sequence[Token]] = []
     for line in reading.lines:
         if line.page != reading.lines[0].page or len(block) == 5:

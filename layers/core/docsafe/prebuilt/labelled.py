@@ -104,20 +104,30 @@ class LabelledFields:
         self.writer = FieldWriter(reading)
         self.conventions = conventions
         self.labels = [label for label in reading.labels(synonyms) if not skip_lines(label.line)]
+        # By row and by field: each lookup is the row's or the field's, not every label's
+        # (a long document prints "Total" on hundreds of rows).
+        self._by_line: dict[int, list[Label]] = {}
+        self._by_field: dict[str, list[Label]] = {}
+        for label in self.labels:
+            self._by_line.setdefault(label.line.index, []).append(label)
+            self._by_field.setdefault(label.field, []).append(label)
 
     def of(self, field: str) -> list[Label]:
-        return [label for label in self.labels if label.field == field]
+        return self._by_field.get(field, [])
 
     def label_lines(self) -> set[int]:
-        return {label.line.index for label in self.labels}
+        return set(self._by_line)
+
+    def on_line(self, label: Label) -> list[Label]:
+        return self._by_line.get(label.line.index, [])
 
     def _values(self, label: Label, gap: float | None = None) -> Iterable[tuple[list[Token], float]]:
         """Where a label's value may be: after it on its line, then under it."""
-        after = self.reading.after(label, self.labels, gap)
+        after = self.reading.after(label, self.on_line(label), gap)
         if after:
             yield after, SAME_LINE
-        for line in self.reading.below(label, self.labels):
-            if not any(other.line.index == line.index for other in self.labels):
+        for line in self.reading.below(label, self.on_line(label)):
+            if line.index not in self._by_line:
                 yield list(line.tokens), BELOW
 
     def typed(
@@ -185,10 +195,10 @@ class LabelledFields:
         rest of its own line, if any, then the lines under it."""
         for label in self.of(field):
             lines: list[Sequence[Token]] = []
-            if after := self.reading.after(label, self.labels, TEXT_GAP):
+            if after := self.reading.after(label, self.on_line(label), TEXT_GAP):
                 lines.append(after)
-            for line in self.reading.below(label, self.labels, most):
-                if any(other.line.index == line.index for other in self.labels):
+            for line in self.reading.below(label, self.on_line(label), most):
+                if line.index in self._by_line:
                     break
                 lines.append(line.tokens)
             if lines:

@@ -131,11 +131,12 @@ class Reading:
                         taken[start:end] = [True] * len(words)
         return sorted(found, key=lambda label: (label.line.index, label.start))
 
-    def after(self, label: Label, labels: Sequence[Label], gap: float | None = None) -> list[Token]:
-        """The words after a label on its row, up to the next label (or a gap wider than
-        `gap` line heights: a text's words stand close, an amount may be far right)."""
+    def after(self, label: Label, on_line: Sequence[Label], gap: float | None = None) -> list[Token]:
+        """The words after a label on its row, up to the next label of the row (`on_line`),
+        or a gap wider than `gap` line heights (a text's words stand close, an amount may
+        stand far right)."""
         stop = min(
-            (other.start for other in labels if other.line is label.line and other.start >= label.end),
+            (other.start for other in on_line if other.line is label.line and other.start >= label.end),
             default=len(label.line.tokens),
         )
         tokens = list(label.line.tokens[label.end : stop])
@@ -143,13 +144,13 @@ class Reading:
             tokens.pop(0)  # "Invoice number : 4471": the colon is no part of it
         return _until_gap(tokens, label.line.height * gap) if gap else tokens
 
-    def below(self, label: Label, labels: Sequence[Label], lines: int = 1) -> list[TextLine]:
+    def below(self, label: Label, on_line: Sequence[Label], lines: int = 1) -> list[TextLine]:
         """The lines under a label, each cut to the label's column (up to the next label
-        to its right): values printed under their captions."""
+        of its row, `on_line`, to its right): values printed under their captions."""
         box = label.box
         right_edges = [
             other.box[0]
-            for other in labels
+            for other in on_line
             if other.line is label.line and other.start >= label.end and other.box[0] > box[2]
         ]
         right = min(right_edges, default=box[2] + 0.35)
