@@ -307,3 +307,67 @@ def test_a_skewed_page_whose_cells_are_read_as_lines_of_their_own_keeps_its_rows
         ("Ink", 12.0),
     ]
     assert fields["InvoiceTotal"]["valueCurrency"]["amount"] == 62.0
+
+
+def test_odd_values_are_refused_rather_than_crashing_or_misread() -> None:
+    assert values.parse_money("1234567890123456789012345678901,") is None  # past Decimal's 28 digits
+    assert values.parse_money("$" + "9" * 29) is None
+    assert values.parse_money("5.00-") == values.Money(-5.0, None, None)  # a till's refund
+    assert values.parse_time("13:00 PM") is None
+    assert values.parse_number("nan") is None and values.parse_number("1e400") is None
+    assert values.parse_number("1,5") == 1.5
+    assert values.currency_in("AUDI SERVICE CENTER") is None and values.currency_in("Currency: AUD") == "AUD"
+    # a page holding such a word still gets its document
+    document = extract_id_document(_page([(40, 40, "1234567890123456789012345678901,")]))
+    assert document["docType"] == "idDocument"
+
+
+def test_punctuated_lines_are_no_machine_readable_zone() -> None:
+    pages = _page(
+        [
+            (40, 40, "Issued by: City of Springfield, IL"),
+            (40, 80, "Holder: JOHN, Q. PUBLIC, JUNIOR III"),
+            (40, 120, "Address: 1200 Main St., Apt. 4, NY"),
+            (40, 200, "Date of birth: 01.02.1990, Berlin, Germany"),
+        ]
+    )
+    document = extract_id_document(pages)
+    assert "MachineReadableZone" not in document["fields"]
+    assert document["docType"] == "idDocument"
+    assert document["fields"]["DateOfBirth"]["valueDate"] == "1990-02-01"
+
+
+def test_a_word_or_a_plus_sign_names_no_currency() -> None:
+    pages = _page(
+        [
+            (40, 40, "AUDI SERVICE CENTER"),
+            (40, 80, "Points +15"),
+            (40, 200, "Oil change"),
+            (400, 200, "49.90"),
+            (40, 260, "TOTAL"),
+            (400, 260, "49.90"),
+            (40, 300, "03/04/2026"),
+        ],
+        size=(600, 800),
+    )
+    fields = extract_receipt(pages)["fields"]
+    assert fields["Total"]["valueCurrency"] == {"amount": 49.9}
+    assert fields["TransactionDate"]["valueDate"] == "2026-03-04"  # month first: nothing says otherwise
+
+
+def test_a_quantity_that_is_no_number_is_left_out() -> None:
+    pages = _page(
+        [
+            (60, 300, "Description"),
+            (520, 300, "Qty"),
+            (800, 300, "Amount"),
+            (60, 340, "Desk lamps"),
+            (520, 340, "NaN"),
+            (800, 340, "$40.00"),
+        ]
+    )
+    (item,) = extract_invoice(pages)["fields"]["Items"]["valueArray"]
+    assert (
+        "Quantity" not in item["valueObject"]
+        and item["valueObject"]["Amount"]["valueCurrency"]["amount"] == 40.0
+    )

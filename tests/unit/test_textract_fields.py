@@ -236,3 +236,40 @@ def test_the_fields_travel_between_stages_with_the_page() -> None:
     again = PageText.from_json(page.to_json())
     assert again.fields == page.fields and again.fields[0].name == "Total"
     assert again.scaled(0.5, "inch").fields[0].box == pytest.approx((50.0, 50.0, 75.0, 60.0))
+
+
+def test_each_pages_line_items_are_items_of_their_own() -> None:
+    from docsafe.engines.base import EngineField
+
+    from tests.unit.test_prebuilt import _page
+
+    page_one = _page([(60, 300, "Widget"), (600, 300, "$10.00")])[0]
+    page_two = {**_page([(60, 300, "Gadget"), (600, 300, "$20.00")])[0], "pageNumber": 2}
+    found = {
+        1: (EngineField("Description", "Widget", (60, 300, 132, 320), 0.9, item=0),),
+        2: (EngineField("Description", "Gadget", (60, 300, 132, 320), 0.9, item=0),),
+    }
+    document = with_engine_fields("prebuilt-invoice", {"fields": {}}, [page_one, page_two], found)
+    items = document["fields"]["Items"]["valueArray"]
+    assert [item["valueObject"]["Description"]["valueString"] for item in items] == ["Widget", "Gadget"]
+
+
+def test_a_receivers_name_on_a_receipt_is_not_the_merchant() -> None:
+    response = {
+        "ExpenseDocuments": [
+            {
+                "SummaryFields": [
+                    _expense_field(
+                        "NAME",
+                        "Jane Guest",
+                        (0.1, 0.3, 0.2, 0.02),
+                        GroupProperties=[{"Id": "g", "Types": ["RECEIVER"]}],
+                    ),
+                    _expense_field("NAME", "Harbor Hotel", (0.1, 0.1, 0.2, 0.02)),
+                ],
+                "Blocks": _blocks([(0.1, 0.1, "Harbor Hotel"), (0.1, 0.3, "Jane Guest")]),
+            }
+        ]
+    }
+    page, _ = _read("prebuilt-receipt", "analyze_expense", response)
+    assert [(field.name, field.text) for field in page.fields] == [("MerchantName", "Harbor Hotel")]

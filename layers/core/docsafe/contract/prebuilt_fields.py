@@ -129,14 +129,27 @@ _PERSON = {
     "PlaceOfBirth": _STRING,
 }
 ID_DOCUMENT_TYPES: dict[str, dict[str, RawJson]] = {
-    "idDocument.passport": {**_PERSON, "Nationality": _COUNTRY, "MachineReadableZone": _ZONE},
+    "idDocument.passport": {
+        **_PERSON,
+        "MiddleName": _STRING,
+        "DocumentType": _STRING,
+        "Nationality": _COUNTRY,
+        "MachineReadableZone": _ZONE,
+    },
     "idDocument.nationalIdentityCard": {
         **_PERSON,
         "Nationality": _COUNTRY,
         "Address": _ADDRESS,
         "MachineReadableZone": _ZONE,
     },
-    "idDocument.driverLicense": {**_PERSON, "Address": _ADDRESS},
+    "idDocument.driverLicense": {
+        **_PERSON,
+        "Address": _ADDRESS,
+        "Region": _STRING,
+        "Endorsements": _STRING,
+        "Restrictions": _STRING,
+        "VehicleClassifications": _STRING,
+    },
     "idDocument.residencePermit": {**_PERSON, "Nationality": _COUNTRY, "MachineReadableZone": _ZONE},
     "idDocument": {**_PERSON, "Address": _ADDRESS},
 }

@@ -91,7 +91,7 @@ _RECEIVER_GROUPS = {
 }
 _RECEIPT_FIELDS = {
     "VENDOR_NAME": "MerchantName",
-    "NAME": "MerchantName",
+    "NAME": "MerchantName",  # a vendor's (or ungrouped): a receiver's is no merchant
     "VENDOR_ADDRESS": "MerchantAddress",
     "ADDRESS": "MerchantAddress",
     "VENDOR_PHONE": "MerchantPhoneNumber",
@@ -175,6 +175,8 @@ def page_with_expense_fields(
                 kind for group in summary.get("GroupProperties") or [] for kind in group.get("Types") or []
             }
             name = names.get(kind)
+            if receipt and kind in ("NAME", "ADDRESS") and groups and "VENDOR" not in groups:
+                name = None  # the customer's name on a hotel folio is not the merchant's
             if not receipt:
                 for group, by_kind in _RECEIVER_GROUPS.items():
                     if group in groups and kind in by_kind:

@@ -11,7 +11,7 @@ from datetime import date
 from docsafe.contract.prebuilt_fields import ID_DOCUMENT_TYPES, INVOICE_FIELDS, RECEIPT_FIELDS
 from docsafe.engines.base import Box, EngineField, center_in
 from docsafe.prebuilt import mrz, values
-from docsafe.prebuilt.labelled import conventions_of
+from docsafe.prebuilt.labelled import Conventions, conventions_of
 from docsafe.prebuilt.reading import FieldWriter, RawJson, Reading, Token, array_field, plain
 
 
@@ -43,10 +43,14 @@ def with_engine_fields(
     item_schema = (schema.get("Items") or {}).get("items", {}).get("properties", {})
     sizes = {page["pageNumber"]: (page.get("width") or 1, page.get("height") or 1) for page in pages}
     fields = dict(document["fields"])
-    items: dict[int, dict[str, RawJson]] = {}
-    item_tokens: dict[int, list[Token]] = {}
+    # An item is its page's: Textract numbers each page's items from the first.
+    items: dict[tuple[int, int], dict[str, RawJson]] = {}
+    item_tokens: dict[tuple[int, int], list[Token]] = {}
+    tokens_by_page: dict[int, list[Token]] = {}
+    for line in reading.lines:
+        tokens_by_page.setdefault(line.page, []).extend(line.tokens)
     for page_number, engine_fields in found.items():
-        on_page = [token for line in reading.lines if line.page == page_number for token in line.tokens]
+        on_page = tokens_by_page.get(page_number, [])
         for engine_field in engine_fields:
             kind = (
                 (item_schema if engine_field.item is not None else schema)
@@ -60,15 +64,16 @@ def with_engine_fields(
                 if zone := _zone(engine_field, tokens, writer, today):
                     fields["MachineReadableZone"] = zone
                 continue
-            value = _value(kind or "string", engine_field, conventions.currency, conventions.day_first)
+            value = _value(kind or "string", engine_field, conventions)
             if value is None:
                 continue
             wire = _field(writer, kind or "string", tokens, value, engine_field)
             if engine_field.item is None:
                 fields[engine_field.name] = wire
             else:
-                items.setdefault(engine_field.item, {})[engine_field.name] = wire
-                item_tokens.setdefault(engine_field.item, []).extend(tokens)
+                row = (page_number, engine_field.item)
+                items.setdefault(row, {})[engine_field.name] = wire
+                item_tokens.setdefault(row, []).extend(tokens)
     if items:
         rows = []
         for row in sorted(items):
@@ -101,8 +106,8 @@ def _original_box(token: Token, size: tuple[float, float]) -> Box:
     return (min(xs) / width, min(ys) / height, max(xs) / width, max(ys) / height)
 
 
-def _value(kind: str, field: EngineField, currency: str | None, day_first: bool) -> RawJson | None:
-    text = field.text
+def _value(kind: str, field: EngineField, conventions: Conventions) -> RawJson | None:
+    text, currency, day_first = field.text, conventions.currency, conventions.day_first
     if kind == "currency":
         money = values.parse_money(text, field.currency or currency)
         if money is None:
@@ -122,13 +127,11 @@ def _value(kind: str, field: EngineField, currency: str | None, day_first: bool)
         parts = values.parse_address(text.splitlines() or [text])
         return {"valueAddress": parts} if parts else None
     if kind == "phoneNumber":
-        number = values.parse_phone(text)
+        number = values.parse_phone(text, conventions.region)
         return {"valuePhoneNumber": number} if number else None
     if kind == "number":
-        try:
-            return {"valueNumber": float(text.replace(",", ""))}
-        except ValueError:
-            return None
+        number = values.parse_number(text)
+        return {"valueNumber": number} if number is not None else None
     if kind == "countryRegion":
         return {"valueCountryRegion": text.upper()} if len(text) == 3 and text.isalpha() else None
     return {"valueString": text}

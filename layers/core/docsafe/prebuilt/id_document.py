@@ -72,8 +72,10 @@ _COUNTRY_WORDS = {
 
 def extract_id_document(pages: Sequence[RawJson], today: date | None = None) -> RawJson:
     reading = Reading(pages)
-    zone_lines = [line for line in reading.lines if mrz.looks_like_mrz("".join(t.text for t in line.tokens))]
-    zone = mrz.parse(["".join(token.text for token in line.tokens) for line in zone_lines], today)
+    # Only the lines of a zone that parsed are the zone's (and left out of the labels).
+    texts = [" ".join(token.text for token in line.tokens) for line in reading.lines]
+    zone = mrz.parse(texts, today)
+    zone_lines = [reading.lines[index] for index in zone.source] if zone else []
     in_zone = {line.index for line in zone_lines}
     conventions = conventions_of(reading)
     # An ID's dates are day first unless the document is American.
@@ -105,8 +107,13 @@ def extract_id_document(pages: Sequence[RawJson], today: date | None = None) -> 
     doc_type = _doc_type(reading, zone)
     if zone is not None:
         _from_zone(fields, zone, zone_lines, writer)
-    if "Nationality" in fields and fields["Nationality"].get("type") == "string":
-        fields["Nationality"] = _country_field(fields["Nationality"])
+    # A countryRegion: as its code (`UTO`); a nationality printed as a word has none.
+    if (
+        "Nationality" in fields
+        and fields["Nationality"].get("type") == "string"
+        and (code := _country_field(fields.pop("Nationality"))) is not None
+    ):
+        fields["Nationality"] = code
     first = pages[0] if pages else {"pageNumber": 1}
     width, height = first.get("width") or 0, first.get("height") or 0
     return {
@@ -194,13 +201,13 @@ def _agrees(visual: RawJson, zone: RawJson) -> bool:
     return value(visual) == value(zone)
 
 
-def _country_field(field: RawJson) -> RawJson:
-    """A nationality printed as its code (`UTO`) is a countryRegion; as a word it stays text."""
+def _country_field(field: RawJson) -> RawJson | None:
+    """A nationality printed as its code (`UTO`) as a countryRegion; None for a word."""
     text = field["valueString"].upper()
-    if len(text) == 3 and text.isalpha():
+    if len(text) == 3 and text.isascii() and text.isalpha():
         return {
             **{k: v for k, v in field.items() if k != "valueString"},
             "type": "countryRegion",
             "valueCountryRegion": text,
         }
-    return field
+    return None

@@ -141,7 +141,7 @@ def _check_totals(fields: dict[str, RawJson], amounts: list[RawJson | None]) -> 
 
 def _parties(fields: dict[str, RawJson], found: LabelledFields, reading: Reading) -> None:
     writer = found.writer
-    region = "US" if found.conventions.currency in (None, "USD") else _region_of(found.conventions.currency)
+    region = found.conventions.region
     for label, name, address, recipient in (
         ("Billing", "CustomerName", "BillingAddress", "BillingAddressRecipient"),
         ("Shipping", None, "ShippingAddress", "ShippingAddressRecipient"),
@@ -221,10 +221,6 @@ def _address_lines(lines: Sequence[Sequence[Token]]) -> list[Sequence[Token]]:
             break
         kept.append(line)
     return kept
-
-
-def _region_of(currency: str | None) -> str | None:
-    return {"EUR": "DE", "GBP": "GB", "CHF": "CH", "CAD": "CA", "AUD": "AU", "INR": "IN"}.get(currency or "")
 
 
 def _whole_page(page: RawJson) -> RawJson:

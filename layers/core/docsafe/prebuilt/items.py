@@ -125,7 +125,7 @@ def _item(
                     "currency", tokens, {"valueCurrency": money.to_wire()}, ROW_CERTAINTY
                 )
         elif name in columns.numbers:
-            number = _number(text)
+            number = values.parse_number(text)
             if number is not None:
                 fields[name] = writer.field("number", tokens, {"valueNumber": number}, ROW_CERTAINTY)
         elif name in columns.rates:
@@ -149,11 +149,3 @@ def _money(tokens: Sequence[Token], conventions: Conventions) -> values.Money | 
     return (
         values.parse_money(" ".join(token.text for token in tokens), conventions.currency) if tokens else None
     )
-
-
-def _number(text: str) -> float | None:
-    cleaned = text.strip().replace(",", ".") if re.fullmatch(r"\d+,\d{1,3}", text.strip()) else text.strip()
-    try:
-        return float(cleaned)
-    except ValueError:
-        return None

@@ -33,6 +33,11 @@ class Conventions:
     currency: str | None
     day_first: bool
 
+    @property
+    def region(self) -> str:
+        """The country a phone number without its +code is read in: the currency's."""
+        return values.REGION_OF_CURRENCY.get(self.currency or "", "US")
+
 
 def conventions_of(reading: Reading) -> Conventions:
     """The currency the document names or prints most, and whether its numeric dates put
@@ -63,30 +68,17 @@ def conventions_of(reading: Reading) -> Conventions:
     return Conventions(currency, day_first)
 
 
-# A document that prints no currency is in its country's: the one its phone numbers dial.
-_DIALLING_CURRENCIES = {
-    "+1": "USD",
-    "+44": "GBP",
-    "+41": "CHF",
-    "+49": "EUR",
-    "+33": "EUR",
-    "+31": "EUR",
-    "+34": "EUR",
-    "+39": "EUR",
-    "+43": "EUR",
-    "+32": "EUR",
-    "+353": "EUR",
-    "+61": "AUD",
-}
-
-
 def _country_currency(reading: Reading) -> str | None:
+    """A document that prints no currency is in its country's: the one its phone numbers
+    dial (a valid international number, up to five words: `+49 30 1718946`)."""
     for line in reading.lines:
-        for token in line.tokens:
-            if token.text.startswith("+"):
-                for prefix in sorted(_DIALLING_CURRENCIES, key=len, reverse=True):
-                    if token.text.startswith(prefix):
-                        return _DIALLING_CURRENCIES[prefix]
+        tokens = line.tokens
+        for start, token in enumerate(tokens):
+            if token.text.startswith("+") and len(token.text) <= 4:
+                for end in range(min(len(tokens), start + 5), start, -1):
+                    text = " ".join(t.text for t in tokens[start:end])
+                    if code := values.currency_of_phone(text):
+                        return code
     return None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 _WEIGHTS = (7, 3, 1)
@@ -65,6 +65,7 @@ class Zone:
     first_name: str
     valid: bool  # every check digit agrees
     lines: tuple[str, ...]
+    source: tuple[int, ...] = ()  # which of the lines parsed it came from
 
 
 def clean_line(text: str) -> str:
@@ -74,23 +75,36 @@ def clean_line(text: str) -> str:
     return re.sub(r"[^A-Z0-9<]", "<", text)
 
 
+_RAW_MRZ = re.compile(r"^[A-Za-z0-9<«‹ ]+$")
+
+
 def looks_like_mrz(text: str) -> bool:
+    """A line that may be a zone's: letters, digits and fillers only (as printed, before
+    any cleaning: a sentence's punctuation is no filler; OCR reads some fillers as small
+    letters), mostly capitals, digits and fillers, a run of fillers, and about a zone
+    line's length."""
+    raw = text.replace(" ", "")
+    if not raw or not _RAW_MRZ.match(raw) or sum(char.islower() for char in raw) > 0.3 * len(raw):
+        return False
     cleaned = clean_line(text)
-    return len(cleaned) >= 28 and cleaned.count("<") >= 2 and bool(MRZ_CHARACTERS.match(cleaned))
+    return 28 <= len(cleaned) <= 46 and "<<<" in cleaned
 
 
 def parse(lines: list[str], today: date | None = None) -> Zone | None:
     """The zone in `lines` (OCR text of the bottom of a document), or None if they do not
     make a TD3 or TD1 zone."""
-    cleaned = [clean_line(line) for line in lines if looks_like_mrz(line)]
+    candidates = [(index, clean_line(line)) for index, line in enumerate(lines) if looks_like_mrz(line)]
+    cleaned = [line for _, line in candidates]
     today = today or date.today()
     for first in range(len(cleaned)):
         two = cleaned[first : first + 2]
         if len(two) == 2 and two[0].startswith("P") and min(map(len, two)) >= 42:
-            return _td3([_fit(line, 44) for line in two], today)
+            zone = _td3([_fit(line, 44) for line in two], today)
+            return replace(zone, source=tuple(index for index, _ in candidates[first : first + 2]))
         three = cleaned[first : first + 3]
         if len(three) == 3 and all(28 <= len(line) <= 32 for line in three):
-            return _td1([_fit(line, 30) for line in three], today)
+            zone = _td1([_fit(line, 30) for line in three], today)
+            return replace(zone, source=tuple(index for index, _ in candidates[first : first + 3]))
     return None
 
 

@@ -21,6 +21,8 @@ from docsafe.engines.base import Box, union
 
 RawJson = dict[str, Any]
 _EDGE_PUNCTUATION = ":.,;#()[]*"
+ROW_TOKENS = 200  # words in a row, at most, before lines level with it start rows of their own
+BAND_LINES = 40  # lines level with one another, at most, that the skew is measured across
 
 
 def plain(text: str) -> str:
@@ -201,27 +203,29 @@ def _skew(lines: list[list[Token]], aspect: float, told: float | None = None) ->
     one level). Staggered columns give slopes that scatter; a skew gives one that repeats."""
     if told:
         return math.radians(told)
-
-    def middle(line: list[Token]) -> float:
-        return statistics.fmean((token.box[1] + token.box[3]) / 2 for token in line)
-
+    middles = [statistics.fmean((token.box[1] + token.box[3]) / 2 for token in line) for line in lines]
+    order = sorted(range(len(lines)), key=lambda index: middles[index])
+    sorted_middles = [middles[index] for index in order]
     slopes = []
-    for line in lines:
+    for index, line in enumerate(lines):
         first, last = line[0].box, line[-1].box
         run = ((last[0] + last[2]) - (first[0] + first[2])) / 2 * aspect
         if len(line) >= 3 and run > 0.2 * aspect:
             slopes.append(math.atan2(((last[1] + last[3]) - (first[1] + first[3])) / 2, run))
         height = statistics.median(token.box[3] - token.box[1] for token in line)
-        beside = [
-            other
-            for other in lines
-            if other[0].box[0] > last[2] and abs(middle(other) - middle(line)) < 1.5 * height
-        ]
+        # The lines level with this one, found by bisection; a band of more than a few
+        # dozen (a page of one hostile row) tells nothing and is not searched.
+        low = bisect_left(sorted_middles, middles[index] - 1.5 * height)
+        high = bisect_left(sorted_middles, middles[index] + 1.5 * height)
+        if high - low > BAND_LINES:
+            continue
+        beside = [lines[order[k]] for k in range(low, high) if lines[order[k]][0].box[0] > last[2]]
         if beside:
             nearest = min(beside, key=lambda other: other[0].box[0])
             run = (nearest[0].box[0] - last[2]) * aspect
             if run > 0.05 * aspect:
-                slopes.append(math.atan2(middle(nearest) - middle(line), run))
+                middle = statistics.fmean((token.box[1] + token.box[3]) / 2 for token in nearest)
+                slopes.append(math.atan2(middle - middles[index], run))
     near_level = [slope for slope in slopes if abs(slope) < math.radians(6)]
     if not near_level:
         return 0.0
@@ -257,6 +261,8 @@ def _rows(lines: list[list[Token]]) -> list[list[Token]]:
         bottom = statistics.median(token.box[3] for token in line)
         for index in range(len(rows) - 1, max(-1, len(rows) - 4), -1):
             tokens, row_top, row_bottom = rows[index]
+            if len(tokens) > ROW_TOKENS:
+                continue  # (a hostile page of one endless row: each join would scan it)
             overlap = min(bottom, row_bottom) - max(top, row_top)
             beside = all(t.box[2] <= line[0].box[0] or t.box[0] >= line[-1].box[2] for t in tokens)
             if beside and overlap >= 0.7 * min(bottom - top, row_bottom - row_top):

@@ -49,9 +49,7 @@ def extract_receipt(pages: Sequence[RawJson]) -> RawJson:
         fields["MerchantName"] = string_field(writer, header[0].tokens, BELOW)
         if place := address_field(writer, [line.tokens for line in header[1:4]], BELOW):
             fields["MerchantAddress"] = place
-    region = {"USD": "US", "EUR": "DE", "GBP": "GB", "CAD": "CA", "AUD": "AU"}.get(
-        conventions.currency or "", "US"
-    )
+    region = conventions.region
     phone_lines = [label.line for label in found.of("Phone")] + reading.lines[: min(8, totals_start)]
     if phone := phone_field(writer, phone_lines, region):
         fields["MerchantPhoneNumber"] = phone

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, time
-from decimal import Decimal
 
 # A symbol names a currency only with the country it is used in; these are the usual readings.
 _SYMBOLS = {
@@ -77,6 +76,7 @@ class Money:
         return value
 
 
+MAX_AMOUNT_DIGITS = 15
 _AMOUNT = re.compile(r"^[-(]?[^\d\s]{0,4}\s?-?\d{1,3}(?:[.,' ]?\d{3})*(?:[.,]\d{1,2})?\s?[^\d\s]{0,4}[)]?$")
 
 
@@ -91,6 +91,8 @@ def parse_money(text: str, default_code: str | None = None) -> Money | None:
         return None  # (a rate is no amount)
     if re.fullmatch(r"\d{4,}", cleaned):
         return None  # a bare number of four digits or more is an id or a year, not money
+    if len(re.sub(r"\D", "", cleaned)) > MAX_AMOUNT_DIGITS:
+        return None  # no invoice's amount; and Decimal's context ends at 28 digits
     price = Price.fromstring(cleaned)
     if price.amount is None:
         return None
@@ -100,9 +102,10 @@ def parse_money(text: str, default_code: str | None = None) -> Money | None:
         return None  # "3 Qty": words beside the number that are no currency
     upper = symbol.upper() if symbol else None
     code = upper if upper in CURRENCY_CODES else _SYMBOLS.get(symbol or "") or default_code
-    amount = float(price.amount.quantize(Decimal("0.01")) if price.amount % 1 else price.amount)
+    amount = round(float(price.amount), 2)
     before_digits = re.split(r"\d", cleaned, maxsplit=1)[0]
-    negative = "-" in before_digits or cleaned.startswith("(")
+    # "-5.00", "(5.00)", and a till's refund "5.00-"
+    negative = "-" in before_digits or cleaned.startswith("(") or cleaned.endswith("-")
     return Money(-amount if negative and amount > 0 else amount, symbol, code)
 
 
@@ -113,7 +116,7 @@ def is_currency_word(text: str) -> bool:
 
 def currency_in(text: str) -> str | None:
     """The ISO code a line names ("All amounts in EUR", "Currency: GBP")."""
-    for word in re.findall(r"[A-Z]{3}", text):
+    for word in re.findall(r"\b[A-Z]{3}\b", text):  # a word: "AUDI" names no currency
         if word in CURRENCY_CODES:
             return word
     return None
@@ -195,11 +198,61 @@ def parse_time(text: str) -> time | None:
     if not match:
         return None
     hour, minute, second, half = match.groups()
+    if half and not 1 <= int(hour) <= 12:
+        return None  # "13:00 PM"
     hour_of_day = int(hour) % 12 + (12 if half and half.lower() == "pm" else 0) if half else int(hour)
     try:
         return time(hour_of_day, int(minute), int(second or 0))
     except ValueError:
         return None
+
+
+_NUMBER = re.compile(r"^-?\d{1,9}(?:[.,]\d{1,4})?$")
+
+
+def parse_number(text: str) -> float | None:
+    """A quantity as printed: `3`, `2.5`, `1,5` (a decimal comma); nothing else (float()
+    would take `nan`, `inf` and `1e400`)."""
+    cleaned = text.strip()
+    if not _NUMBER.match(cleaned):
+        return None
+    return float(cleaned.replace(",", "."))
+
+
+def currency_of_phone(text: str) -> str | None:
+    """The currency of the country a valid international number (`+49 30 …`) dials."""
+    import phonenumbers
+
+    if not text.strip().startswith("+") or parse_phone(text) is None:
+        return None
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(text, None))
+    return _REGION_CURRENCIES.get(region or "")
+
+
+_REGION_CURRENCIES = {
+    "US": "USD",
+    "CA": "CAD",
+    "GB": "GBP",
+    "CH": "CHF",
+    "AU": "AUD",
+    "NZ": "NZD",
+    "SE": "SEK",
+    "NO": "NOK",
+    "DK": "DKK",
+    "PL": "PLN",
+    "IN": "INR",
+    "JP": "JPY",
+    **{region: "EUR" for region in ("DE", "FR", "NL", "BE", "AT", "IE", "ES", "IT", "PT", "FI", "LU", "GR")},
+}
+REGION_OF_CURRENCY = {
+    "USD": "US",
+    "EUR": "DE",
+    "GBP": "GB",
+    "CHF": "CH",
+    "CAD": "CA",
+    "AUD": "AU",
+    "INR": "IN",
+}
 
 
 def parse_phone(text: str, region: str | None = "US") -> str | None:
