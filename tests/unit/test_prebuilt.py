@@ -4,15 +4,14 @@ extractors over pages whose words and places are known (no OCR)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
-from docsafe.contract.result import build_analyze_result
-from docsafe.engines.base import Line, PageText, Word
 from docsafe.prebuilt import mrz, values
 from docsafe.prebuilt.id_document import extract_id_document
 from docsafe.prebuilt.invoice import extract_invoice
 from docsafe.prebuilt.receipt import extract_receipt
+
+from tests.support.pages import result_pages
 
 
 @pytest.mark.parametrize(
@@ -126,22 +125,8 @@ def test_a_zone_written_for_a_test_document_checks() -> None:
     assert zone is not None and zone.valid and zone.document_number == "P1234567"
 
 
-def _page(rows: list[tuple[float, float, str]], size: tuple[int, int] = (1000, 1400)) -> list[dict[str, Any]]:
-    """An analyzeResult's pages with `rows` of words: (left, top, text), 20 px high, a
-    word's width 12 px a letter and a space between words."""
-    lines = []
-    for index, (left, top, text) in enumerate(rows):
-        words, x = [], left
-        for piece in text.split():
-            words.append(Word(piece, (x, top, x + 12 * len(piece), top + 20), 0.96))
-            x += 12 * len(piece) + 12
-        lines.append(Line(tuple(words), (left, top, x - 12, top + 20), paragraph=index))
-    page = PageText(width=size[0], height=size[1], unit="pixel", lines=tuple(lines))
-    return build_analyze_result("prebuilt-invoice", [(1, page)])["pages"]
-
-
 def test_an_invoice_label_gives_the_value_after_it_or_under_it_and_totals_are_checked() -> None:
-    pages = _page(
+    pages = result_pages(
         [
             (60, 60, "Contoso Supplies"),
             (60, 90, "12 Main Street"),
@@ -193,13 +178,13 @@ def test_totals_that_do_not_add_up_are_less_sure() -> None:
         (800, 480, "$4.00"),
         (600, 520, "Total"),
     ]
-    adds_up = extract_invoice(_page([*rows, (800, 520, "$54.00")]))["fields"]
-    misread = extract_invoice(_page([*rows, (800, 520, "$84.00")]))["fields"]
+    adds_up = extract_invoice(result_pages([*rows, (800, 520, "$54.00")]))["fields"]
+    misread = extract_invoice(result_pages([*rows, (800, 520, "$84.00")]))["fields"]
     assert misread["InvoiceTotal"]["confidence"] < adds_up["InvoiceTotal"]["confidence"]
 
 
 def test_a_receipts_rows_that_end_in_a_price_are_its_items() -> None:
-    pages = _page(
+    pages = result_pages(
         [
             (40, 40, "Harbor Deli"),
             (40, 80, "9 Mill Road"),
@@ -236,7 +221,7 @@ def test_an_id_cards_zone_wins_over_a_misread_visual_number_but_not_over_its_nam
     lines = mrz.write(
         "TD1", "UTO", "D23145890", date(1974, 8, 12), "F", date(2031, 4, 15), "UTO", "Eriksson", "Anna"
     )
-    pages = _page(
+    pages = result_pages(
         [
             (60, 60, "UTOPIA IDENTITY CARD"),
             (300, 120, "Surname"),
@@ -266,7 +251,7 @@ def test_an_id_cards_zone_wins_over_a_misread_visual_number_but_not_over_its_nam
 
 
 def test_amounts_without_a_symbol_are_in_the_currency_of_the_country_the_phone_dials() -> None:
-    pages = _page(
+    pages = result_pages(
         [
             (40, 40, "Sunrise Bakery"),
             (40, 80, "Tel: +49 30 1718946"),
@@ -297,7 +282,7 @@ def test_a_skewed_page_whose_cells_are_read_as_lines_of_their_own_keeps_its_rows
         top = 340 + index * 40
         rows += [at(60, top, name), at(500, top, quantity), at(760, top, amount)]
     rows += [at(560, 480, "Total"), at(760, 480, "$62.00")]
-    fields = extract_invoice(_page(rows))["fields"]
+    fields = extract_invoice(result_pages(rows))["fields"]
     items = [item["valueObject"] for item in fields["Items"]["valueArray"]]
     assert [
         (item["Description"]["valueString"], item["Amount"]["valueCurrency"]["amount"]) for item in items
@@ -318,12 +303,12 @@ def test_odd_values_are_refused_rather_than_crashing_or_misread() -> None:
     assert values.parse_number("1,5") == 1.5
     assert values.currency_in("AUDI SERVICE CENTER") is None and values.currency_in("Currency: AUD") == "AUD"
     # a page holding such a word still gets its document
-    document = extract_id_document(_page([(40, 40, "1234567890123456789012345678901,")]))
+    document = extract_id_document(result_pages([(40, 40, "1234567890123456789012345678901,")]))
     assert document["docType"] == "idDocument"
 
 
 def test_punctuated_lines_are_no_machine_readable_zone() -> None:
-    pages = _page(
+    pages = result_pages(
         [
             (40, 40, "Issued by: City of Springfield, IL"),
             (40, 80, "Holder: JOHN, Q. PUBLIC, JUNIOR III"),
@@ -338,7 +323,7 @@ def test_punctuated_lines_are_no_machine_readable_zone() -> None:
 
 
 def test_a_word_or_a_plus_sign_names_no_currency() -> None:
-    pages = _page(
+    pages = result_pages(
         [
             (40, 40, "AUDI SERVICE CENTER"),
             (40, 80, "Points +15"),
@@ -356,7 +341,7 @@ def test_a_word_or_a_plus_sign_names_no_currency() -> None:
 
 
 def test_a_quantity_that_is_no_number_is_left_out() -> None:
-    pages = _page(
+    pages = result_pages(
         [
             (60, 300, "Description"),
             (520, 300, "Qty"),

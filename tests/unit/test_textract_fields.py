@@ -16,6 +16,8 @@ from docsafe.prebuilt import extractor, mrz
 from docsafe.prebuilt.engine_fields import with_engine_fields
 from PIL import Image
 
+from tests.support.pages import result_pages
+
 SIZE = (1000, 1000)
 
 
@@ -221,7 +223,7 @@ def test_analyze_id_gives_a_passports_fields_found_by_their_text_and_its_zone() 
     assert machine["Nationality"]["valueCountryRegion"] == "UTO"
 
 
-def test_the_fields_travel_between_stages_with_the_page() -> None:
+def test_the_fields_travel_between_stages_with_theresult_pages() -> None:
     response = {
         "ExpenseDocuments": [
             {
@@ -241,10 +243,8 @@ def test_the_fields_travel_between_stages_with_the_page() -> None:
 def test_each_pages_line_items_are_items_of_their_own() -> None:
     from docsafe.engines.base import EngineField
 
-    from tests.unit.test_prebuilt import _page
-
-    page_one = _page([(60, 300, "Widget"), (600, 300, "$10.00")])[0]
-    page_two = {**_page([(60, 300, "Gadget"), (600, 300, "$20.00")])[0], "pageNumber": 2}
+    page_one = result_pages([(60, 300, "Widget"), (600, 300, "$10.00")])[0]
+    page_two = {**result_pages([(60, 300, "Gadget"), (600, 300, "$20.00")])[0], "pageNumber": 2}
     found = {
         1: (EngineField("Description", "Widget", (60, 300, 132, 320), 0.9, item=0),),
         2: (EngineField("Description", "Gadget", (60, 300, 132, 320), 0.9, item=0),),
