@@ -11,12 +11,11 @@ find.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
 
 from docsafe.contract.errors import InvalidArgument
-from docsafe.contract.result import merge_spans
+from docsafe.contract.result import merge_spans, words_by_line
 
 RawJson = dict[str, Any]
 MAX_FIELDS = 20  # Azure's limit
@@ -81,15 +80,7 @@ def _find_all(labels: dict[str, list[str]], pages: list[RawJson]) -> dict[str, R
     ending as soon as every field is found."""
     fields: dict[str, RawJson] = {}
     for page in pages:
-        words = sorted(page.get("words") or [], key=lambda word: word["span"]["offset"])
-        starts = [word["span"]["offset"] for word in words]
-        for line in page.get("lines") or []:
-            if not line.get("spans"):
-                continue  # a markdown table's rule: no words of its own
-            span = line["spans"][0]
-            inside = words[
-                bisect_left(starts, span["offset"]) : bisect_left(starts, span["offset"] + span["length"])
-            ]
+        for inside in words_by_line(page):
             said = [_plain(word["content"]) for word in inside]
             for name, wanted in labels.items():
                 if name in fields or said[: len(wanted)] != wanted:

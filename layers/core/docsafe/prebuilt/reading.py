@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from docsafe.contract.result import merge_spans
+from docsafe.contract.result import merge_spans, words_by_line
 from docsafe.engines.base import Box, union
 
 RawJson = dict[str, Any]
@@ -90,21 +90,11 @@ class Reading:
         for page in pages:
             number = page["pageNumber"]
             width, height = page.get("width") or 1, page.get("height") or 1
-            words = sorted(
-                (word for word in page.get("words") or [] if word.get("polygon")),
-                key=lambda word: word["span"]["offset"],
-            )
-            starts = [word["span"]["offset"] for word in words]
             engine_lines = []
-            for line in page.get("lines") or []:
-                if not line.get("spans"):
-                    continue  # a markdown table's rule: no words of its own
-                span = line["spans"][0]
-                inside = words[
-                    bisect_left(starts, span["offset"]) : bisect_left(starts, span["offset"] + span["length"])
-                ]
-                if inside:
-                    engine_lines.append([_token(word, number, width, height) for word in inside])
+            for inside in words_by_line(page):
+                located = [word for word in inside if word.get("polygon")]
+                if located:
+                    engine_lines.append([_token(word, number, width, height) for word in located])
             turn = _skew(engine_lines, width / height, page.get("angle"))
             upright = [[_upright(token, turn, width / height) for token in line] for line in engine_lines]
             for row in _rows(upright):
