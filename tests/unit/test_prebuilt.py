@@ -356,3 +356,13 @@ def test_a_quantity_that_is_no_number_is_left_out() -> None:
         "Quantity" not in item["valueObject"]
         and item["valueObject"]["Amount"]["valueCurrency"]["amount"] == 40.0
     )
+
+
+def test_a_zone_whose_filler_run_was_read_as_small_letters_is_still_a_zone() -> None:
+    lines = mrz.write(
+        "TD3", "UTO", "P5236413", date(1979, 12, 8), "F", date(2035, 12, 22), "UTO", "Novak", "Lukas"
+    )
+    misread = [lines[0][:32] + "ccceeecec#ccc<", lines[1]]  # as Tesseract read a scan
+    zone = mrz.parse(misread, today=date(2026, 1, 1))
+    assert zone is not None and zone.valid
+    assert (zone.last_name, zone.first_name, zone.expiry) == ("NOVAK", "LUKAS", date(2035, 12, 22))

@@ -75,16 +75,16 @@ def clean_line(text: str) -> str:
     return re.sub(r"[^A-Z0-9<]", "<", text)
 
 
-_RAW_MRZ = re.compile(r"^[A-Za-z0-9<«‹ ]+$")
+_ZONE_CHARACTER = re.compile(r"[A-Z0-9<«‹]")
 
 
 def looks_like_mrz(text: str) -> bool:
-    """A line that may be a zone's: letters, digits and fillers only (as printed, before
-    any cleaning: a sentence's punctuation is no filler; OCR reads some fillers as small
-    letters), mostly capitals, digits and fillers, a run of fillers, and about a zone
-    line's length."""
+    """A line that may be a zone's: mostly capitals, digits and fillers as printed (OCR
+    reads a long run of fillers as small letters or `#`, but a sentence is mostly small
+    letters), a run of fillers once cleaned (no sentence's punctuation makes three in a
+    row), and about a zone line's length."""
     raw = text.replace(" ", "")
-    if not raw or not _RAW_MRZ.match(raw) or sum(char.islower() for char in raw) > 0.3 * len(raw):
+    if not raw or len(_ZONE_CHARACTER.findall(raw)) < 0.6 * len(raw):
         return False
     cleaned = clean_line(text)
     return 28 <= len(cleaned) <= 46 and "<<<" in cleaned
