@@ -49,7 +49,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
-def _connect(host: str, address: str, port: int, timeout: float) -> Any:
+def connect_pinned(host: str, address: str, port: int, timeout: float) -> Any:
     return _PinnedHTTPSConnection(host, address, port, timeout)
 
 
@@ -76,17 +76,11 @@ def public_address(address: str) -> bool:
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
-def fetch(
-    url: str,
-    max_bytes: int,
-    resolver: Resolver = resolve,
-    connect: ConnectionFactory = _connect,
-    deadline: float = DEADLINE_SECONDS,
-    *,
-    field: str = "urlSource",
-) -> bytes:
-    """The document at `url`, or a 400 that says why it was not fetched (naming `field`,
-    the request's name for the URL)."""
+def public_target(
+    url: str, resolver: Resolver = resolve, *, field: str = "urlSource"
+) -> tuple[str, str, int]:
+    """The host, the address to connect to and the port of an https URL of a public host;
+    a 400 naming `field` that says why not (urlSource, and the callback URL, alike)."""
     if not isinstance(url, str) or len(url) > 2048:
         raise _refused("it is not a URL", field)
     parts = urlsplit(url)
@@ -110,7 +104,23 @@ def fetch(
         raise _refused("its host name does not resolve", field) from None
     if not addresses or not all(public_address(address) for address in addresses):
         raise _refused("it points at a loopback, private, link-local or metadata address", field)
-    connection = connect(host, addresses[0], port, TIMEOUT_SECONDS)
+    return host, addresses[0], port
+
+
+def fetch(
+    url: str,
+    max_bytes: int,
+    resolver: Resolver = resolve,
+    connect: ConnectionFactory = connect_pinned,
+    deadline: float = DEADLINE_SECONDS,
+    *,
+    field: str = "urlSource",
+) -> bytes:
+    """The document at `url`, or a 400 that says why it was not fetched (naming `field`,
+    the request's name for the URL)."""
+    host, address, port = public_target(url, resolver, field=field)
+    parts = urlsplit(url)
+    connection = connect(host, address, port, TIMEOUT_SECONDS)
     try:
         path = parts.path or "/"
         connection.request("GET", path + (f"?{parts.query}" if parts.query else ""), headers={"Host": host})

@@ -1,0 +1,144 @@
+"""Callback URLs: a job's end, POSTed to the HTTPS address its request named, signed.
+
+(Issue 17, point 3: this module is the callback's signing, checking and sending; the
+request header, the queue, the sending function and local mode are not wired yet.)
+
+The body is the completion event's detail (docsafe.completion): ids, tenant, model,
+status, page count, never content. `x-docsafe-signature: t=<unix time>,v1=<hex>` is
+HMAC-SHA256 over `"<t>." + body` with the tenant's callback secret, so a receiver knows the
+POST came from its stack and can refuse replays older than a few minutes (`verify`).
+
+A callback is sent from a queue, never by the stage that ended the job: a receiver that is
+down or slow holds nothing. Each failure (no 2xx answer, a refused or unreachable address)
+is retried after a longer wait (30 s, 2 min, 8 min, 32 min), and after MAX_ATTEMPTS the
+callback is dropped, logged by its operation id only. The address is checked as urlSource
+is — https on port 443, a host that resolves only to public addresses — when the request
+names it and again before each attempt, and the connection goes to the address checked:
+a name that later resolves to a private address reaches nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from docsafe import urlsource
+from docsafe.contract.errors import InvalidArgument
+
+CALLBACK_HEADER = "x-docsafe-callback-url"
+SIGNATURE_HEADER = "x-docsafe-signature"
+MAX_ATTEMPTS = 5
+FIRST_RETRY_SECONDS = 30
+MAX_URL_LENGTH = 2048
+REPLAY_TOLERANCE_SECONDS = 300
+_SECRET_CONTEXT = b"docsafe-callback-v1:"
+
+
+def sign(secret: bytes, timestamp: int, body: bytes) -> str:
+    mac = hmac.new(secret, str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def verify(
+    secret: bytes, header: str, body: bytes, now: float, tolerance: float = REPLAY_TOLERANCE_SECONDS
+) -> bool:
+    """What a receiver checks: the signature is the secret's over this body, and recent."""
+    parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    stamp = parts.get("t", "")
+    if not stamp.isascii() or not stamp.isdigit() or abs(now - int(stamp)) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, int(stamp), body), header)
+
+
+def retry_delay(attempt: int) -> int:
+    """Seconds before the next attempt after the `attempt`-th failed (30 s × 4ⁿ)."""
+    return int(FIRST_RETRY_SECONDS * 4 ** max(0, attempt - 1))
+
+
+def check_callback_url(url: str, resolver: urlsource.Resolver = urlsource.resolve) -> str:
+    """The URL, if a callback may go there; a 400 that says why not (as for urlSource)."""
+    urlsource.public_target(url, resolver, field=CALLBACK_HEADER)
+    return url
+
+
+@dataclass(frozen=True)
+class Callback:
+    url: str
+    tenant: str
+    detail: dict[str, Any]
+
+    def to_message(self) -> str:
+        return json.dumps(
+            {"url": self.url, "tenant": self.tenant, "detail": self.detail}, separators=(",", ":")
+        )
+
+    @classmethod
+    def from_message(cls, text: str) -> Callback:
+        data = json.loads(text)
+        return cls(str(data["url"]), str(data["tenant"]), dict(data["detail"]))
+
+
+class CallbackSecrets:
+    """Each tenant's callback secret, derived by KMS from the stack's HMAC key: nothing
+    secret is stored, and the operator hands a tenant its own (`docsafe tenants
+    callback-secret`)."""
+
+    def __init__(self, kms: Callable[[], Any], key_id: str):
+        self._kms = kms
+        self._key_id = key_id
+        self._known: dict[str, bytes] = {}
+
+    def of(self, tenant: str) -> bytes:
+        if tenant not in self._known:
+            answer = self._kms().generate_mac(
+                KeyId=self._key_id, MacAlgorithm="HMAC_SHA_256", Message=_SECRET_CONTEXT + tenant.encode()
+            )
+            self._known[tenant] = bytes(answer["Mac"])
+        return self._known[tenant]
+
+
+class CallbackSender:
+    """One attempt at one callback: True when the receiver answered 2xx."""
+
+    def __init__(
+        self,
+        secret_of: Callable[[str], bytes],
+        now: Callable[[], float] = time.time,
+        resolver: urlsource.Resolver = urlsource.resolve,
+        connect: urlsource.ConnectionFactory = urlsource.connect_pinned,
+    ):
+        self._secret_of = secret_of
+        self._now = now
+        self._resolver = resolver
+        self._connect = connect
+
+    def attempt(self, callback: Callback) -> bool:
+        try:
+            host, address, port = urlsource.public_target(callback.url, self._resolver, field=CALLBACK_HEADER)
+        except InvalidArgument:
+            return False  # its name resolves to a private address now: refused again
+        body = json.dumps(callback.detail, separators=(",", ":")).encode()
+        parts = urlsplit(callback.url)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = {
+            "Host": host,
+            "Content-Type": "application/json",
+            "User-Agent": "DocSafe-callback/1",
+            SIGNATURE_HEADER: sign(self._secret_of(callback.tenant), int(self._now()), body),
+        }
+        connection = self._connect(host, address, port, urlsource.TIMEOUT_SECONDS)
+        try:
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            return 200 <= response.status < 300  # a redirect is not followed: a failure
+        except (OSError, http.client.HTTPException):
+            return False
+        finally:
+            connection.close()
