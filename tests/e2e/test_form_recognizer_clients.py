@@ -135,3 +135,20 @@ def test_the_administration_client_builds_lists_and_deletes_a_model_used_for_ana
     admin.delete_document_model("fr-forms")
     with pytest.raises(ResourceNotFoundError):
         admin.get_document_model("fr-forms")
+
+
+@pytest.mark.parametrize("version", ["2023-07-31", "2022-08-31"])
+def test_the_client_reads_an_invoices_typed_fields(server: Server, version: str) -> None:
+    from bench.prebuilt import corpus
+
+    drawn = corpus.invoice(1002, 2)
+    client = client_for(server, "alpha", api_version=version)
+    result = analyze(client, "prebuilt-invoice", encode(drawn.image, "PNG"))
+    (invoice,) = result.documents
+    assert invoice.doc_type == "invoice"
+    total = invoice.fields["InvoiceTotal"].value
+    assert (total.amount, total.symbol) == (drawn.truth["InvoiceTotal"], "£")
+    assert invoice.fields["InvoiceId"].value == drawn.truth["InvoiceId"]
+    assert invoice.fields["CustomerAddress"].value.postal_code == drawn.truth["CustomerAddress"]["postalCode"]
+    items = invoice.fields["Items"].value
+    assert [item.value["Description"].value for item in items] == [name for name, _ in drawn.truth["Items"]]
