@@ -652,9 +652,32 @@ def _front_end(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
                 if len(chunk) < wanted:
                     raise ValueError("the body ends inside a chunk")
                 body += chunk
-                if len(body) <= API_GATEWAY_BODY_BYTES and self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                if len(body) > API_GATEWAY_BODY_BYTES:
+                    self._drain_chunks(size - wanted)
+                elif self.rfile.readline(3) not in (b"\r\n", b"\n"):
                     raise ValueError("a chunk runs past its size")
             self.close_connection = True
             return bytes(body)
+
+        def _drain_chunks(self, left_in_chunk: int) -> None:
+            """The rest of a chunked body past the limit, read and dropped (as a sized one's
+            is: a client still sending then reads the answer, rather than a broken pipe),
+            up to _DRAINED_BYTES; past that, or at anything that is not chunked HTTP, the
+            answer goes at once."""
+            drained = 0
+            while drained <= _DRAINED_BYTES:
+                self._discard(left_in_chunk)
+                drained += left_in_chunk
+                self.rfile.readline(3)  # the chunk's CRLF
+                line = self.rfile.readline(_CHUNK_LINE_BYTES + 1)
+                found = _CHUNK_SIZE.fullmatch(line)
+                if found is None:
+                    return
+                left_in_chunk = int(found.group(1), 16)
+                if left_in_chunk == 0:
+                    for _ in range(_TRAILER_LINES):
+                        if self.rfile.readline(_CHUNK_LINE_BYTES + 1) in (b"\r\n", b"\n", b""):
+                            return
+                    return
 
     return FrontEnd
