@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from docsafe.contract.errors import InvalidArgument
-from docsafe.contract.result import merge_spans, words_by_line
+from docsafe.contract.result import merge_spans, polygon_around, words_by_line
 
 RawJson = dict[str, Any]
 MAX_FIELDS = 20  # Azure's limit
@@ -116,7 +116,4 @@ def _plain(word: str) -> str:
 def _around(words: list[RawJson]) -> list[float] | None:
     if any("polygon" not in word for word in words):
         return None
-    xs = [x for word in words for x in word["polygon"][0::2]]
-    ys = [y for word in words for y in word["polygon"][1::2]]
-    left, top, right, bottom = min(xs), min(ys), max(xs), max(ys)
-    return [left, top, right, top, right, bottom, left, bottom]
+    return polygon_around(word["polygon"] for word in words)

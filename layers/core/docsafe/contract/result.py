@@ -9,7 +9,7 @@ import re
 import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,6 +112,15 @@ def _cell_finder(table: Table) -> Callable[[Box], Cell | None]:
         return next((c for c in cells if center_in(box, c.box)), None)  # on an edge
 
     return find
+
+
+def polygon_around(polygons: Iterable[Sequence[float]]) -> list[float]:
+    """The upright rectangle around polygons (x, y, x, y, …), as a polygon of four corners."""
+    polygons = list(polygons)
+    xs = [x for polygon in polygons for x in polygon[0::2]]
+    ys = [y for polygon in polygons for y in polygon[1::2]]
+    left, top, right, bottom = min(xs), min(ys), max(xs), max(ys)
+    return [left, top, right, top, right, bottom, left, bottom]
 
 
 def words_by_line(page: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from docsafe.contract.result import merge_spans
+from docsafe.contract.result import merge_spans, polygon_around
 from docsafe.custom.labels import LabelledDocument
 from docsafe.engines.base import Box, center_in, union
 
@@ -213,7 +213,7 @@ def _field(
     if not words:
         return {"type": template.type, "confidence": 0.0}
     text = " ".join(w.text for w in sorted(words, key=lambda w: w.span["offset"]))  # reading order
-    polygon = _union_polygon([w.polygon for w in words])
+    polygon = polygon_around(w.polygon for w in words)
     reading = statistics.fmean(w.confidence for w in words)
     field: dict[str, Any] = {
         "type": template.type,
@@ -228,13 +228,6 @@ def _field(
     elif template.type != "string":
         field["confidence"] = round(field["confidence"] * 0.5, 3)  # read, but not as its type
     return field
-
-
-def _union_polygon(polygons: list[list[float]]) -> list[float]:
-    xs = [x for p in polygons for x in p[0::2]]
-    ys = [y for p in polygons for y in p[1::2]]
-    left, top, right, bottom = min(xs), min(ys), max(xs), max(ys)
-    return [left, top, right, top, right, bottom, left, bottom]
 
 
 _MONTHS = {

@@ -11,6 +11,7 @@ from datetime import date
 from docsafe.contract.prebuilt_fields import ID_DOCUMENT_TYPES, INVOICE_FIELDS, RECEIPT_FIELDS
 from docsafe.engines.base import Box, EngineField, center_in
 from docsafe.prebuilt import mrz, values
+from docsafe.prebuilt.id_document import zone_values
 from docsafe.prebuilt.labelled import Conventions, conventions_of
 from docsafe.prebuilt.reading import FieldWriter, RawJson, Reading, Token, array_field, plain
 
@@ -37,7 +38,7 @@ def with_engine_fields(
     if not any(found.values()):
         return document
     reading = Reading(pages)
-    writer = FieldWriter(reading)
+    writer = FieldWriter()
     conventions = conventions_of(reading)
     schema = _schema(model_id)
     item_schema = (schema.get("Items") or {}).get("items", {}).get("properties", {})
@@ -153,25 +154,10 @@ def _zone(field: EngineField, tokens: list[Token], writer: FieldWriter, today: d
     zone = mrz.parse(field.text.splitlines(), today)
     if zone is None:
         return None
-    parts: RawJson = {}
-    for name, text in (
-        ("FirstName", zone.first_name),
-        ("LastName", zone.last_name),
-        ("DocumentNumber", zone.document_number),
-        ("Sex", zone.sex),
-    ):
-        if text:
-            parts[name] = {"type": "string", "valueString": text, "confidence": field.confidence}
-    for name, country in (("CountryRegion", zone.issuer), ("Nationality", zone.nationality)):
-        if len(country) == 3:
-            parts[name] = {
-                "type": "countryRegion",
-                "valueCountryRegion": country,
-                "confidence": field.confidence,
-            }
-    for name, day in (("DateOfBirth", zone.birth), ("DateOfExpiration", zone.expiry)):
-        if day:
-            parts[name] = {"type": "date", "valueDate": day.isoformat(), "confidence": field.confidence}
+    parts = {
+        name: {"type": kind, **value, "confidence": field.confidence}
+        for name, (kind, value) in zone_values(zone).items()
+    }
     wire = _field(writer, "object", tokens, {"valueObject": parts}, field)
     wire["content"] = "\n".join(zone.lines)
     return wire

@@ -13,7 +13,7 @@ from datetime import date
 
 from docsafe.prebuilt import mrz
 from docsafe.prebuilt.labelled import BELOW, LabelledFields, address_field, conventions_of
-from docsafe.prebuilt.reading import FieldWriter, RawJson, Reading, TextLine
+from docsafe.prebuilt.reading import FieldWriter, RawJson, Reading, TextLine, document_spans, whole_page
 
 LABELS: dict[str, tuple[str, ...]] = {
     "LastName": ("surname", "last name", "family name", "nom", "name"),
@@ -114,23 +114,12 @@ def extract_id_document(pages: Sequence[RawJson], today: date | None = None) -> 
         and (code := _country_field(fields.pop("Nationality"))) is not None
     ):
         fields["Nationality"] = code
-    first = pages[0] if pages else {"pageNumber": 1}
-    width, height = first.get("width") or 0, first.get("height") or 0
     return {
         "docType": doc_type,
-        "boundingRegions": [
-            {"pageNumber": first["pageNumber"], "polygon": [0, 0, width, 0, width, height, 0, height]}
-        ],
+        "boundingRegions": whole_page(pages),
         "fields": fields,
         "confidence": round(0.99 if zone and zone.valid else 0.5 + 0.05 * min(len(fields), 8), 3),
-        "spans": [
-            {
-                "offset": 0,
-                "length": max(
-                    (t.span[0] + t.span[1] for line in reading.lines for t in line.tokens), default=0
-                ),
-            }
-        ],
+        "spans": document_spans(reading),
     }
 
 
@@ -148,28 +137,36 @@ def _doc_type(reading: Reading, zone: mrz.Zone | None) -> str:
     return "idDocument"
 
 
+def zone_values(zone: mrz.Zone) -> dict[str, tuple[str, RawJson]]:
+    """What a zone says, as the MachineReadableZone's fields: name → (type, value)."""
+    found: dict[str, tuple[str, RawJson]] = {}
+    for name, text in (
+        ("FirstName", zone.first_name),
+        ("LastName", zone.last_name),
+        ("DocumentNumber", zone.document_number),
+        ("Sex", zone.sex),
+    ):
+        if text:
+            found[name] = ("string", {"valueString": text})
+    for name, country in (("CountryRegion", zone.issuer), ("Nationality", zone.nationality)):
+        if len(country) == 3:
+            found[name] = ("countryRegion", {"valueCountryRegion": country})
+    for name, day in (("DateOfBirth", zone.birth), ("DateOfExpiration", zone.expiry)):
+        if day is not None:
+            found[name] = ("date", {"valueDate": day.isoformat()})
+    return found
+
+
 def _from_zone(
     fields: dict[str, RawJson], zone: mrz.Zone, lines: list[TextLine], writer: FieldWriter
 ) -> None:
     """The MRZ object, and the zone's values where the visual zone's are missing or wrong."""
     tokens = [token for line in lines for token in line.tokens]
     certainty = MRZ_CERTAINTY if zone.valid else 0.6
-    by_zone: dict[str, RawJson] = {}
-    texts = {
-        "FirstName": zone.first_name,
-        "LastName": zone.last_name,
-        "DocumentNumber": zone.document_number,
-        "Sex": zone.sex,
+    by_zone = {
+        name: writer.field(kind, tokens, value, certainty)
+        for name, (kind, value) in zone_values(zone).items()
     }
-    for name, text in texts.items():
-        if text:
-            by_zone[name] = writer.field("string", tokens, {"valueString": text}, certainty)
-    for name, country in (("CountryRegion", zone.issuer), ("Nationality", zone.nationality)):
-        if len(country) == 3:
-            by_zone[name] = writer.field("countryRegion", tokens, {"valueCountryRegion": country}, certainty)
-    for name, day in (("DateOfBirth", zone.birth), ("DateOfExpiration", zone.expiry)):
-        if day is not None:
-            by_zone[name] = writer.field("date", tokens, {"valueDate": day.isoformat()}, certainty)
     for field in by_zone.values():
         field["content"] = field["content"].replace(" ", "")
         if zone.valid:

@@ -12,11 +12,24 @@ from docsafe.prebuilt.labelled import (
     SAME_LINE,
     LabelledFields,
     address_field,
+    adds_up,
+    amount_of,
     conventions_of,
     phone_field,
     string_field,
+    weigh_totals,
 )
-from docsafe.prebuilt.reading import Label, RawJson, Reading, TextLine, Token, array_field, plain
+from docsafe.prebuilt.reading import (
+    Label,
+    RawJson,
+    Reading,
+    TextLine,
+    Token,
+    array_field,
+    document_spans,
+    plain,
+    whole_page,
+)
 
 LABELS: dict[str, tuple[str, ...]] = {
     "InvoiceId": (
@@ -96,10 +109,10 @@ def extract_invoice(pages: Sequence[RawJson]) -> RawJson:
     _parties(fields, found, reading)
     return {
         "docType": "invoice",
-        "boundingRegions": [_whole_page(pages[0])] if pages else [],
+        "boundingRegions": whole_page(pages),
         "fields": fields,
         "confidence": _confidence(fields),
-        "spans": _document_spans(reading),
+        "spans": document_spans(reading),
     }
 
 
@@ -116,27 +129,20 @@ def _put(fields: dict[str, RawJson], name: str, field: RawJson | None) -> None:
 
 
 def _check_totals(fields: dict[str, RawJson], amounts: list[RawJson | None]) -> None:
-    """Totals that add up are surer; a subtotal that is not the items' sum, or a total
-    that is not subtotal + tax - discount, less so (one of them was misread)."""
-
-    def amount(name: str) -> float | None:
-        field = fields.get(name)
-        return field["valueCurrency"]["amount"] if field else None
-
-    subtotal, tax, total = amount("SubTotal"), amount("TotalTax"), amount("InvoiceTotal")
-    discount = amount("TotalDiscount") or 0.0
+    """Subtotal + tax - discount = total, and the items' sum = subtotal."""
+    subtotal, tax, total = (
+        amount_of(fields, "SubTotal"),
+        amount_of(fields, "TotalTax"),
+        amount_of(fields, "InvoiceTotal"),
+    )
     checks: list[tuple[tuple[str, ...], bool]] = []
     if subtotal is not None and tax is not None and total is not None:
-        checks.append(
-            (("SubTotal", "TotalTax", "InvoiceTotal"), abs(subtotal + tax - abs(discount) - total) < 0.011)
-        )
+        discount = -abs(amount_of(fields, "TotalDiscount") or 0.0)
+        checks.append((("SubTotal", "TotalTax", "InvoiceTotal"), adds_up(total, [subtotal, tax, discount])))
     item_amounts = [item["valueCurrency"]["amount"] for item in amounts if item and "valueCurrency" in item]
     if item_amounts and subtotal is not None:
-        checks.append((("SubTotal",), abs(sum(item_amounts) - subtotal) < 0.011))
-    for names, adds_up in checks:
-        for name in names:
-            factor = 1.03 if adds_up else 0.8
-            fields[name]["confidence"] = round(min(1.0, fields[name]["confidence"] * factor), 3)
+        checks.append((("SubTotal",), adds_up(subtotal, item_amounts)))
+    weigh_totals(fields, checks)
 
 
 def _parties(fields: dict[str, RawJson], found: LabelledFields, reading: Reading) -> None:
@@ -223,21 +229,7 @@ def _address_lines(lines: Sequence[Sequence[Token]]) -> list[Sequence[Token]]:
     return kept
 
 
-def _whole_page(page: RawJson) -> RawJson:
-    width, height = page.get("width") or 0, page.get("height") or 0
-    return {"pageNumber": page["pageNumber"], "polygon": [0, 0, width, 0, width, height, 0, height]}
-
-
 def _confidence(fields: dict[str, RawJson]) -> float:
     """How sure the document is an invoice: it has an id, a date and a total."""
     signs = sum(name in fields for name in ("InvoiceId", "InvoiceDate", "InvoiceTotal", "AmountDue", "Items"))
     return round(min(1.0, 0.2 + 0.2 * signs), 3)
-
-
-def _document_spans(reading: Reading) -> list[dict[str, int]]:
-    if not reading.lines:
-        return []
-    offsets = [token.span for line in reading.lines for token in line.tokens]
-    start = min(offset for offset, _ in offsets)
-    end = max(offset + length for offset, length in offsets)
-    return [{"offset": start, "length": end - start}]

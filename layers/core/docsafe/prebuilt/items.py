@@ -80,7 +80,7 @@ def _rows_under(
     conventions: Conventions,
     stop_at: Callable[[TextLine], bool],
 ) -> Items:
-    writer = FieldWriter(reading)
+    writer = FieldWriter()
     items = Items(lines=[header])
     cells_of_rows: list[dict[str, list[Token]]] = []
     previous = header

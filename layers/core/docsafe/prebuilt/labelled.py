@@ -93,7 +93,7 @@ class LabelledFields:
         skip_lines: Callable[[TextLine], bool] = lambda line: False,
     ):
         self.reading = reading
-        self.writer = FieldWriter(reading)
+        self.writer = FieldWriter()
         self.conventions = conventions
         self.labels = [label for label in reading.labels(synonyms) if not skip_lines(label.line)]
         # By row and by field: each lookup is the row's or the field's, not every label's
@@ -222,3 +222,21 @@ def phone_field(writer: FieldWriter, lines: Iterable[TextLine], region: str | No
         if used:
             return writer.field("phoneNumber", used, {"valuePhoneNumber": number}, SAME_LINE)
     return None
+
+
+def amount_of(fields: dict[str, RawJson], name: str) -> float | None:
+    field = fields.get(name)
+    return field["valueCurrency"]["amount"] if field else None
+
+
+def adds_up(total: float, parts: Iterable[float]) -> bool:
+    """Whether `parts` make `total`, to the cent."""
+    return abs(sum(parts) - total) < 0.011
+
+
+def weigh_totals(fields: dict[str, RawJson], checks: Sequence[tuple[tuple[str, ...], bool]]) -> None:
+    """Totals that add up are surer; ones that do not, less so (one of them was misread)."""
+    for names, agreed in checks:
+        for name in names:
+            factor = 1.03 if agreed else 0.8
+            fields[name]["confidence"] = round(min(1.0, fields[name]["confidence"] * factor), 3)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from docsafe.contract.result import merge_spans, words_by_line
+from docsafe.contract.result import merge_spans, polygon_around, words_by_line
 from docsafe.engines.base import Box, union
 
 RawJson = dict[str, Any]
@@ -167,12 +167,6 @@ class Reading:
                 break
         return found
 
-    def polygon_of(self, tokens: Sequence[Token]) -> list[float]:
-        xs = [x for token in tokens for x in token.polygon[0::2]]
-        ys = [y for token in tokens for y in token.polygon[1::2]]
-        left, top, right, bottom = min(xs), min(ys), max(xs), max(ys)
-        return [left, top, right, top, right, bottom, left, bottom]
-
 
 def _token(word: RawJson, page: int, width: float, height: float) -> Token:
     xs, ys = word["polygon"][0::2], word["polygon"][1::2]
@@ -294,9 +288,6 @@ def identifier(tokens: Sequence[Token]) -> list[Token]:
 class FieldWriter:
     """Fields on the wire: their type, value, content, regions, spans and confidence."""
 
-    def __init__(self, reading: Reading):
-        self._reading = reading
-
     def field(
         self, kind: str, tokens: Sequence[Token], value: dict[str, Any], certainty: float = 1.0
     ) -> RawJson:
@@ -306,7 +297,9 @@ class FieldWriter:
         regions = []
         for page in sorted({token.page for token in ordered}):
             on_page = [token for token in ordered if token.page == page]
-            regions.append({"pageNumber": page, "polygon": self._reading.polygon_of(on_page)})
+            regions.append(
+                {"pageNumber": page, "polygon": polygon_around(token.polygon for token in on_page)}
+            )
         reading = min(token.confidence for token in ordered)
         return {
             "type": kind,
@@ -329,6 +322,20 @@ def _content(tokens: Sequence[Token]) -> str:
         same_line = token.box[1] < before.box[3] and token.box[3] > before.box[1]
         text += (" " if same_line else "\n") + token.text
     return text
+
+
+def whole_page(pages: Sequence[RawJson]) -> list[RawJson]:
+    """A document's bounding region: its first page, whole."""
+    if not pages:
+        return []
+    width, height = pages[0].get("width") or 0, pages[0].get("height") or 0
+    return [{"pageNumber": pages[0]["pageNumber"], "polygon": [0, 0, width, 0, width, height, 0, height]}]
+
+
+def document_spans(reading: Reading) -> list[dict[str, int]]:
+    """A document's span: the content from its start to the end of the last word read."""
+    end = max((token.span[0] + token.span[1] for line in reading.lines for token in line.tokens), default=0)
+    return [{"offset": 0, "length": end}]
 
 
 def array_field(items: list[RawJson]) -> RawJson:

@@ -14,11 +14,24 @@ from docsafe.prebuilt.labelled import (
     Conventions,
     LabelledFields,
     address_field,
+    adds_up,
+    amount_of,
     conventions_of,
     phone_field,
     string_field,
+    weigh_totals,
 )
-from docsafe.prebuilt.reading import FieldWriter, RawJson, Reading, TextLine, Token, array_field, first_run
+from docsafe.prebuilt.reading import (
+    FieldWriter,
+    RawJson,
+    Reading,
+    TextLine,
+    Token,
+    array_field,
+    document_spans,
+    first_run,
+    whole_page,
+)
 
 LABELS: dict[str, tuple[str, ...]] = {
     "Subtotal": ("subtotal", "sub total", "sub-total", "net total", "total net"),
@@ -67,7 +80,7 @@ def extract_receipt(pages: Sequence[RawJson]) -> RawJson:
     doc_type = _doc_type(reading)
     return {
         "docType": doc_type,
-        "boundingRegions": [_page_region(pages[0])] if pages else [],
+        "boundingRegions": whole_page(pages),
         "fields": {
             "ReceiptType": {"type": "string", "valueString": doc_type.split(".")[-1], "confidence": 0.9},
             **fields,
@@ -83,14 +96,7 @@ def extract_receipt(pages: Sequence[RawJson]) -> RawJson:
             ),
             3,
         ),
-        "spans": [
-            {
-                "offset": 0,
-                "length": max(
-                    (t.span[0] + t.span[1] for line in reading.lines for t in line.tokens), default=0
-                ),
-            }
-        ],
+        "spans": document_spans(reading),
     }
 
 
@@ -205,22 +211,20 @@ def _total(found: LabelledFields) -> RawJson | None:
 
 
 def _check(fields: dict[str, RawJson], items: list[RawJson]) -> None:
-    def amount(name: str) -> float | None:
-        field = fields.get(name)
-        return field["valueCurrency"]["amount"] if field else None
-
-    subtotal, tax, tip, total = amount("Subtotal"), amount("TotalTax"), amount("Tip") or 0.0, amount("Total")
+    """Subtotal + tax + tip = total, and the items' sum = subtotal."""
+    subtotal, tax, total = (
+        amount_of(fields, "Subtotal"),
+        amount_of(fields, "TotalTax"),
+        amount_of(fields, "Total"),
+    )
     prices = [item["valueObject"]["TotalPrice"]["valueCurrency"]["amount"] for item in items]
     checks = []
     if subtotal is not None and tax is not None and total is not None:
-        checks.append((("Subtotal", "TotalTax", "Total"), abs(subtotal + tax + tip - total) < 0.011))
+        tip = amount_of(fields, "Tip") or 0.0
+        checks.append((("Subtotal", "TotalTax", "Total"), adds_up(total, [subtotal, tax, tip])))
     if prices and subtotal is not None:
-        checks.append((("Subtotal",), abs(sum(prices) - subtotal) < 0.011))
-    for names, adds_up in checks:
-        for name in names:
-            fields[name]["confidence"] = round(
-                min(1.0, fields[name]["confidence"] * (1.03 if adds_up else 0.8)), 3
-            )
+        checks.append((("Subtotal",), adds_up(subtotal, prices)))
+    weigh_totals(fields, checks)
 
 
 _KINDS = {
@@ -236,8 +240,3 @@ def _doc_type(reading: Reading) -> str:
         if sum(word in said for word in words) >= 2:
             return f"receipt.{kind}"
     return "receipt.retailMeal"
-
-
-def _page_region(page: RawJson) -> RawJson:
-    width, height = page.get("width") or 0, page.get("height") or 0
-    return {"pageNumber": page["pageNumber"], "polygon": [0, 0, width, 0, width, height, 0, height]}
