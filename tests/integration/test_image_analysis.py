@@ -4,7 +4,8 @@ pipeline, and nothing of it kept once answered."""
 from __future__ import annotations
 
 import json
-import time
+import threading
+from collections.abc import Iterator
 
 import pytest
 from docsafe import runtime
@@ -97,32 +98,40 @@ def test_a_multi_page_pdf_gives_a_block_per_page_in_points(local_stack: Harness)
     assert all(0 <= p["x"] <= 612 and 0 <= p["y"] <= 792 for p in third["lines"][0]["boundingPolygon"])
 
 
-def _slower_than_a_request(monkeypatch: pytest.MonkeyPatch) -> None:
-    """An engine that takes 3 s a page, and requests that may wait 1 s."""
+@pytest.fixture
+def slower_than_a_request(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """An engine that reads nothing until released (the event, set once the answer is in,
+    or at teardown), and requests that may wait 3 s. (A deadline of a second, with a
+    slow engine, was sometimes spent before the job was submitted, on a loaded machine.)"""
     from docsafe.engines import cascade
 
     original = cascade.CascadeEngine.read
+    released = threading.Event()
 
-    def slow(self, image, layout=False):  # type: ignore[no-untyped-def]
-        time.sleep(3)
+    def held(self, image, layout=False):  # type: ignore[no-untyped-def]
+        released.wait(60)
         return original(self, image, layout)
 
-    monkeypatch.setattr(cascade.CascadeEngine, "read", slow)
-    monkeypatch.setenv("DOCSAFE_SYNC_READ_SECONDS", "1")
+    monkeypatch.setattr(cascade.CascadeEngine, "read", held)
+    monkeypatch.setenv("DOCSAFE_SYNC_READ_SECONDS", "3")
     runtime.reset()
+    yield released
+    released.set()
 
 
 def test_an_image_not_read_in_time_is_answered_with_the_asynchronous_route_and_purged(
-    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+    local_stack: Harness, slower_than_a_request: threading.Event
 ) -> None:
     # Given an engine slower than the request may wait
-    _slower_than_a_request(monkeypatch)
     tenant, key = local_stack.new_tenant()
     answer = _analyze(local_stack, key, encode(text_image(["Too slow"]), "PNG"))
+    slower_than_a_request.set()
     # Then the answer says so, and where to read it instead
     assert answer.status == 400, answer.body
     error = answer.json()["error"]
     assert error["innererror"]["code"] == "Timeout" and "/vision/v3.2/read/analyze" in error["message"]
+    # (the job was submitted, and its purge is receipted)
+    assert json.loads(answer.headers["x-docsafe-receipt"])["destroyed"]["input"]
     # And nothing of the job remains once its reading stops
     local_stack.wait_for_executions()
     assert local_stack.stored_objects(tenant) == [] and local_stack.job_records() == []
@@ -146,7 +155,7 @@ def test_an_image_body_too_large_for_a_lambda_event_is_told_to_go_as_a_url(local
 
 
 def test_a_read_whose_workflow_cannot_be_stopped_is_purged_all_the_same(
-    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch, slower_than_a_request: threading.Event
 ) -> None:
     # (moto's stop_execution can fail on an execution that just started: the purge, which
     # stops the stages by itself, must not wait on it)
@@ -156,9 +165,9 @@ def test_a_read_whose_workflow_cannot_be_stopped_is_purged_all_the_same(
         raise AttributeError("'NoneType' object has no attribute 'set_stop'")
 
     monkeypatch.setattr(Workflows, "stop_analysis", broken)
-    _slower_than_a_request(monkeypatch)
     tenant, key = local_stack.new_tenant()
     answer = _analyze(local_stack, key, encode(text_image(["Too slow"]), "PNG"))
+    slower_than_a_request.set()
     assert answer.status == 400, answer.body
     assert json.loads(answer.headers["x-docsafe-receipt"])["destroyed"]["input"]
     local_stack.wait_for_executions()
