@@ -61,8 +61,7 @@ def build_operation(operation_id: str) -> Response:
     body = services().custom_models.operation(
         tenant, operation_id, api.base_url(app), through, api.api_version(app)
     )
-    finished = body["status"] in ("succeeded", "failed")
-    return api.json_response(body, headers=api.retry_after(finished, services().settings.poll_after_seconds))
+    return api.operation_response(body, services().settings.poll_after_seconds)
 
 
 @api.on_document_apis(app.get, "/info")

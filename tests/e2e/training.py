@@ -28,20 +28,24 @@ NEW_FORM = {
 
 def training_bucket(server: Server, tenant: str) -> str:
     """A new bucket with five labelled forms under `set/`, allowed to `tenant`."""
+    objects: dict[str, bytes] = {"fields.json": json.dumps(fields_json()).encode()}
+    for seed in range(5):
+        form = filled_form(random_values(seed + 10))
+        objects[f"f{seed}.png"] = encode(form.image, "PNG")
+        objects[f"f{seed}.png.labels.json"] = json.dumps(form.labels(f"f{seed}.png")).encode()
+    return tenant_bucket(server, tenant, TRAINING_PREFIX, objects)
+
+
+def tenant_bucket(server: Server, tenant: str, prefix: str, objects: dict[str, bytes]) -> str:
+    """A new bucket of the tenant's own with `objects` (by name) under `prefix`, which the
+    operator allowed the tenant to read from (for builds and batches)."""
     s3 = server.aws("s3")
-    bucket = "tenant-training-" + os.urandom(4).hex()
+    bucket = "tenant-bucket-" + os.urandom(4).hex()
     s3.create_bucket(
         Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": os.environ["AWS_REGION"]}
     )
-    s3.put_object(Bucket=bucket, Key=f"{TRAINING_PREFIX}fields.json", Body=json.dumps(fields_json()))
-    for seed in range(5):
-        form = filled_form(random_values(seed + 10))
-        s3.put_object(Bucket=bucket, Key=f"{TRAINING_PREFIX}f{seed}.png", Body=encode(form.image, "PNG"))
-        s3.put_object(
-            Bucket=bucket,
-            Key=f"{TRAINING_PREFIX}f{seed}.png.labels.json",
-            Body=json.dumps(form.labels(f"f{seed}.png")),
-        )
+    for name, body in objects.items():
+        s3.put_object(Bucket=bucket, Key=f"{prefix}{name}", Body=body)
     # The operator allows it (the `docsafe tenants` command)
     allowed = subprocess.run(
         [
@@ -49,7 +53,7 @@ def training_bucket(server: Server, tenant: str) -> str:
             "tenants",
             "allow-training",
             tenant,
-            f"s3://{bucket}/{TRAINING_PREFIX}",
+            f"s3://{bucket}/{prefix}",
             "--table",
             f"{STACK_NAME}-tenantstable",
             "--endpoint-url",

@@ -613,7 +613,7 @@ def test_every_route_of_the_template_is_in_the_openapi_document() -> None:
 
 # The functions whose routes look for a request still waiting in the intake folder
 # (docsafe.intake.Intake.pending, from Operations.snapshot and Operations.delete).
-LOOKS_IN_INTAKE = ("StatusFunction", "ResultFunction", "DeleteFunction", "SubmitFunction")
+LOOKS_IN_INTAKE = ("StatusFunction", "ResultFunction", "DeleteFunction", "SubmitFunction", "BatchesFunction")
 
 
 @pytest.mark.parametrize("name", LOOKS_IN_INTAKE)

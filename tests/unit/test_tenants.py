@@ -7,8 +7,8 @@ from botocore.exceptions import ClientError
 from docsafe.contract.errors import InvalidArgument
 from docsafe.contract.requests import parse_build_request
 from docsafe.failures import TrainingDataElsewhere, TrainingDataInvalid
+from docsafe.folders import TrainingBucket
 from docsafe.tenants import TenantPolicies, TrainingSource
-from docsafe.training import TrainingBucket
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,7 @@ def operations(intake: WaitingIntake, now: Clock) -> Operations:
         rate_limiter=unused,
         workflows=unused,
         models=unused,
+        batches=unused,
         purge=unused,
         settings=SETTINGS,
         now=now,

@@ -12,7 +12,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
@@ -38,17 +38,20 @@ from docsafe.contract.requests import (
 )
 from docsafe.contract.vision_read import gateway_refusal, parse_read_body, parse_read_options
 from docsafe.custom_models import CustomModels
-from docsafe.intake import INTAKE_ATTEMPTS_SECONDS, Intake, Pending
+from docsafe.intake import INTAKE_ATTEMPTS_SECONDS, Intake, Pending, Withdrawn
 from docsafe.jobs import Job, JobError, JobExists, JobStore, Status
 from docsafe.limits import API_GATEWAY_BODY_BYTES
 from docsafe.ratelimit import RateLimiter
 from docsafe.retention import Receipt
 from docsafe.sealing import JobKey, KeyService
 from docsafe.settings import Settings
-from docsafe.specs import AnalysisSpec, Contract, UploadRef
+from docsafe.specs import AnalysisSpec, BatchSpec, Contract, UploadRef
 from docsafe.storage import SealedStore
 from docsafe.uploads import Uploads
 from docsafe.workflows import Workflows
+
+if TYPE_CHECKING:
+    from docsafe.batches import Batches
 
 logger = Logger(service="docsafe", child=True)
 
@@ -58,10 +61,6 @@ MAX_PDF_RESPONSE_BYTES = 4 * 1024 * 1024
 RESULT_PART_BYTES = 4 * 1024 * 1024
 # The model Vision Read v3.2's requests run (its API names none).
 READ_MODEL = "prebuilt-read"
-
-
-class Withdrawn(Exception):
-    """The client deleted the request while it was being submitted."""
 
 
 FIGURE_ID = re.compile(r"^[1-9][0-9]{0,4}\.[1-9][0-9]{0,3}$")  # "page.index", as Azure names figures
@@ -128,6 +127,7 @@ class Operations:
         rate_limiter: RateLimiter,
         workflows: Workflows,
         models: CustomModels,
+        batches: Callable[[], Batches],
         purge: Callable[[str, str, Action], Receipt],
         settings: Settings,
         now: Callable[[], float],
@@ -141,6 +141,7 @@ class Operations:
         self._rate_limiter = rate_limiter
         self._workflows = workflows
         self._models = models
+        self._batches = batches
         self._purge = purge
         self._settings = settings
         self._now = now
@@ -202,7 +203,8 @@ class Operations:
             return None
         contract = request.contract
         through = None if contract is Contract.VISION_READ else by_contract(contract)
-        model_id = request.model_id if through is not None else READ_MODEL
+        batch_model_id = request.batch_model_id
+        model_id = batch_model_id or (request.model_id if through is not None else READ_MODEL)
         if (
             model_id is None
             or (through is not None and request.query.get("api-version") not in through.versions)
@@ -221,7 +223,11 @@ class Operations:
                 raise InvalidRequest(
                     "The request body is larger than 10 MB.", inner_code="InvalidContentLength"
                 )
-            if through is None:
+            if batch_model_id is not None:
+                job = self._batches().submit(
+                    tenant, batch_model_id, request.query, request.body, operation_id, still_wanted
+                )
+            elif through is None:
                 job = self.read(
                     tenant, request.query, request.content_type, request.body, operation_id, still_wanted
                 )
@@ -240,7 +246,9 @@ class Operations:
             return None  # deleted meanwhile, or another delivery recorded it first
         except DocSafeError as error:
             try:
-                job = self._refused(tenant, operation_id, model_id, contract, error)
+                job = self._refused(
+                    tenant, operation_id, model_id, contract, error, batch=batch_model_id is not None
+                )
             except JobExists:
                 return None
             if not self._intake.still_there(request):  # deleted meanwhile: nothing may remain
@@ -250,10 +258,17 @@ class Operations:
         return job
 
     def _refused(
-        self, tenant: str, operation_id: str, model_id: str, contract: Contract, error: DocSafeError
+        self,
+        tenant: str,
+        operation_id: str,
+        model_id: str,
+        contract: Contract,
+        error: DocSafeError,
+        batch: bool = False,
     ) -> Job:
         """A failed operation that never held a document: what a refused request leaves
-        (for its API's routes to show)."""
+        (for its API's routes to show: a batch's for the batch's)."""
+        spec = AnalysisSpec(contract=contract)
         job = self._jobs.create(
             tenant=tenant,
             operation_id=operation_id,
@@ -261,7 +276,7 @@ class Operations:
             wrapped_key=b"",
             content_format="",
             retention_seconds=self._settings.retention_seconds,
-            options=AnalysisSpec(contract=contract).to_record(),
+            options=BatchSpec("", analysis=spec).to_record() if batch else spec.to_record(),
         )
         failure = JobError(error.code, error.message, error.inner_code, error.target)
         self._jobs.fail(job, failure)
@@ -358,7 +373,7 @@ class Operations:
     def list(self, tenant: str) -> list[Job]:
         """The tenant's analyses still within retention, newest first (model builds have
         their own route)."""
-        return [job for job in self._jobs.list_for(tenant) if not job.is_build]
+        return [job for job in self._jobs.list_for(tenant) if job.is_analysis]
 
     def _result(self, job: Job) -> RawJson:
         job_key = self._data_keys.open_job_key(job.tenant, job.operation_id, job.wrapped_key)
@@ -538,10 +553,12 @@ class Operations:
         job = self._jobs.visible(tenant, operation_id)
         if job is None or (model_id is not None and job.model_id != model_id):
             raise operation_not_found()
-        if contract is not None and not job.is_build and job.analysis().contract is not contract:
+        if not job.is_analysis:
+            # a model build (/documentintelligence/operations/{id}) or a batch
+            # (…/analyzeBatchResults/{id})
+            raise operation_not_found()
+        if contract is not None and job.analysis().contract is not contract:
             raise operation_not_found()  # another API's: served by its own routes
-        if job.is_build:
-            raise operation_not_found()  # a model build: /documentintelligence/operations/{id}
         return job
 
 

@@ -326,6 +326,12 @@ def poll_headers(snapshot: Snapshot, seconds: int) -> dict[str, str]:
     return retry_after(snapshot.job.status.finished, seconds)
 
 
+def operation_response(body: dict[str, Any], poll_after_seconds: int) -> Response:
+    """An operation resource (a build's, a batch's), with Retry-After while it runs."""
+    finished = body["status"] in ("succeeded", "failed")
+    return json_response(body, headers=retry_after(finished, poll_after_seconds))
+
+
 def retry_after(finished: bool, seconds: int) -> dict[str, str]:
     """Retry-After only while the job runs (never on errors: the client retries those)."""
     return {} if finished else {"Retry-After": str(seconds)}

@@ -44,11 +44,15 @@ class CompletionEvents:
         """`job` (a jobs.Job) ended with `status` (one of ENDINGS)."""
         if not self._bus:
             return
+        if job.is_batch and status == "succeeded":
+            # A batch's record succeeds once its documents are submitted: each document's
+            # analysis puts its own end (its `batchId` says whose it is).
+            return
         detail: dict[str, Any] = {
             "operationId": job.operation_id,
             "tenant": job.tenant,
             "modelId": job.model_id,
-            "kind": "modelBuild" if job.is_build else "analysis",
+            "kind": _kind(job),
             "status": status,
             "pageCount": job.page_count,
             "createdDateTime": job.created_iso,
@@ -56,6 +60,8 @@ class CompletionEvents:
         }
         if error_code:
             detail["errorCode"] = error_code
+        if job.is_analysis and (batch := job.analysis().batch):
+            detail["batchId"] = batch
         entry = {
             "Source": SOURCE,
             "DetailType": DETAIL_TYPE,
@@ -72,6 +78,12 @@ class CompletionEvents:
         if answer.get("FailedEntryCount"):
             code = (answer.get("Entries") or [{}])[0].get("ErrorCode", "unknown")
             logger.warning("completion event not published", operation_id=job.operation_id, aws_error=code)
+
+
+def _kind(job: Any) -> str:
+    if job.is_build:
+        return "modelBuild"
+    return "analyzeBatch" if job.is_batch else "analysis"
 
 
 def _json(detail: dict[str, Any]) -> str:

@@ -69,6 +69,10 @@ class TrainingDataElsewhere(JobFailure):
         super().__init__(TRAINING_SOURCE_REFUSED)
 
 
+BATCH_SOURCE_REFUSED = (
+    "The batch's source is not accessible: a batch reads only a bucket and folder that "
+    "DocSafe's operator allowed for your key, in the stack's account and region."
+)
 TRAINING_SOURCE_REFUSED = (
     "The training source is not accessible: a build reads only a bucket and folder that "
     "DocSafe's operator allowed for your key, in the stack's account and region."

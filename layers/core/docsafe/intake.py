@@ -63,7 +63,12 @@ MODEL_METADATA = "model"  # the path's last part: {modelId}:analyze
 # The API a request came in through; Document Intelligence's integration sets none.
 CONTRACT_METADATA = "contract"
 ANALYZE_ACTION = ":analyze"
+BATCH_ACTION = ":analyzeBatch"  # Document Intelligence's alone
 _KEY = re.compile(r"^intake/([a-z0-9][a-z0-9-]{0,62})/([0-9a-f-]{36})$")
+
+
+class Withdrawn(Exception):
+    """The client deleted the request while it was being submitted."""
 
 
 def intake_key(tenant: str, request_id: str) -> str:
@@ -88,6 +93,11 @@ class IntakeRequest:
         """The model an analyze request names; None for any other action."""
         return _model_of(self.path_part)
 
+    @property
+    def batch_model_id(self) -> str | None:
+        """The model an analyzeBatch request names; None for any other action."""
+        return _batch_model_of(self.path_part, self.contract)
+
 
 @dataclass(frozen=True)
 class Pending:
@@ -96,10 +106,17 @@ class Pending:
     arrived_at: float
     model_id: str | None
     contract: Contract
+    batch_model_id: str | None = None  # an analyzeBatch request's model
 
 
 def _contract_of(metadata: dict[str, str]) -> Contract:
     return Contract(metadata.get(CONTRACT_METADATA, Contract.DOCUMENT_INTELLIGENCE))
+
+
+def _batch_model_of(path_part: str, contract: Contract) -> str | None:
+    if contract is not Contract.DOCUMENT_INTELLIGENCE or not path_part.endswith(BATCH_ACTION):
+        return None
+    return path_part[: -len(BATCH_ACTION)] or None
 
 
 def _model_of(path_part: str) -> str | None:
@@ -128,10 +145,12 @@ class Intake:
         if head is None:
             return None
         metadata = {name.lower(): value for name, value in head.get("Metadata", {}).items()}
+        contract = _contract_of(metadata)
         return Pending(
             head["LastModified"].timestamp(),
             _model_of(metadata.get(MODEL_METADATA, "")),
-            _contract_of(metadata),
+            contract,
+            _batch_model_of(metadata.get(MODEL_METADATA, ""), contract),
         )
 
     def take(self, tenant: str, operation_id: str) -> IntakeRequest | None:

@@ -13,7 +13,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from docsafe import clock
-from docsafe.specs import AnalysisSpec, BuildSpec, is_build
+from docsafe.specs import AnalysisSpec, BatchSpec, BuildSpec, is_batch, is_build
 from docsafe.tables import all_items, binary, number, thread_copy
 
 
@@ -101,6 +101,19 @@ class Job:
     def is_build(self) -> bool:
         """A custom model's build (its own workflow and route), not an analysis."""
         return is_build(self.options)
+
+    @property
+    def is_batch(self) -> bool:
+        """A batch of analyses (its own workflow and routes), not an analysis itself."""
+        return is_batch(self.options)
+
+    @property
+    def is_analysis(self) -> bool:
+        return not (self.is_build or self.is_batch)
+
+    def batch(self) -> BatchSpec:
+        """The batch's source and options, as they were checked at submit."""
+        return BatchSpec.from_record(self.options)
 
     def analysis(self) -> AnalysisSpec:
         """What the analysis is to do, as it was checked at submit."""
@@ -227,19 +240,28 @@ class JobStore:
     def existing(self, jobs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of these (tenant, operation id) still have a record: consistent reads of
         the keys alone, a hundred jobs a call (BatchGetItem's limit)."""
+        items = self._batch_get(jobs, "tenant, operationId")
+        return {(item["tenant"], item["operationId"]) for item in items}
+
+    def many(self, jobs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Job]:
+        """The records of these jobs that exist (a hundred a call), as `get` reads one."""
+        return {(job.tenant, job.operation_id): job for job in map(_from_item, self._batch_get(jobs, None))}
+
+    def _batch_get(self, jobs: Iterable[tuple[str, str]], projection: str | None) -> list[dict[str, Any]]:
         wanted = sorted(set(jobs))
         client, name = self._table.meta.client, self._table.name
-        found: set[tuple[str, str]] = set()
+        found: list[dict[str, Any]] = []
+        read: dict[str, Any] = {"ConsistentRead": True}
+        if projection:
+            read["ProjectionExpression"] = projection
         for start in range(0, len(wanted), BATCH_GET_LIMIT):
             keys = [{"tenant": t, "operationId": o} for t, o in wanted[start : start + BATCH_GET_LIMIT]]
-            request: dict[str, Any] = {
-                name: {"Keys": keys, "ProjectionExpression": "tenant, operationId", "ConsistentRead": True}
-            }
+            request: dict[str, Any] = {name: {"Keys": keys, **read}}
             for attempt in range(UNPROCESSED_ATTEMPTS):
                 if attempt:  # what DynamoDB left unread (throttled) is asked again, after a pause
                     time.sleep(min(1.0, 0.05 * 2**attempt))
                 answer = client.batch_get_item(RequestItems=request)
-                found.update((i["tenant"], i["operationId"]) for i in answer["Responses"].get(name, []))
+                found += answer["Responses"].get(name, [])
                 request = answer.get("UnprocessedKeys") or {}
                 if not request:
                     break

@@ -26,7 +26,7 @@ from docsafe.jobs import JobStore
 from docsafe.ratelimit import RateLimiter
 from docsafe.sealing import KeyService
 from docsafe.settings import Settings, get_settings, reset_settings
-from docsafe.storage import SealedStore
+from docsafe.storage import SealedStore, tenant_prefix
 from docsafe.tenants import TenantPolicies
 from docsafe.uploads import Uploads
 from docsafe.workflows import Workflows
@@ -35,10 +35,14 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     from docsafe.analysis import Operations
+    from docsafe.audit import Action
+    from docsafe.batches import Batches
     from docsafe.custom_models import CustomModels
+    from docsafe.folders import TrainingBucket
     from docsafe.image_analysis import ImageAnalysis
     from docsafe.pipeline import Pipeline
-    from docsafe.training import ModelBuilder, TrainingBucket
+    from docsafe.retention import Receipt
+    from docsafe.training import ModelBuilder
 
 
 class _built_once(cached_property[T]):
@@ -166,7 +170,7 @@ class Services:
 
     @_built_once
     def training_bucket(self) -> TrainingBucket:
-        from docsafe.training import TrainingBucket
+        from docsafe.folders import TrainingBucket
 
         settings = self.settings
         return TrainingBucket(self.s3, settings.region, settings.account_id, settings.max_upload_bytes)
@@ -189,6 +193,39 @@ class Services:
         )
 
     @_built_once
+    def batches(self) -> Batches:
+        from docsafe.batches import Batches
+
+        return Batches(
+            jobs=self.jobs,
+            objects=self.objects,
+            data_keys=self.data_keys,
+            tenants=self.tenants,
+            models=self.custom_models,
+            source=lambda: self.training_bucket,
+            audit=self.audit,
+            workflows=self.workflows,
+            intake=self.intake,
+            purge=lambda jobs, reason: self._purge_many(jobs, reason),
+            settings=self.settings,
+            now=self.clock,
+        )
+
+    def _purge_many(self, jobs: list[tuple[str, str]], reason: Action) -> list[Receipt]:
+        """`purge_jobs` for jobs of one tenant, their open uploads listed once."""
+        from docsafe.retention import purge_jobs
+
+        wanted = set(jobs)
+        tenants = {tenant for tenant, _ in jobs}
+        unfinished = {
+            job: uploads
+            for tenant in tenants
+            for job, uploads in self.objects.unfinished_uploads(tenant_prefix(tenant)).items()
+            if job in wanted
+        }
+        return purge_jobs(self, jobs, reason, unfinished)
+
+    @_built_once
     def image_analysis(self) -> ImageAnalysis:
         from docsafe.image_analysis import ImageAnalysis
 
@@ -209,6 +246,7 @@ class Services:
             rate_limiter=self.rate_limiter,
             workflows=self.workflows,
             models=self.custom_models,
+            batches=lambda: self.batches,
             purge=lambda tenant, operation_id, reason: purge_job(self, tenant, operation_id, reason),
             settings=self.settings,
             now=self.clock,

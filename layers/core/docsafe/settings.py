@@ -39,6 +39,7 @@ class Settings:
     kms_key_id: str = "alias/docsafe"
     state_machine_arn: str = ""
     build_state_machine_arn: str = ""  # the custom-model build workflow
+    batch_state_machine_arn: str = ""  # the batch analysis workflow (its expansion)
     models_table: str = "docsafe-models"
     event_bus: str = ""  # where every job's end is put (docsafe.completion); none: not put
     account_id: str = ""  # training buckets must belong to it (S3's ExpectedBucketOwner)

@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-# A job's options["kind"] for a custom model's build (an analysis has none).
+# A job's options["kind"] for a custom model's build and for a batch (an analysis has none).
 BUILD_KIND = "documentModelBuild"
+BATCH_KIND = "analyzeBatch"
 # ASCII only: \s and \d would also take Unicode spaces and digits that int() refuses.
 _PAGES = re.compile(r"^ *[0-9]+ *(- *[0-9]+ *)?(, *[0-9]+ *(- *[0-9]+ *)?)*$")
 MAX_PAGE_NUMBER = 100_000
@@ -86,6 +87,7 @@ class AnalysisSpec:
     string_index_type: str = "textElements"
     upload: UploadRef | None = None
     contract: Contract = Contract.DOCUMENT_INTELLIGENCE
+    batch: str | None = None  # the batch (operation id) this analysis is one document of
 
     def page_numbers(self, page_count: int) -> list[int]:
         """The pages of a `page_count`-page document to read, in order."""
@@ -137,6 +139,8 @@ class AnalysisSpec:
             )
         if self.contract is not Contract.DOCUMENT_INTELLIGENCE:
             record["contract"] = self.contract.value
+        if self.batch:
+            record["batch"] = self.batch
         return record
 
     @classmethod
@@ -159,6 +163,7 @@ class AnalysisSpec:
             string_index_type=record.get("stringIndexType", "textElements"),
             upload=upload,
             contract=Contract(record.get("contract", Contract.DOCUMENT_INTELLIGENCE)),
+            batch=record.get("batch") or None,
         )
 
 
@@ -183,6 +188,42 @@ class BuildSpec:
         return cls(record["bucket"], record.get("prefix", ""), record.get("description", ""))
 
 
+@dataclass(frozen=True)
+class BatchSpec:
+    """A batch: the documents of a folder of the tenant's bucket (every one under `prefix`,
+    or those the JSONL file `file_list` names), each analyzed as `analysis` says."""
+
+    bucket: str
+    prefix: str = ""
+    file_list: str | None = None  # the key of the JSONL list, within `prefix`
+    analysis: AnalysisSpec = AnalysisSpec()
+
+    def to_record(self) -> dict[str, str]:
+        # The analysis's keys are the API's options; these four are not among them.
+        record = {
+            **self.analysis.to_record(),
+            "kind": BATCH_KIND,
+            "bucket": self.bucket,
+            "prefix": self.prefix,
+        }
+        if self.file_list:
+            record["fileList"] = self.file_list
+        return record
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, str]) -> BatchSpec:
+        analysis = {key: value for key, value in record.items() if key not in _BATCH_KEYS}
+        return cls(
+            record["bucket"],
+            record.get("prefix", ""),
+            record.get("fileList") or None,
+            AnalysisSpec.from_record(analysis),
+        )
+
+
+_BATCH_KEYS = frozenset({"kind", "bucket", "prefix", "fileList"})
+
+
 # Key prefixes of training folders, told apart from paths with tricks in them.
 
 
@@ -202,3 +243,8 @@ def folder(prefix: str) -> str:
 def is_build(record: Mapping[str, str]) -> bool:
     """Whether a job's options are a model build's."""
     return record.get("kind") == BUILD_KIND
+
+
+def is_batch(record: Mapping[str, str]) -> bool:
+    """Whether a job's options are a batch's (its documents are analyses of their own)."""
+    return record.get("kind") == BATCH_KIND

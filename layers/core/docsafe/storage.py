@@ -46,7 +46,12 @@ class Unfinished:
 
 
 def job_prefix(tenant: str, operation_id: str) -> str:
-    return f"{JOBS_PREFIX}{tenant}/{operation_id}/"
+    return f"{tenant_prefix(tenant)}{operation_id}/"
+
+
+def tenant_prefix(tenant: str) -> str:
+    """Where every job of the tenant's objects lives."""
+    return f"{JOBS_PREFIX}{tenant}/"
 
 
 def job_of(key: str) -> tuple[str, str] | None:

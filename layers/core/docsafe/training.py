@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import ClientError
 
 from docsafe.contract.result import build_analyze_result
 from docsafe.custom.labels import LabelledDocument, parse_fields, parse_labels
@@ -25,6 +23,7 @@ from docsafe.custom.template import PageWord, learn, page_words
 from docsafe.documents import open_document
 from docsafe.engines.base import OcrEngine
 from docsafe.failures import JobGone, TooManyPages, TrainingDataElsewhere, TrainingDataInvalid
+from docsafe.folders import TrainingBucket
 from docsafe.jobs import JobStore, Status, TransitionRejected
 from docsafe.sealing import JobKey, KeyService
 from docsafe.settings import Settings
@@ -35,61 +34,6 @@ from docsafe.tenants import TenantPolicies
 logger = Logger(service="docsafe", child=True)
 
 MIN_DOCUMENTS = 1  # Azure asks for five; one labelled example already makes a template
-
-
-class TrainingBucket:
-    """A tenant's training folder, read with the stack's role: always as the stack's own
-    account (`ExpectedBucketOwner`), and only in the stack's region. Every failure to read
-    it answers TrainingDataElsewhere (nothing tells which buckets exist) or, for a file
-    the folder lacks, TrainingDataInvalid."""
-
-    def __init__(self, s3: Any, region: str, account_id: str | None, max_document_bytes: int):
-        self._s3 = s3
-        self._region = region
-        self._owner = {"ExpectedBucketOwner": account_id} if account_id else {}
-        self._max_document_bytes = max_document_bytes
-
-    def check_region(self, bucket: str) -> None:
-        """Training data stays in the stack's account and region."""
-        try:
-            region = self._s3.get_bucket_location(Bucket=bucket, **self._owner).get("LocationConstraint")
-        except ClientError as exc:
-            raise _elsewhere(exc) from None
-        if (region or "us-east-1") != self._region:
-            raise TrainingDataElsewhere()
-
-    def labels_files(self, bucket: str, prefix: str) -> list[str]:
-        found = []
-        try:
-            listing = self._s3.get_paginator("list_objects_v2")
-            for page in listing.paginate(Bucket=bucket, Prefix=prefix, **self._owner):
-                found += [
-                    item["Key"] for item in page.get("Contents", []) if item["Key"].endswith(".labels.json")
-                ]
-        except ClientError as exc:
-            raise _elsewhere(exc) from None
-        return sorted(found)
-
-    def stream(self, bucket: str, key: str) -> Iterator[bytes]:
-        """A training document, a megabyte at a time (sealed as it arrives)."""
-        answer = self._get(bucket, key)
-        limit = self._max_document_bytes
-        if answer["ContentLength"] > limit:
-            name = posixpath.basename(key)[:80]
-            raise TrainingDataInvalid(f"{name} is larger than {limit // 2**20} MB.")
-        return answer["Body"].iter_chunks(2**20)  # type: ignore[no-any-return]
-
-    def read(self, bucket: str, key: str) -> bytes:
-        return bytes(self._get(bucket, key)["Body"].read())
-
-    def _get(self, bucket: str, key: str) -> dict[str, Any]:
-        try:
-            return self._s3.get_object(Bucket=bucket, Key=key, **self._owner)  # type: ignore[no-any-return]
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
-                name = posixpath.basename(key)[:80]
-                raise TrainingDataInvalid(f"The training folder has no {name}.") from None
-            raise _elsewhere(exc) from None
 
 
 class ModelBuilder:
@@ -190,8 +134,3 @@ class ModelBuilder:
                     document.close()
             result = build_analyze_result("prebuilt-read", texts)
             yield labelled, {page["pageNumber"]: page_words(page) for page in result["pages"]}
-
-
-def _elsewhere(exc: ClientError) -> TrainingDataElsewhere:
-    logger.info("training source unreadable", aws_error=exc.response.get("Error", {}).get("Code", ""))
-    return TrainingDataElsewhere()

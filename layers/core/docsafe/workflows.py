@@ -33,6 +33,8 @@ class Workflows:
     def state_machine_of(self, job: Job) -> str:
         """The state machine that runs `job`: a model build's, or the analysis workflow."""
         settings = self._settings
+        if job.is_batch:
+            return settings.batch_state_machine_arn
         return settings.build_state_machine_arn if job.is_build else settings.state_machine_arn
 
     def start_analysis(self, tenant: str, operation_id: str) -> None:
@@ -40,6 +42,9 @@ class Workflows:
 
     def start_build(self, tenant: str, operation_id: str) -> None:
         self._start(self._settings.build_state_machine_arn, tenant, operation_id)
+
+    def start_batch(self, tenant: str, operation_id: str) -> None:
+        self._start(self._settings.batch_state_machine_arn, tenant, operation_id)
 
     def stop_analysis(self, operation_id: str) -> None:
         """Stop an analysis's execution, if it still runs (deleting the job stops it anyway:

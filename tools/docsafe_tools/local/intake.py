@@ -18,6 +18,14 @@ def branches(through: DocumentApi) -> tuple[str, ...]:
     """The branches of a document API's analyze answer in the template, in order: what
     each one tests."""
     unsupported = " && ".join(f"$version != '{version}'" for version in through.versions)
+    if through.batches:
+        return (
+            "#if(!$part.endsWith(':analyze') && !$part.endsWith(':analyzeBatch'))",
+            "#elseif(!$version || $version == '')",
+            f"#elseif({unsupported})",
+            "#elseif($part.endsWith(':analyzeBatch'))",
+            "#else",
+        )
     return (
         "#if(!$part.endsWith(':analyze'))",
         "#elseif(!$version || $version == '')",
@@ -72,7 +80,8 @@ def _analyze_accepted(
     headers = {"Content-Type": "application/json", "Retry-After": "1"}
     part = (event.get("pathParameters") or {}).get("modelId", "")
     version = (event.get("queryStringParameters") or {}).get("api-version") or ""
-    if not part.endswith(":analyze"):
+    batch = through.batches and part.endswith(":analyzeBatch")
+    if not part.endswith(":analyze") and not batch:
         return 404, {"Content-Type": "application/json"}, not_found.encode()
     if version == "":
         return 400, {"Content-Type": "application/json"}, version_missing.encode()
@@ -80,9 +89,10 @@ def _analyze_accepted(
         return 400, {"Content-Type": "application/json"}, version_unsupported.encode()
     context = event["requestContext"]
     base = context["path"][: context["path"].index(f"{through.prefix}/")]
-    model = part[: part.rindex(":analyze")]
+    action, results = (":analyzeBatch", "analyzeBatchResults") if batch else (":analyze", "analyzeResults")
+    model = part[: part.rindex(action)]
     headers["Operation-Location"] = (
-        f"{_origin(event)}{base}{through.prefix}/documentModels/{model}/analyzeResults/"
+        f"{_origin(event)}{base}{through.prefix}/documentModels/{model}/{results}/"
         f"{context['requestId']}?api-version={version}"
     )
     return int(accepted["statusCode"]), headers, b""

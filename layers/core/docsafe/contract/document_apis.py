@@ -35,6 +35,7 @@ class DocumentApi:
     prefix: str
     versions: tuple[str, ...]
     contract: Contract
+    batches: bool = False  # :analyzeBatch (Document Intelligence v4.0 alone)
 
     @property
     def latest(self) -> str:
@@ -98,7 +99,7 @@ class DocumentApi:
 
 
 DOCUMENT_INTELLIGENCE = DocumentApi(
-    DOCUMENT_INTELLIGENCE_PREFIX, (API_VERSION,), Contract.DOCUMENT_INTELLIGENCE
+    DOCUMENT_INTELLIGENCE_PREFIX, (API_VERSION,), Contract.DOCUMENT_INTELLIGENCE, batches=True
 )
 FORM_RECOGNIZER = DocumentApi("/formrecognizer", ("2023-07-31", "2022-08-31"), Contract.FORM_RECOGNIZER)
 DOCUMENT_APIS = (DOCUMENT_INTELLIGENCE, FORM_RECOGNIZER)

@@ -15,6 +15,7 @@ from docsafe.contract.document_apis import DOCUMENT_INTELLIGENCE, FORM_RECOGNIZE
 # Document Intelligence's options and routes Form Recognizer 2023-07-31 does not have.
 _NEWER_OPTIONS = frozenset({"outputContentFormat", "output"})
 _NEWER_PATHS = ("/pdf",)
+_NEWER_ROUTES = ("analyzeBatch",)  # (and analyzeBatchResults)
 
 
 @cache
@@ -24,7 +25,8 @@ def load_openapi() -> dict[str, Any]:
     )
     paths = document["paths"]
     for path, methods in list(paths.items()):
-        if path.startswith(f"{DOCUMENT_INTELLIGENCE.prefix}/") and not path.endswith(_NEWER_PATHS):
+        newer = path.endswith(_NEWER_PATHS) or any(route in path for route in _NEWER_ROUTES)
+        if path.startswith(f"{DOCUMENT_INTELLIGENCE.prefix}/") and not newer:
             paths[FORM_RECOGNIZER.prefix + path.removeprefix(DOCUMENT_INTELLIGENCE.prefix)] = {
                 method: _as_form_recognizers(operation) for method, operation in methods.items()
             }

@@ -316,13 +316,18 @@ def _s3_source_of_container(blob: Any) -> dict[str, Any] | None:
     }
 
 
-def parse_build_request(body: bytes) -> BuildRequest:
+def _json_object(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body or b"{}")
     except (ValueError, RecursionError):
         raise InvalidRequest("The body must be JSON.", inner_code="InvalidContent") from None
     if not isinstance(data, dict):
         raise InvalidRequest("The body must be a JSON object.", inner_code="InvalidContent")
+    return data
+
+
+def parse_build_request(body: bytes) -> BuildRequest:
+    data = _json_object(body)
     model_id = data.get("modelId")
     if not isinstance(model_id, str) or not MODEL_ID.match(model_id) or model_id.startswith("prebuilt-"):
         raise InvalidArgument(
@@ -340,13 +345,22 @@ def parse_build_request(body: bytes) -> BuildRequest:
     source = data.get("s3Source")
     if source is None and "azureBlobSource" in data:
         source = _s3_source_of_container(data["azureBlobSource"])
+    bucket, prefix = _s3_folder(source, "azureBlobSource" in data)
+    description = data.get("description", "")
+    return BuildRequest(model_id, str(description)[:4096] if description else "", bucket, prefix)
+
+
+def _s3_folder(source: Any, from_azure: bool) -> tuple[str, str]:
+    """(bucket, folder) of an `s3Source` {bucket, prefix}; 400 for anything else.
+
+    A folder, so that `a` never reads `ab/`: listing goes by plain key prefix."""
     if not isinstance(source, dict):
         hint = (
             " (azureBlobSource names Azure storage: give s3Source {bucket, prefix}, or a containerUrl"
             " s3://bucket as clients that only send azureBlobSource can)"
         )
         raise InvalidArgument(
-            "s3Source {bucket, prefix} is required" + (hint if "azureBlobSource" in data else "") + ".",
+            "s3Source {bucket, prefix} is required" + (hint if from_azure else "") + ".",
             inner_code="ParameterMissing",
             target="s3Source",
         )
@@ -363,6 +377,57 @@ def parse_build_request(body: bytes) -> BuildRequest:
             "s3Source's prefix is a folder: no leading '/', no '.', '..' or empty segments.",
             target="s3Source",
         )
-    description = data.get("description", "")
-    # A folder, so that `a` never reads `ab/`: listing goes by plain key prefix.
-    return BuildRequest(model_id, str(description)[:4096] if description else "", bucket, folder(prefix))
+    return bucket, folder(prefix)
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """POST /documentModels/{modelId}:analyzeBatch: the documents of a folder of the
+    tenant's bucket (`s3Source` {bucket, prefix[, fileList]}, or Azure's azureBlobSource /
+    azureBlobFileListSource with a containerUrl s3://bucket[/folder])."""
+
+    bucket: str
+    prefix: str
+    file_list: str | None = None  # a JSONL file in the folder naming the documents
+
+
+MAX_KEY_CHARS = 1024  # S3's longest key
+
+
+def parse_batch_request(body: bytes) -> BatchRequest:
+    data = _json_object(body)
+    source = data.get("s3Source")
+    from_azure = "azureBlobSource" in data or "azureBlobFileListSource" in data
+    file_list = source.get("fileList") if isinstance(source, dict) else None
+    if source is None and "azureBlobSource" in data:
+        source = _s3_source_of_container(data["azureBlobSource"])
+    elif source is None and "azureBlobFileListSource" in data:
+        listed = data["azureBlobFileListSource"]
+        source = _s3_source_of_container(
+            {"containerUrl": listed.get("containerUrl")} if isinstance(listed, dict) else None
+        )
+        file_list = listed.get("fileList") if isinstance(listed, dict) else None
+        if file_list is None:
+            raise InvalidArgument(
+                "azureBlobFileListSource needs a fileList.",
+                inner_code="ParameterMissing",
+                target="azureBlobFileListSource",
+            )
+    bucket, prefix = _s3_folder(source, from_azure)
+    if file_list is not None and (
+        not isinstance(file_list, str)
+        or not 0 < len(file_list) <= MAX_KEY_CHARS - len(prefix)
+        or file_list.endswith("/")
+        or not is_plain_prefix(file_list)
+    ):
+        raise InvalidArgument(
+            "fileList is the name of a JSONL file in the source's folder (no leading '/', '.' or '..').",
+            inner_code="InvalidParameter",
+            target="fileList",
+        )
+    # Results stay sealed in DocSafe (README, "Batch analysis"): the result container a
+    # client must name is taken, never written to.
+    result = data.get("resultContainerUrl")
+    if result is not None and not isinstance(result, str):
+        raise InvalidArgument("resultContainerUrl must be a string.", target="resultContainerUrl")
+    return BatchRequest(bucket, prefix, file_list)
