@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from docsafe.callbacks import CallbackSecrets
 from docsafe_tools.cli import app
 from typer.testing import CliRunner
 
@@ -89,3 +93,23 @@ def test_a_wrong_key_is_reported_per_file(server: Server, tmp_path: Path) -> Non
     document.write_bytes(encode(text_image(["x"]), "PNG"))
     answer = CliRunner().invoke(app, ["analyze", "--endpoint", server.url, "--key", "wrong", str(document)])
     assert answer.exit_code == 1 and "401" in answer.stderr
+
+
+def test_the_operator_hands_a_tenant_its_callback_secret(server: Server) -> None:
+    kms = server.aws("kms")
+    (key_id,) = [
+        key["KeyId"]
+        for key in kms.list_keys()["Keys"]
+        if kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeySpec"] == "HMAC_256"
+    ]
+    command = [str(Path(sys.executable).parent / "docsafe"), "tenants", "callback-secret"]
+    where = ["--key-id", key_id, "--endpoint-url", server.aws_url, "--region", os.environ["AWS_REGION"]]
+    secrets = {
+        tenant: subprocess.run(
+            [*command, tenant, *where], capture_output=True, text=True, timeout=60, check=True
+        ).stdout.strip()
+        for tenant in ("alpha", "beta")
+    }
+    # Each tenant's own, the one its callbacks are signed with, and the same each time asked
+    assert secrets["alpha"] != secrets["beta"] and len(bytes.fromhex(secrets["alpha"])) == 32
+    assert CallbackSecrets(lambda: kms, key_id).of("alpha").hex() == secrets["alpha"]

@@ -58,10 +58,11 @@ class Harness:
         query: str = f"api-version={API_VERSION}",
         body: bytes = b"",
         content_type: str = "application/octet-stream",
+        headers: dict[str, str] | None = None,
     ) -> GatewayResponse:
         path, _, embedded = path.partition("?")  # a location with its own query keeps it
         query = embedded or query
-        headers = {"Host": "docsafe.test", "Content-Type": content_type}
+        headers = {"Host": "docsafe.test", "Content-Type": content_type, **(headers or {})}
         if key is not None:
             headers["Ocp-Apim-Subscription-Key"] = key
         return self.gateway.handle(method, path, query=query, headers=headers, body=body)
@@ -133,6 +134,16 @@ class Harness:
                 return body
             time.sleep(0.1)
         raise AssertionError(f"operation did not finish within {timeout}s")
+
+    def deliver_callbacks(self) -> int:
+        """Run the Notify function on every callback queued (Lambda's SQS event source
+        mapping); returns how many were handed over."""
+        from docsafe_tools.local.stack import drain_queues
+
+        handed = 0
+        while delivered := drain_queues(self.stack):
+            handed += delivered
+        return handed
 
     def wait_for_executions(self, timeout: float = HANG_SECONDS) -> None:
         """Let the state machine's last states (after the status flips) finish."""

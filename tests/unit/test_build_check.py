@@ -473,7 +473,8 @@ class SlowResource:
         return SimpleNamespace(name=name)
 
 services = Services()
-services.__dict__.update(settings=SimpleNamespace(jobs_table="jobs", event_bus=""), _dynamodb=SlowResource())
+settings = SimpleNamespace(jobs_table="jobs", event_bus="", callback_queue_url="")
+services.__dict__.update(settings=settings, _dynamodb=SlowResource())
 seen, start = [], threading.Barrier(8)
 def first_use():
     start.wait()

@@ -121,3 +121,31 @@ def test_each_tenant_has_its_own_secret_derived_by_kms() -> None:
         acme, globex = secrets.of("acme"), secrets.of("globex")
         assert acme != globex and len(acme) == 32
         assert callbacks.CallbackSecrets(lambda: kms, key).of("acme") == acme  # derived, not stored
+
+
+class StubQueue:
+    def __init__(self, fails: bool = False):
+        self.fails = fails
+        self.waits: list[int] = []
+
+    def change_message_visibility(self, QueueUrl: str, ReceiptHandle: str, VisibilityTimeout: int) -> None:
+        if self.fails:
+            from botocore.exceptions import ClientError
+
+            raise ClientError({"Error": {"Code": "ReceiptHandleIsInvalid"}}, "ChangeMessageVisibility")
+        self.waits.append(VisibilityTimeout)
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_a_failed_callback_waits_longer_each_time_and_is_dropped_after_its_attempts(fails: bool) -> None:
+    queue = StubQueue(fails)
+    delivery = callbacks.CallbackDelivery(
+        _sender(Receiver(status=500), ["93.184.216.34"]), lambda: queue, "q"
+    )
+    message = callbacks.Callback("https://hooks.example.com/", "acme", {"operationId": "op"}).to_message()
+    kept = [delivery.handle(message, "handle", count) for count in range(1, callbacks.MAX_ATTEMPTS + 1)]
+    # kept for four more attempts, then done with (dropped), whether or not its wait was set
+    assert kept == [False] * (callbacks.MAX_ATTEMPTS - 1) + [True]
+    assert queue.waits == ([] if fails else [30, 120, 480, 1920])
+    # and a message that is no callback is dropped, not retried forever
+    assert delivery.handle("not json", "handle", 1) is True

@@ -21,8 +21,24 @@ LIGHT_FUNCTIONS = [*API_FUNCTIONS, "IntakeFunction", "MarkFailedFunction", "Purg
 
 
 def test_the_data_key_is_customer_managed_with_rotation() -> None:
-    (key,) = TEMPLATE.of_type("AWS::KMS::Key").values()
-    assert key["Properties"]["EnableKeyRotation"] is True
+    keys = TEMPLATE.of_type("AWS::KMS::Key")
+    (encrypting,) = [k for k in keys.values() if k["Properties"].get("KeyUsage") == "ENCRYPT_DECRYPT"]
+    assert encrypting["Properties"]["EnableKeyRotation"] is True
+    # The other signs callbacks alone: KMS rotates no HMAC key (a new one would change every
+    # tenant's callback secret at once)
+    (signing,) = [k for k in keys.values() if k is not encrypting]
+    assert signing["Properties"]["KeySpec"] == "HMAC_256"
+    assert signing["Properties"]["KeyUsage"] == "GENERATE_VERIFY_MAC"
+
+
+def test_the_callback_queue_is_encrypted_with_the_data_key_and_keeps_nothing_a_day() -> None:
+    (queue,) = TEMPLATE.of_type("AWS::SQS::Queue").values()
+    props = queue["Properties"]
+    assert props["KmsMasterKeyId"] == {"Ref": "DataKey"}
+    assert props["MessageRetentionPeriod"] <= 24 * 3600
+    # Lambda refuses an SQS source whose visibility is shorter than the function's timeout
+    notify = TEMPLATE.resources["NotifyFunction"]["Properties"]
+    assert props["VisibilityTimeout"] >= notify["Timeout"]
 
 
 @pytest.mark.parametrize("bucket", list(TEMPLATE.of_type("AWS::S3::Bucket")))
@@ -72,7 +88,7 @@ def _grants(statement: dict, action: str) -> bool:
 def test_the_key_policy_lets_no_one_use_the_key_outside_the_stacks_storage_and_tenant_bound_data_keys() -> (
     None
 ):
-    (key,) = TEMPLATE.of_type("AWS::KMS::Key").values()
+    key = TEMPLATE.resources["DataKey"]
     statements = key["Properties"]["KeyPolicy"]["Statement"]
     for statement in statements:
         assert statement["Effect"] == "Allow"
@@ -82,8 +98,8 @@ def test_the_key_policy_lets_no_one_use_the_key_outside_the_stacks_storage_and_t
         condition = statement.get("Condition", {})
         via_service = condition.get("StringEquals", {}).get("kms:ViaService")
         bound = condition.get("Null", {})
-        # Either only through S3/DynamoDB in this region, or a data key with a tenant and
-        # an operation in its encryption context.
+        # Either only through S3/DynamoDB/SQS (the callback queue) in this region, or a
+        # data key with a tenant and an operation in its encryption context.
         assert via_service or bound == {
             "kms:EncryptionContext:tenant": "false",
             "kms:EncryptionContext:operation": "false",
@@ -92,6 +108,7 @@ def test_the_key_policy_lets_no_one_use_the_key_outside_the_stacks_storage_and_t
             assert {json.dumps(v) for v in via_service} == {
                 json.dumps({"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}),
                 json.dumps({"Fn::Sub": "dynamodb.${AWS::Region}.amazonaws.com"}),
+                json.dumps({"Fn::Sub": "sqs.${AWS::Region}.amazonaws.com"}),
             }
         else:
             assert used <= {"kms:GenerateDataKey", "kms:Decrypt"}

@@ -251,6 +251,23 @@ def tenants_show(
         typer.echo(str(source))
 
 
+@tenants_app.command("callback-secret")
+def tenants_callback_secret(
+    tenant: str,
+    key_id: Annotated[str, typer.Option(help="The stack output CallbackKeyId (an HMAC key of KMS).")],
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+) -> None:
+    """The secret TENANT's callbacks are signed with (hex): hand it to the tenant, whose
+    receiver checks each POST's x-docsafe-signature with it (docsafe.callbacks.verify).
+    Derived by KMS from the key each time: nothing secret is stored."""
+    from docsafe import aws
+    from docsafe.callbacks import CallbackSecrets
+
+    _services("DOCSAFE_CALLBACK_KEY_ID", key_id, region, endpoint_url)
+    typer.echo(CallbackSecrets(lambda: aws.client("kms"), key_id).of(tenant).hex())
+
+
 def main() -> None:
     app()
 

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from docsafe import urlsource
 from docsafe.audit import Action, AuditLog
+from docsafe.callbacks import check_callback_url
 from docsafe.contract.document_apis import DOCUMENT_INTELLIGENCE, DocumentApi, by_contract
 from docsafe.contract.errors import (
     Conflict,
@@ -156,16 +157,20 @@ class Operations:
         operation_id: str | None = None,
         still_wanted: Callable[[], bool] = lambda: True,
         through: DocumentApi = DOCUMENT_INTELLIGENCE,
+        callback_url: str | None = None,
     ) -> Job:
         """An analyze request checked and submitted: the model the tenant's, the options
         supported, the document one DocSafe reads (in the body, at a urlSource, or an upload);
-        `through` the API it came in by (Document Intelligence or Form Recognizer)."""
+        `through` the API it came in by (Document Intelligence or Form Recognizer); its end
+        POSTed to `callback_url` if given (checked as a urlSource is)."""
         version = through.version_of(query)
         self._models.info(tenant, model_id)  # 404 ModelNotFound, also for another tenant's
         settings = self._settings
         spec = parse_options(query, model_id, settings.ocr_engine, settings.installed_languages)
         through.check_spec(spec, version)
-        spec = dataclasses.replace(spec, contract=through.contract)
+        spec = dataclasses.replace(
+            spec, contract=through.contract, callback_url=_checked_callback(callback_url)
+        )
         if upload_id := upload_source(body, content_type):
             request = self.upload_request(tenant, upload_id, spec)
         else:
@@ -181,11 +186,13 @@ class Operations:
         body: bytes,
         operation_id: str | None = None,
         still_wanted: Callable[[], bool] = lambda: True,
+        callback_url: str | None = None,
     ) -> Job:
         """A Vision Read v3.2 request checked and submitted: Read's options, the image in
         the body or at its url, read by prebuilt-read."""
         settings = self._settings
         spec = parse_read_options(query, settings.ocr_engine, settings.installed_languages)
+        spec = dataclasses.replace(spec, callback_url=_checked_callback(callback_url))
         document, kind = parse_read_body(body, content_type, settings.max_document_bytes, urlsource.fetch)
         return self.submit(
             tenant, READ_MODEL, AnalyzeRequest(document, kind, spec), operation_id, still_wanted
@@ -225,11 +232,23 @@ class Operations:
                 )
             if batch_model_id is not None:
                 job = self._batches().submit(
-                    tenant, batch_model_id, request.query, request.body, operation_id, still_wanted
+                    tenant,
+                    batch_model_id,
+                    request.query,
+                    request.body,
+                    operation_id,
+                    still_wanted,
+                    _checked_callback(request.callback_url),
                 )
             elif through is None:
                 job = self.read(
-                    tenant, request.query, request.content_type, request.body, operation_id, still_wanted
+                    tenant,
+                    request.query,
+                    request.content_type,
+                    request.body,
+                    operation_id,
+                    still_wanted,
+                    callback_url=request.callback_url,
                 )
             else:
                 job = self.analyze(
@@ -241,6 +260,7 @@ class Operations:
                     operation_id,
                     still_wanted=still_wanted,
                     through=through,
+                    callback_url=request.callback_url,
                 )
         except (Withdrawn, JobExists):
             return None  # deleted meanwhile, or another delivery recorded it first
@@ -560,6 +580,11 @@ class Operations:
         if contract is not None and job.analysis().contract is not contract:
             raise operation_not_found()  # another API's: served by its own routes
         return job
+
+
+def _checked_callback(url: str | None) -> str | None:
+    """A request's callback URL, checked as a urlSource is (400 when refused)."""
+    return check_callback_url(url) if url else None
 
 
 def _pending_matches(pending: Pending, model_id: str | None, contract: Contract | None) -> bool:

@@ -129,8 +129,10 @@ class Batches:
         body: bytes,
         operation_id: str,
         still_wanted: Callable[[], bool] = lambda: True,
+        callback_url: str | None = None,
     ) -> Job:
-        """A batch request checked and its workflow started (the intake function's)."""
+        """A batch request checked and its workflow started (the intake function's); each
+        document's end is POSTed to `callback_url` (checked already), if given."""
         DOCUMENT_INTELLIGENCE.version_of(query)
         self._models.info(tenant, model_id)  # 404 ModelNotFound, also for another tenant's
         settings = self._settings
@@ -138,6 +140,7 @@ class Batches:
         request = parse_batch_request(body)
         if not self._tenants.may_train_from(tenant, request.bucket, request.prefix):
             raise Forbidden(BATCH_SOURCE_REFUSED, inner_code="AuthorizationFailed", target="azureBlobSource")
+        spec = dataclasses.replace(spec, callback_url=callback_url)
         batch = BatchSpec(request.bucket, request.prefix, request.file_list, spec)
         _, wrapped = self._data_keys.new_job_key(tenant, operation_id)
         job = self._jobs.create(

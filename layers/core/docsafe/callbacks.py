@@ -1,7 +1,8 @@
 """Callback URLs: a job's end, POSTed to the HTTPS address its request named, signed.
 
-(Issue 17, point 3: this module is the callback's signing, checking and sending; the
-request header, the queue, the sending function and local mode are not wired yet.)
+A request names it in the `x-docsafe-callback-url` header (the analyze routes of each
+API, and a batch's, whose documents each call it). The job store's completion events put
+it on the callback queue (`CallbackQueue`), and the Notify function sends it.
 
 The body is the completion event's detail (docsafe.completion): ids, tenant, model,
 status, page count, never content. `x-docsafe-signature: t=<unix time>,v1=<hex>` is
@@ -29,14 +30,20 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
+
 from docsafe import urlsource
 from docsafe.contract.errors import InvalidArgument
+
+logger = Logger(service="docsafe", child=True)
 
 CALLBACK_HEADER = "x-docsafe-callback-url"
 SIGNATURE_HEADER = "x-docsafe-signature"
 MAX_ATTEMPTS = 5
 FIRST_RETRY_SECONDS = 30
-MAX_URL_LENGTH = 2048
+# S3 keeps at most 2 KB of metadata for an intake request, the other options included.
+MAX_URL_LENGTH = 1024
 REPLAY_TOLERANCE_SECONDS = 300
 _SECRET_CONTEXT = b"docsafe-callback-v1:"
 
@@ -62,9 +69,15 @@ def retry_delay(attempt: int) -> int:
     return int(FIRST_RETRY_SECONDS * 4 ** max(0, attempt - 1))
 
 
-def check_callback_url(url: str, resolver: urlsource.Resolver = urlsource.resolve) -> str:
+def check_callback_url(url: str, resolver: urlsource.Resolver | None = None) -> str:
     """The URL, if a callback may go there; a 400 that says why not (as for urlSource)."""
-    urlsource.public_target(url, resolver, field=CALLBACK_HEADER)
+    if len(url) > MAX_URL_LENGTH:
+        raise InvalidArgument(
+            f"The callback URL is longer than {MAX_URL_LENGTH} characters.",
+            inner_code="InvalidParameter",
+            target=CALLBACK_HEADER,
+        )
+    urlsource.public_target(url, resolver or urlsource.resolve, field=CALLBACK_HEADER)
     return url
 
 
@@ -111,17 +124,20 @@ class CallbackSender:
         self,
         secret_of: Callable[[str], bytes],
         now: Callable[[], float] = time.time,
-        resolver: urlsource.Resolver = urlsource.resolve,
-        connect: urlsource.ConnectionFactory = urlsource.connect_pinned,
+        resolver: urlsource.Resolver | None = None,
+        connect: urlsource.ConnectionFactory | None = None,
     ):
         self._secret_of = secret_of
         self._now = now
+        # (looked up at each attempt when not given: a test replaces the network there)
         self._resolver = resolver
         self._connect = connect
 
     def attempt(self, callback: Callback) -> bool:
         try:
-            host, address, port = urlsource.public_target(callback.url, self._resolver, field=CALLBACK_HEADER)
+            host, address, port = urlsource.public_target(
+                callback.url, self._resolver or urlsource.resolve, field=CALLBACK_HEADER
+            )
         except InvalidArgument:
             return False  # its name resolves to a private address now: refused again
         body = json.dumps(callback.detail, separators=(",", ":")).encode()
@@ -133,7 +149,9 @@ class CallbackSender:
             "User-Agent": "DocSafe-callback/1",
             SIGNATURE_HEADER: sign(self._secret_of(callback.tenant), int(self._now()), body),
         }
-        connection = self._connect(host, address, port, urlsource.TIMEOUT_SECONDS)
+        connection = (self._connect or urlsource.connect_pinned)(
+            host, address, port, urlsource.TIMEOUT_SECONDS
+        )
         try:
             connection.request("POST", path, body=body, headers=headers)
             response = connection.getresponse()
@@ -142,3 +160,63 @@ class CallbackSender:
             return False
         finally:
             connection.close()
+
+
+class CallbackQueue:
+    """Where a job's end waits for its callback: the stack's queue (encrypted with the
+    stack's key, messages kept 4 hours at most)."""
+
+    def __init__(self, sqs: Callable[[], Any], queue_url: str):
+        self._sqs = sqs
+        self._queue_url = queue_url
+
+    def put(self, callback: Callback) -> None:
+        self._sqs().send_message(QueueUrl=self._queue_url, MessageBody=callback.to_message())
+
+
+class CallbackDelivery:
+    """The Notify function's work: each queued callback attempted once; a failed one is
+    made visible again after `retry_delay`, and dropped after MAX_ATTEMPTS."""
+
+    def __init__(self, sender: CallbackSender, sqs: Callable[[], Any], queue_url: str):
+        self._sender = sender
+        self._sqs = sqs
+        self._queue_url = queue_url
+
+    def handle_records(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        """An SQS event's records handled; the answer Lambda's ReportBatchItemFailures reads
+        (the messages to keep)."""
+        failures = [
+            {"itemIdentifier": record["messageId"]}
+            for record in records
+            if not self.handle(
+                record["body"], record["receiptHandle"], int(record["attributes"]["ApproximateReceiveCount"])
+            )
+        ]
+        return {"batchItemFailures": failures}
+
+    def handle(self, body: str, receipt_handle: str, receive_count: int) -> bool:
+        """True when done with the message (sent, or dropped); False to try again later."""
+        try:
+            callback = Callback.from_message(body)
+        except (ValueError, KeyError, TypeError):
+            logger.warning("callback message unreadable: dropped")
+            return True
+        operation_id = str(callback.detail.get("operationId", ""))
+        if self._sender.attempt(callback):
+            logger.info("callback sent", operation_id=operation_id, attempt=receive_count)
+            return True
+        if receive_count >= MAX_ATTEMPTS:
+            logger.warning("callback dropped after its retries", operation_id=operation_id)
+            return True
+        delay = retry_delay(receive_count)
+        logger.info("callback failed: retried later", operation_id=operation_id, retry_in_seconds=delay)
+        try:
+            self._sqs().change_message_visibility(
+                QueueUrl=self._queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=delay
+            )
+        except ClientError as exc:  # seen again after the queue's own timeout instead
+            logger.warning(
+                "callback's wait not set", operation_id=operation_id, aws_error=exc.response["Error"]["Code"]
+            )
+        return False

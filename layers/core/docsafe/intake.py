@@ -62,6 +62,8 @@ QUERY_METADATA = {
 MODEL_METADATA = "model"  # the path's last part: {modelId}:analyze
 # The API a request came in through; Document Intelligence's integration sets none.
 CONTRACT_METADATA = "contract"
+# The request's x-docsafe-callback-url header, on every API's analyze (docsafe.callbacks).
+CALLBACK_METADATA = "callback-url"
 ANALYZE_ACTION = ":analyze"
 BATCH_ACTION = ":analyzeBatch"  # Document Intelligence's alone
 _KEY = re.compile(r"^intake/([a-z0-9][a-z0-9-]{0,62})/([0-9a-f-]{36})$")
@@ -87,6 +89,7 @@ class IntakeRequest:
     content_type: str | None
     body: bytes
     etag: str
+    callback_url: str | None = None
 
     @property
     def model_id(self) -> str | None:
@@ -174,6 +177,7 @@ class Intake:
             content_type=answer.get("ContentType"),
             body=body,
             etag=answer["ETag"],
+            callback_url=metadata.get(CALLBACK_METADATA) or None,
         )
 
     def remove(self, tenant: str, operation_id: str) -> str:

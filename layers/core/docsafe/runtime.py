@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from docsafe import aws, clock, engines
 from docsafe.audit import AuditLog
 from docsafe.auth import KeyStore
+from docsafe.callbacks import CallbackDelivery, CallbackQueue, CallbackSecrets, CallbackSender
 from docsafe.completion import CompletionEvents
 from docsafe.custom.models import ModelStore
 from docsafe.intake import Intake
@@ -103,7 +104,16 @@ class Services:
 
     @_built_once
     def completion(self) -> CompletionEvents:
-        return CompletionEvents(lambda: aws.client("events"), self.settings.event_bus, self.clock)
+        queue_url = self.settings.callback_queue_url
+        callbacks = CallbackQueue(lambda: aws.client("sqs"), queue_url) if queue_url else None
+        return CompletionEvents(lambda: aws.client("events"), self.settings.event_bus, self.clock, callbacks)
+
+    @_built_once
+    def callback_delivery(self) -> CallbackDelivery:
+        settings = self.settings
+        secrets = CallbackSecrets(lambda: aws.client("kms"), settings.callback_key_id)
+        sender = CallbackSender(secrets.of, self.clock)
+        return CallbackDelivery(sender, lambda: aws.client("sqs"), settings.callback_queue_url)
 
     @_built_once
     def api_keys(self) -> KeyStore:

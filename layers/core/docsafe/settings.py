@@ -42,6 +42,8 @@ class Settings:
     batch_state_machine_arn: str = ""  # the batch analysis workflow (its expansion)
     models_table: str = "docsafe-models"
     event_bus: str = ""  # where every job's end is put (docsafe.completion); none: not put
+    callback_queue_url: str = ""  # where a job's callback waits (docsafe.callbacks); none: no callbacks
+    callback_key_id: str = ""  # the HMAC key each tenant's callback secret is derived from
     account_id: str = ""  # training buckets must belong to it (S3's ExpectedBucketOwner)
     max_training_pages: int = 500  # labelled pages one build reads, at most
     ocr_engine: str = "cascade"  # the reading policy the benchmarks chose (docs/benchmarks.md)

@@ -88,6 +88,7 @@ class AnalysisSpec:
     upload: UploadRef | None = None
     contract: Contract = Contract.DOCUMENT_INTELLIGENCE
     batch: str | None = None  # the batch (operation id) this analysis is one document of
+    callback_url: str | None = None  # where the job's end is POSTed (docsafe.callbacks)
 
     def page_numbers(self, page_count: int) -> list[int]:
         """The pages of a `page_count`-page document to read, in order."""
@@ -141,6 +142,8 @@ class AnalysisSpec:
             record["contract"] = self.contract.value
         if self.batch:
             record["batch"] = self.batch
+        if self.callback_url:
+            record["callbackUrl"] = self.callback_url
         return record
 
     @classmethod
@@ -164,6 +167,7 @@ class AnalysisSpec:
             upload=upload,
             contract=Contract(record.get("contract", Contract.DOCUMENT_INTELLIGENCE)),
             batch=record.get("batch") or None,
+            callback_url=record.get("callbackUrl") or None,
         )
 
 

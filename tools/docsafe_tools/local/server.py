@@ -28,7 +28,7 @@ from docsafe.limits import API_GATEWAY_BODY_BYTES, API_GATEWAY_TIMEOUT_SECONDS, 
 
 from docsafe_tools.local.events import authorizer_event, rest_api_event
 from docsafe_tools.local.intake import accepted_answer
-from docsafe_tools.local.stack import LocalStack, install_dispatcher, invoke, provision
+from docsafe_tools.local.stack import LocalStack, drain_queues, install_dispatcher, invoke, provision
 from docsafe_tools.local.template import load_template, resource_pattern
 
 LOCAL_PURGE_SECONDS = 5
@@ -202,7 +202,17 @@ class LocalService:
         self._http = _FrontEndServer((self.host, self.port), _front_end(self.stack))
         threading.Thread(target=self._http.serve_forever, name="docsafe-http", daemon=True).start()
         threading.Thread(target=self._run_schedules, name="docsafe-schedules", daemon=True).start()
+        threading.Thread(target=self._run_queues, name="docsafe-queues", daemon=True).start()
         return self
+
+    def _run_queues(self) -> None:
+        """What Lambda's SQS event source mapping does in AWS: the callbacks sent."""
+        assert self.stack is not None
+        while not self._stopping.wait(0.5):
+            try:
+                drain_queues(self.stack)
+            except Exception:
+                logging.getLogger("docsafe_tools.local").exception("a queue's function failed")
 
     def _run_schedules(self) -> None:
         """What EventBridge does in AWS: run the scheduled functions (the purge)."""

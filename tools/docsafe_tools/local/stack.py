@@ -42,6 +42,8 @@ class LocalStack:
     s3_integrations: tuple[StoredRequests, ...] = ()
     # (bucket, key prefix, function): what EventBridge starts when an object is created
     object_created: tuple[tuple[str, str, str], ...] = ()
+    # (queue URL, function): what Lambda's SQS event source mapping runs
+    queue_consumers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,11 @@ def provision(
 
     for name, resource in template.of_type("AWS::KMS::Key").items():
         props = resource["Properties"]
-        key = kms.create_key(Description=props.get("Description", name))["KeyMetadata"]
+        key = kms.create_key(
+            Description=props.get("Description", name),
+            KeySpec=props.get("KeySpec", "SYMMETRIC_DEFAULT"),
+            KeyUsage=props.get("KeyUsage", "ENCRYPT_DECRYPT"),
+        )["KeyMetadata"]
         if props.get("EnableKeyRotation"):
             kms.enable_key_rotation(KeyId=key["KeyId"])
         resolve.refs[name] = key["KeyId"]
@@ -168,6 +174,21 @@ def provision(
             )
         resolve.refs[name] = table
         resolve.attributes[(name, "Arn")] = f"arn:aws:dynamodb:{region}:{ACCOUNT_ID}:table/{table}"
+
+    sqs = client("sqs")
+    queue_urls: dict[str, str] = {}
+    for name, resource in template.of_type("AWS::SQS::Queue").items():
+        props = resolve(resource["Properties"])
+        attributes = {
+            attribute: str(props[attribute])
+            for attribute in ("KmsMasterKeyId", "MessageRetentionPeriod", "VisibilityTimeout")
+            if attribute in props
+        }
+        url = sqs.create_queue(QueueName=f"{STACK_NAME}-{name.lower()}", Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        resolve.refs[name] = url
+        resolve.attributes[(name, "Arn")] = arn
+        queue_urls[arn] = url
 
     events = client("events")
     for name, resource in template.of_type("AWS::Events::EventBus").items():
@@ -228,9 +249,13 @@ def provision(
         for spec in functions.values()
         for bucket, prefix in spec.object_created
     )
+    queue_consumers = tuple(
+        (queue_urls[str(resolve(queue))], spec.name) for spec in functions.values() for queue in spec.queues
+    )
     return LocalStack(
         s3_integrations=tuple(stored),
         object_created=object_created,
+        queue_consumers=queue_consumers,
         region=region,
         environment=environment,
         functions=functions,
@@ -318,6 +343,37 @@ def load_handler(spec: FunctionSpec) -> Handler:
             loader.loader.exec_module(module)
             _modules[spec.name] = module
     return getattr(module, function_name)
+
+
+def drain_queues(stack: LocalStack, wait_seconds: int = 0) -> int:
+    """What Lambda's SQS event source mappings do: each visible message of a consumed
+    queue handed to its function, one a batch (as the template's BatchSize), deleted
+    unless the function reports it failed; returns how many were handed over."""
+    from docsafe import aws
+
+    sqs = aws.client("sqs")
+    handed = 0
+    for queue_url, function in stack.queue_consumers:
+        answer = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=1,
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["ApproximateReceiveCount"],
+        )
+        for message in answer.get("Messages", []):
+            handed += 1
+            record = {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message.get("Attributes", {}),
+                "eventSource": "aws:sqs",
+            }
+            response = invoke(stack, function, {"Records": [record]})
+            failed = {item["itemIdentifier"] for item in (response or {}).get("batchItemFailures", [])}
+            if message["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return handed
 
 
 def invoke(stack: LocalStack, function: str, event: dict[str, Any]) -> Any:

@@ -103,6 +103,7 @@ class FunctionSpec:
     schedules: tuple[str, ...] = ()  # EventBridge schedule expressions
     # EventBridge rules on S3's Object Created: (the bucket, as the template names it, key prefix)
     object_created: tuple[tuple[Any, str], ...] = ()
+    queues: tuple[Any, ...] = ()  # SQS event sources: each queue's ARN, as the template names it
 
     @property
     def name(self) -> str:
@@ -151,6 +152,11 @@ class Template:
                 and (pattern := event["Properties"]["Pattern"]).get("source") == ["aws.s3"]
                 and pattern.get("detail-type") == ["Object Created"]
             )
+            queues = tuple(
+                event["Properties"]["Queue"]
+                for event in props.get("Events", {}).values()
+                if event["Type"] == "SQS"
+            )
             code_dir, handler = _code_of(props)
             specs[name] = FunctionSpec(
                 logical_id=name,
@@ -160,6 +166,7 @@ class Template:
                 routes=routes,
                 schedules=schedules,
                 object_created=object_created,
+                queues=queues,
             )
         return specs
 
