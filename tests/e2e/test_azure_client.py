@@ -7,7 +7,7 @@ import io
 import pytest
 from azure.ai.documentintelligence import DocumentIntelligenceClient
 from azure.core.credentials import AzureKeyCredential
-from azure.core.exceptions import ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.core.rest import HttpRequest
 from docsafe.settings import API_VERSION
 
@@ -317,3 +317,18 @@ def test_azure_client_reads_font_styles(server: Server) -> None:
     families = {style.similar_font_family for style in pdf.styles}
     assert families == {"Helvetica", "Times"}
     assert any(style.font_style == "italic" for style in pdf.styles)
+
+
+def test_the_client_passes_a_callback_url_and_a_private_one_is_refused(server: Server) -> None:
+    # The header goes through the client and API Gateway's integration to the intake, which
+    # checks it as a urlSource: an address of this machine is refused, naming the header
+    client = DocumentIntelligenceClient(server.url, AzureKeyCredential(server.keys["alpha"]))
+    poller = client.begin_analyze_document(
+        "prebuilt-read",
+        io.BytesIO(encode(text_image(["Call back"]), "PNG")),
+        headers={"x-docsafe-callback-url": "https://127.0.0.1/hook"},
+        polling_interval=0.5,
+    )
+    with pytest.raises(HttpResponseError) as refused:
+        poller.result()
+    assert refused.value.error is not None and refused.value.error.target == "x-docsafe-callback-url"
