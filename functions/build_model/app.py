@@ -7,7 +7,8 @@ from docsafe.runtime import services
 from docsafe.stages import JobRef, stage_errors
 
 logger = Logger(service="docsafe")
-tracer = Tracer(service="docsafe")
+# botocore not patched: X-Ray would record each S3 call's key, the tenant's file names.
+tracer = Tracer(service="docsafe", auto_patch=False)
 
 
 @logger.inject_lambda_context(clear_state=True)

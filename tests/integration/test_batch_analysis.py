@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
+import pytest
 from docsafe import runtime
 from docsafe.failures import BATCH_SOURCE_REFUSED
 from docsafe.tenants import TrainingSource
@@ -118,6 +119,9 @@ def test_a_file_list_names_the_documents_and_a_bad_line_fails_alone(local_stack:
         json.dumps({"file": "missing.png"}),  # not in the folder
         json.dumps({"file": "../outside.png"}),  # out of the folder by path
         "not json",
+        "[" * 100_000,  # nested past what json.loads can read
+        json.dumps({"file": "line\u2028separator.png"}, ensure_ascii=False),  # one line, not two
+        json.dumps({"file": "x" * 1100}),  # longer than S3's longest key
     ]
     boto3.client("s3", region_name=REGION).put_object(
         Bucket=SOURCE_BUCKET, Key="inbox/batch.jsonl", Body="\n".join(lines).encode()
@@ -128,9 +132,10 @@ def test_a_file_list_names_the_documents_and_a_bad_line_fails_alone(local_stack:
     }
     _, operation = run_batch(local_stack, key, body)
     details = operation["result"]["details"]
-    assert [d["status"] for d in details] == ["succeeded", "failed", "failed", "failed"]
+    assert [d["status"] for d in details] == ["succeeded"] + ["failed"] * 6
     assert "missing.png" in details[1]["error"]["message"]
-    assert operation["result"]["succeededCount"] == 1 and operation["result"]["failedCount"] == 3
+    assert "separator.png" in details[5]["error"]["message"]
+    assert operation["result"]["succeededCount"] == 1 and operation["result"]["failedCount"] == 6
 
 
 def test_a_batch_from_a_folder_not_allowed_is_refused_as_a_build_is(local_stack: Harness) -> None:
@@ -206,3 +211,107 @@ def test_the_form_recognizer_api_has_no_batches(local_stack: Harness) -> None:
         content_type="application/json",
     )
     assert answer.status == 404
+
+
+def test_each_document_counts_against_the_tenants_allowance(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an allowance of three requests a minute: the batch request, then its documents
+    monkeypatch.setenv("DOCSAFE_RATE_LIMIT_PER_MINUTE", "3")
+    runtime.reset()
+    tenant, key = local_stack.new_tenant()
+    batch_folder(tenant)
+    # When a batch of three documents comes (four requests in all)
+    _, body = run_batch(local_stack, key, azure_source())
+    # Then it is refused as a whole, and says why; nothing of it was started
+    assert body["status"] == "failed" and body["error"]["innererror"]["code"] == "TooManyRequests"
+    assert "one request a document" in body["error"]["message"]
+    assert _documents_of(local_stack, tenant) == []
+
+
+def test_a_document_out_of_the_roles_reach_fails_alone(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (AWS answers AccessDenied for an object under a key the stack may not use, or
+    # InvalidObjectState for an archived one: moto has neither)
+    from docsafe.failures import TrainingDataElsewhere
+    from docsafe.folders import TrainingBucket
+
+    original = TrainingBucket.open
+
+    def archived(self, bucket, key):  # type: ignore[no-untyped-def]
+        if key.endswith("letter.png"):
+            raise TrainingDataElsewhere()
+        return original(self, bucket, key)
+
+    monkeypatch.setattr(TrainingBucket, "open", archived)
+    tenant, key = local_stack.new_tenant()
+    batch_folder(tenant)
+    _, body = run_batch(local_stack, key, azure_source())
+    by_name = {d["sourceUrl"].rsplit("/", 1)[1]: d for d in body["result"]["details"]}
+    assert by_name["letter.png"]["error"]["innererror"]["code"] == "AuthorizationFailed"
+    assert by_name["report.pdf"]["status"] == "succeeded"
+
+
+def test_a_retried_expansion_leaves_each_document_once(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a batch whose stage fails part-way (throttled), as Step Functions would retry it
+    from botocore.exceptions import ClientError
+    from docsafe.workflows import Workflows
+
+    original = Workflows.start_analysis
+    calls: list[str] = []
+
+    def throttled_once(self, tenant, operation_id):  # type: ignore[no-untyped-def]
+        calls.append(operation_id)
+        if len(calls) == 2:
+            raise ClientError({"Error": {"Code": "ThrottlingException"}}, "StartExecution")
+        return original(self, tenant, operation_id)
+
+    monkeypatch.setattr(Workflows, "start_analysis", throttled_once)
+    tenant, key = local_stack.new_tenant()
+    batch_folder(tenant)
+    _, body = run_batch(local_stack, key, azure_source())
+    # Then it finished with each document once: what the first attempt started is gone
+    assert body["status"] == "succeeded" and body["result"]["succeededCount"] == 2
+    documents = {r["operationId"]["S"] for r in _documents_of(local_stack, tenant)}
+    results = body["result"]["details"]
+    assert documents == {urlsplit(d["resultUrl"]).path.rsplit("/", 1)[1] for d in results if "resultUrl" in d}
+    assert calls[0] not in documents and len(documents) == 2
+
+
+def test_a_batch_whose_stage_died_part_way_is_deleted_with_its_documents(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a stage killed after it started a document (a timeout: no cleanup runs)
+    from docsafe.batches import Batches
+
+    original = Batches._submit_document
+    seen: list[int] = []
+
+    def dies_on_the_second(self, *args):  # type: ignore[no-untyped-def]
+        seen.append(1)
+        if len(seen) == 2:
+            raise RuntimeError("the stage's Lambda timed out")
+        return original(self, *args)
+
+    monkeypatch.setattr(Batches, "_submit_document", dies_on_the_second)
+    monkeypatch.setattr(Batches, "_purge_started", lambda self, started: None)
+    tenant, key = local_stack.new_tenant()
+    batch_folder(tenant)
+    answer = request_batch(local_stack, key, azure_source())
+    location = location_of(answer)
+    body = local_stack.wait(location, key)
+    assert body["status"] == "failed"
+    assert _documents_of(local_stack, tenant)
+    # When its tenant deletes it, the document it started goes too
+    assert local_stack.request("DELETE", location, key).status == 204
+    local_stack.wait_for_executions()
+    assert [r for r in local_stack.job_records() if r["tenant"]["S"] == tenant] == []
+    assert local_stack.stored_objects(tenant) == []
+
+
+def _documents_of(stack: Harness, tenant: str) -> list[dict[str, Any]]:
+    """The records of the tenant's batches' documents."""
+    return [r for r in stack.job_records() if r["tenant"]["S"] == tenant and "batch" in r["options"]["M"]]

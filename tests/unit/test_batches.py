@@ -66,3 +66,31 @@ def test_a_batch_spec_keeps_its_source_and_its_documents_options_as_text() -> No
     child = AnalysisSpec(contract=Contract.DOCUMENT_INTELLIGENCE, batch="7f1c…")
     assert AnalysisSpec.from_record(child.to_record()).batch == "7f1c…"
     assert not is_batch(child.to_record())
+
+
+def test_a_folder_is_listed_no_further_than_a_batch_takes() -> None:
+    from docsafe.folders import TrainingBucket
+
+    class Pages:
+        asked = 0
+
+        def paginate(self, **_: Any) -> Any:
+            for page in range(1000):  # a million keys, a thousand a page
+                Pages.asked += 1
+                yield {"Contents": [{"Key": f"in/{page:04d}-{n:04d}.png"} for n in range(1000)]}
+
+    class S3:
+        def get_paginator(self, name: str) -> Pages:
+            return Pages()
+
+    keys = TrainingBucket(S3(), "eu-west-1", None, 1).keys("acme", "in/", limit=501)
+    assert len(keys) == 501 and Pages.asked == 1
+
+
+def test_the_stages_that_read_a_tenants_folder_keep_its_keys_out_of_x_ray() -> None:
+    # X-Ray's botocore patch records each S3 call's Key and Prefix: a tenant's file names
+    from pathlib import Path
+
+    for stage in ("analyze_batch", "build_model"):
+        source = (Path(__file__).parents[2] / "functions" / stage / "app.py").read_text()
+        assert 'Tracer(service="docsafe", auto_patch=False)' in source, stage

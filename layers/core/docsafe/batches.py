@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +29,7 @@ from aws_lambda_powertools import Logger
 
 from docsafe.audit import Action, AuditLog
 from docsafe.contract.document_apis import DOCUMENT_INTELLIGENCE
-from docsafe.contract.errors import DocSafeError, Forbidden, NotFound
+from docsafe.contract.errors import DocSafeError, Forbidden, NotFound, TooManyRequests
 from docsafe.contract.requests import (
     check_document_for,
     checked_format,
@@ -46,6 +46,7 @@ from docsafe.failures import (
 )
 from docsafe.intake import INTAKE_ATTEMPTS_SECONDS, Intake, Pending, Withdrawn
 from docsafe.jobs import Job, JobError, JobStore, Status, TransitionRejected, iso
+from docsafe.ratelimit import RateLimiter
 from docsafe.retention import Receipt
 from docsafe.sealing import KeyService
 from docsafe.settings import API_VERSION, Settings
@@ -59,9 +60,12 @@ if TYPE_CHECKING:
 
 logger = Logger(service="docsafe", child=True)
 
-# Documents one batch takes: its expansion copies each within one stage's 15 minutes.
+# Documents one batch takes, and their bytes together: its expansion copies each within one
+# stage's 15 minutes, and its delete purges them all within one request's 29 seconds.
 MAX_BATCH_DOCUMENTS = 500
+MAX_BATCH_BYTES = 10 * 1024**3
 MAX_FILE_LIST_BYTES = 1024 * 1024
+MAX_KEY_BYTES = 1024  # S3's longest key
 _FIRST_BYTES = 1024 * 1024  # what is read of a document before its format is known
 
 
@@ -71,6 +75,19 @@ class BatchSourceRefused(JobFailure):
 
     code = "Forbidden"
     inner_code = "AuthorizationFailed"
+
+
+UNREADABLE_DOCUMENT = (
+    "The document could not be read with the stack's role (archived, encrypted with another "
+    "key, or not the stack's to read)."
+)
+
+
+class BatchTooLarge(JobFailure):
+    """More documents than the tenant's allowance has left this minute."""
+
+    code = "TooManyRequests"
+    inner_code = "TooManyRequests"
 
 
 class BatchSourceInvalid(JobFailure):
@@ -102,6 +119,7 @@ class Batches:
         audit: AuditLog,
         workflows: Workflows,
         intake: Intake,
+        rate_limiter: RateLimiter,
         purge: Callable[[list[tuple[str, str]], Action], list[Receipt]],
         settings: Settings,
         now: Callable[[], float],
@@ -115,6 +133,7 @@ class Batches:
         self._audit = audit
         self._workflows = workflows
         self._intake = intake
+        self._rate_limiter = rate_limiter
         self._purge = purge
         self._settings = settings
         self._now = now
@@ -172,6 +191,7 @@ class Batches:
             raise JobGone("batch deleted, expired or already expanded")
         try:
             self._jobs.transition(batch, Status.RUNNING)
+            attempt = self._jobs.count_attempt(batch)
         except TransitionRejected:
             raise JobGone("batch deleted while it ran") from None
         spec = batch.batch()
@@ -186,17 +206,27 @@ class Batches:
         if not names:
             raise BatchSourceInvalid("The source folder holds no document.")
         if len(names) > MAX_BATCH_DOCUMENTS:
-            raise BatchSourceInvalid(
-                f"A batch analyzes at most {MAX_BATCH_DOCUMENTS} documents; the source has {len(names)}."
-            )
+            raise BatchSourceInvalid(f"A batch analyzes at most {MAX_BATCH_DOCUMENTS} documents.")
+        try:  # each document is an analysis: it counts against the allowance as one
+            self._rate_limiter.admit(tenant, cost=len(names))
+        except TooManyRequests as refused:
+            raise BatchTooLarge(
+                f"A batch counts one request a document against the tenant's allowance; this "
+                f"one's {len(names)} are more than is left this minute. Send it again in "
+                f"{refused.retry_after} seconds, or in smaller batches."
+            ) from None
         retention = max(1, int(batch.expires_at - self._now()))
         started: list[tuple[str, str]] = []
+        budget = _Budget(MAX_BATCH_BYTES)
         try:
             entries = []
-            for name in names:
+            for index, name in enumerate(names):
                 if not self._jobs.exists(tenant, batch_id):
                     raise JobGone("batch deleted while it ran")
-                entries.append(self._submit_document(batch, spec, source, name, retention, started))
+                operation_id = document_id(batch_id, attempt, index)
+                entries.append(
+                    self._submit_document(batch, spec, source, name, operation_id, retention, started, budget)
+                )
             batch_key = self._data_keys.open_job_key(tenant, batch_id, batch.wrapped_key)
             self._objects.put(
                 entries_ref(self._objects, tenant, batch_id), batch_key, json.dumps(entries).encode()
@@ -206,29 +236,38 @@ class Batches:
             except TransitionRejected:
                 raise JobGone("batch deleted while it ran") from None
         except BaseException:
-            # Nothing of a batch that did not expand is left running (a retry starts over).
-            if started:
-                self._purge(started, Action.DELETED)
+            self._purge_started(started)
             raise
         logger.info("batch expanded", operation_id=batch_id, documents=len(entries))
 
+    def _purge_started(self, started: list[tuple[str, str]]) -> None:
+        """Nothing of a batch that did not expand is left running: a retry starts over,
+        under ids of its own (Step Functions never takes an execution's name twice). (A
+        stage killed outright runs none of this: its batch's delete finds the documents by
+        their ids, `document_id`.)"""
+        if started:
+            self._purge(started, Action.DELETED)
+
     def _document_names(self, source: TrainingBucket, spec: BatchSpec) -> list[str | None]:
-        """The documents' names within the folder, in order; None for a line of the file
-        list that names none."""
+        """The documents' names within the folder, in order (at most one past the most a
+        batch takes); None for a line of the file list that names none."""
         if spec.file_list is None:
-            keys = source.keys(spec.bucket, spec.prefix)
+            # (one past the most a batch takes is enough to refuse it: a folder of millions
+            # of keys is not listed to its end)
+            keys = source.keys(spec.bucket, spec.prefix, limit=MAX_BATCH_DOCUMENTS + 1)
             return [key.removeprefix(spec.prefix) for key in keys if not key.endswith("/")]
         try:
             listed = source.read(spec.bucket, spec.prefix + spec.file_list, MAX_FILE_LIST_BYTES)
         except TrainingDataInvalid as failure:  # missing, or too large
             raise BatchSourceInvalid(failure.message) from None
         names: list[str | None] = []
-        for line in listed.decode("utf-8", "replace").splitlines():
+        # Lines end at "\n" alone: a JSON string may hold U+2028, which splitlines() splits at.
+        for line in listed.decode("utf-8", "replace").split("\n"):
             if not line.strip():
                 continue
             try:
                 item = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 item = None
             file = item.get("file") if isinstance(item, dict) else None
             names.append(file if isinstance(file, str) and file else None)
@@ -240,12 +279,19 @@ class Batches:
         spec: BatchSpec,
         source: TrainingBucket,
         name: str | None,
+        operation_id: str,
         retention: int,
         started: list[tuple[str, str]],
+        budget: _Budget,
     ) -> dict[str, Any]:
         """One document's analysis started; its entry (source and operation, or error)."""
         tenant = batch.tenant
-        if name is None or not is_plain_prefix(name) or name.endswith("/"):
+        if (
+            name is None
+            or not is_plain_prefix(name)
+            or name.endswith("/")
+            or len((spec.prefix + name).encode()) > MAX_KEY_BYTES
+        ):
             return _failed_entry(
                 name or "",
                 JobError(
@@ -255,18 +301,28 @@ class Batches:
                 ),
             )
         key = spec.prefix + name
+        chunks = None
         try:
-            chunks = source.stream(spec.bucket, key)
+            size, chunks = source.open(spec.bucket, key)
+            if not budget.take(size):
+                raise BatchSourceInvalid(
+                    f"The batch's documents pass {MAX_BATCH_BYTES // 1024**3} GB together: "
+                    "this one is left out."
+                )
             first = _first_bytes(chunks)
             kind = checked_format(first)
             check_document_for(batch.model_id, kind, spec.analysis)
         except TrainingDataElsewhere:
-            raise BatchSourceRefused(BATCH_SOURCE_REFUSED) from None
+            # The folder was read already: this object alone is out of reach (archived,
+            # under a key the stack may not use). It fails alone.
+            _close(chunks)
+            return _failed_entry(name, JobError("Forbidden", UNREADABLE_DOCUMENT, "AuthorizationFailed"))
         except JobFailure as failure:
+            _close(chunks)
             return _failed_entry(name, failure.job_error())
         except DocSafeError as error:
+            _close(chunks)
             return _failed_entry(name, JobError(error.code, error.message, error.inner_code))
-        operation_id = str(uuid.uuid4())
         job_key, wrapped = self._data_keys.new_job_key(tenant, operation_id)
         analysis = dataclasses.replace(
             spec.analysis, contract=Contract.DOCUMENT_INTELLIGENCE, batch=batch.operation_id
@@ -398,29 +454,70 @@ class Batches:
     def delete(self, tenant: str, model_id: str, batch_id: str) -> Receipt:
         """Purge the batch and every document's analysis, now: their keys first, then
         every object. A batch still expanding finds itself gone and takes back what it
-        started."""
+        started; its workflow's stages, and the documents', stop on their own."""
         # A request still in the intake folder goes first: the intake function looks for it
         # before it records the batch, and this looks for the batch after removing it.
         pending = self._pending(tenant, model_id, batch_id)
         taken_in = self._intake.remove(tenant, batch_id) if pending is not None else None
         try:
-            self._batch(tenant, model_id, batch_id)
+            batch: Job | None = self._batch(tenant, model_id, batch_id)
         except NotFound:
             if taken_in is None:
                 raise
-        children = [(tenant, job.operation_id) for job in children_of(self._jobs.list_for(tenant), batch_id)]
-        receipts = self._purge([(tenant, batch_id), *children], Action.DELETED)
-        batch_receipt = receipts[0]
+            batch = None
+        receipts = self._purge([(tenant, batch_id), *self._documents(batch)], Action.DELETED)
         objects = tuple(chain.from_iterable(receipt.objects for receipt in receipts))
         objects = (*objects, taken_in) if taken_in is not None else objects
-        for _, operation_id in children:
-            self._workflows.stop_analysis(operation_id)
-        logger.info("batch deleted", tenant=tenant, operation_id=batch_id, documents=len(children))
-        return dataclasses.replace(batch_receipt, objects=objects)
+        logger.info("batch deleted", tenant=tenant, operation_id=batch_id, documents=len(receipts) - 1)
+        return dataclasses.replace(receipts[0], objects=objects)
+
+    def _documents(self, batch: Job | None) -> list[tuple[str, str]]:
+        """The analyses of a batch's documents: those its list names once expanded (the
+        ids are the batch's own, so a document not yet started is none), else each id it
+        could have started."""
+        if batch is None:
+            return []
+        if batch.status is Status.SUCCEEDED:
+            entries = self._entries(batch)
+            return [(batch.tenant, entry["operationId"]) for entry in entries if "operationId" in entry]
+        # Being expanded, or failed part-way: its documents' ids are known in advance.
+        ids = [
+            document_id(batch.operation_id, attempt, index)
+            for attempt in range(1, batch.attempts + 1)
+            for index in range(MAX_BATCH_DOCUMENTS)
+        ]
+        found = self._jobs.existing((batch.tenant, operation_id) for operation_id in ids)
+        return sorted(found)
+
+
+def document_id(batch_id: str, attempt: int, index: int) -> str:
+    """The operation id of the `index`th document of a batch's `attempt`th expansion:
+    known in advance, so that a batch's delete finds every document any attempt started."""
+    return str(uuid.uuid5(uuid.UUID(batch_id), f"{attempt}:{index}"))
 
 
 def _failed_entry(name: str, error: JobError) -> dict[str, Any]:
     return {"source": name, "error": error.to_wire()}
+
+
+class _Budget:
+    """Bytes a batch may still copy."""
+
+    def __init__(self, total: int):
+        self.left = total
+
+    def take(self, size: int) -> bool:
+        if size > self.left:
+            return False
+        self.left -= size
+        return True
+
+
+def _close(chunks: Any) -> None:
+    """Give the S3 body's connection back (a document refused part-way)."""
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        close()
 
 
 def _first_bytes(chunks: Iterator[bytes]) -> bytes:
@@ -437,8 +534,3 @@ def _is_uuid(value: str) -> bool:
         return str(uuid.UUID(value)) == value
     except ValueError:
         return False
-
-
-def children_of(jobs: Iterable[Job], batch_id: str) -> list[Job]:
-    """The analyses of a batch's documents, among `jobs`."""
-    return [job for job in jobs if job.is_analysis and job.analysis().batch == batch_id]

@@ -40,25 +40,33 @@ class TrainingBucket:
     def labels_files(self, bucket: str, prefix: str) -> list[str]:
         return [key for key in self.keys(bucket, prefix) if key.endswith(".labels.json")]
 
-    def keys(self, bucket: str, prefix: str) -> list[str]:
-        """Every key under `prefix`, in order."""
-        found = []
+    def keys(self, bucket: str, prefix: str, limit: int | None = None) -> list[str]:
+        """Every key under `prefix` in order (the first `limit` of them, if given)."""
+        found: list[str] = []
         try:
             listing = self._s3.get_paginator("list_objects_v2")
             for page in listing.paginate(Bucket=bucket, Prefix=prefix, **self._owner):
                 found += [item["Key"] for item in page.get("Contents", [])]
+                if limit is not None and len(found) >= limit:
+                    break
         except ClientError as exc:
             raise _elsewhere(exc) from None
-        return sorted(found)
+        return sorted(found)[:limit] if limit is not None else sorted(found)
 
     def stream(self, bucket: str, key: str) -> Iterator[bytes]:
         """A training document, a megabyte at a time (sealed as it arrives)."""
+        return self.open(bucket, key)[1]
+
+    def open(self, bucket: str, key: str) -> tuple[int, Chunks]:
+        """A document's size and its bytes, a megabyte at a time (close() gives the
+        connection back when not read to the end)."""
         answer = self._get(bucket, key)
         limit = self._max_document_bytes
         if answer["ContentLength"] > limit:
+            answer["Body"].close()
             name = posixpath.basename(key)[:80]
             raise TrainingDataInvalid(f"{name} is larger than {limit // 2**20} MB.")
-        return answer["Body"].iter_chunks(2**20)  # type: ignore[no-any-return]
+        return int(answer["ContentLength"]), Chunks(answer["Body"])
 
     def read(self, bucket: str, key: str, limit: int | None = None) -> bytes:
         """A small file of the folder (one past `limit` bytes: TrainingDataInvalid)."""
@@ -76,6 +84,23 @@ class TrainingBucket:
                 name = posixpath.basename(key)[:80]
                 raise TrainingDataInvalid(f"The folder has no {name}.") from None
             raise _elsewhere(exc) from None
+
+
+class Chunks:
+    """An S3 object's body, a megabyte at a time."""
+
+    def __init__(self, body: Any):
+        self._body = body
+        self._chunks = body.iter_chunks(2**20)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._chunks)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self._body.close()
 
 
 def _elsewhere(exc: ClientError) -> TrainingDataElsewhere:

@@ -91,6 +91,7 @@ class Job:
     content_format: str = ""
     page_count: int = 0
     pages_read: int = 0  # progress; a retried batch may count its pages twice
+    attempts: int = 0  # a batch's expansions begun (each names its documents anew)
     options: dict[str, str] = field(default_factory=dict)
     error: JobError | None = None
 
@@ -329,6 +330,32 @@ class JobStore:
             raise
         return True
 
+    def count_attempt(self, job: Job) -> int:
+        """One more attempt at the job's stage begun; which one it is (1, 2, …). TransitionRejected
+        once the job is gone or no longer running."""
+        try:
+            answer = self._table.update_item(
+                Key={"tenant": job.tenant, "operationId": job.operation_id},
+                UpdateExpression="ADD #attempts :one SET #updatedAt = :now",
+                ConditionExpression="attribute_exists(operationId) AND #status = :running",
+                ExpressionAttributeNames={
+                    "#attempts": "attempts",
+                    "#updatedAt": "updatedAt",
+                    "#status": "status",
+                },
+                ExpressionAttributeValues={
+                    ":one": 1,
+                    ":now": number(self._clock()),
+                    ":running": Status.RUNNING.value,
+                },
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise TransitionRejected("job gone or not running") from exc
+            raise
+        return int(answer["Attributes"]["attempts"])
+
     def fail(self, job: Job, error: JobError) -> None:
         changes: dict[str, Any] = {"errorCode": error.code, "errorMessage": error.message}
         if error.inner_code:
@@ -389,6 +416,7 @@ def _from_item(item: dict[str, Any]) -> Job:
         content_format=item.get("contentFormat", ""),
         page_count=int(item.get("pageCount", 0)),
         pages_read=int(item.get("pagesRead", 0)),
+        attempts=int(item.get("attempts", 0)),
         options=dict(item.get("options", {})),
         error=error,
     )

@@ -33,8 +33,9 @@ class RateLimiter:
         self._allowance = {Kind.SUBMIT: per_minute, Kind.READ: reads_per_minute}
         self._clock = now
 
-    def admit(self, tenant: str, kind: Kind = Kind.SUBMIT) -> None:
-        """Count one request of `tenant`; 429 once the minute's allowance is used up."""
+    def admit(self, tenant: str, kind: Kind = Kind.SUBMIT, cost: int = 1) -> None:
+        """Count `cost` requests of `tenant` (a batch's documents count one each); 429 once
+        the minute's allowance is used up."""
         allowance = self._allowance[kind]
         if allowance <= 0:
             return
@@ -44,9 +45,9 @@ class RateLimiter:
         counter = tenant if kind is Kind.SUBMIT else f"{tenant}#{kind.value}"
         answer = self._table.update_item(
             Key={"tenant": counter, "window": window},
-            UpdateExpression="ADD #count :one SET expiresAt = if_not_exists(expiresAt, :expires)",
+            UpdateExpression="ADD #count :cost SET expiresAt = if_not_exists(expiresAt, :expires)",
             ExpressionAttributeNames={"#count": "count"},
-            ExpressionAttributeValues={":one": 1, ":expires": (window + 2) * WINDOW_SECONDS},
+            ExpressionAttributeValues={":cost": cost, ":expires": (window + 2) * WINDOW_SECONDS},
             ReturnValues="UPDATED_NEW",
         )
         if int(answer["Attributes"]["count"]) > allowance:

@@ -33,6 +33,9 @@ from docsafe.uploads import Uploads
 from docsafe.workflows import Workflows
 
 T = TypeVar("T")
+# A batch's purge: jobs a worker thread takes at a time, and the threads.
+PURGE_CHUNK = 25
+PURGE_WORKERS = 8
 
 if TYPE_CHECKING:
     from docsafe.analysis import Operations
@@ -216,24 +219,33 @@ class Services:
             audit=self.audit,
             workflows=self.workflows,
             intake=self.intake,
+            rate_limiter=self.rate_limiter,
             purge=lambda jobs, reason: self._purge_many(jobs, reason),
             settings=self.settings,
             now=self.clock,
         )
 
     def _purge_many(self, jobs: list[tuple[str, str]], reason: Action) -> list[Receipt]:
-        """`purge_jobs` for jobs of one tenant, their open uploads listed once."""
+        """`purge_jobs` for jobs of one tenant (a batch and its documents), their open
+        uploads listed once, PURGE_CHUNK jobs a worker thread at a time: a batch of 500
+        documents is some 3,000 calls, which in turn would not fit one request."""
+        from concurrent.futures import ThreadPoolExecutor
+
         from docsafe.retention import purge_jobs
 
         wanted = set(jobs)
-        tenants = {tenant for tenant, _ in jobs}
         unfinished = {
             job: uploads
-            for tenant in tenants
+            for tenant in {tenant for tenant, _ in jobs}
             for job, uploads in self.objects.unfinished_uploads(tenant_prefix(tenant)).items()
             if job in wanted
         }
-        return purge_jobs(self, jobs, reason, unfinished)
+        chunks = [jobs[start : start + PURGE_CHUNK] for start in range(0, len(jobs), PURGE_CHUNK)]
+        if len(chunks) == 1:
+            return purge_jobs(self, jobs, reason, unfinished)
+        with ThreadPoolExecutor(max_workers=PURGE_WORKERS) as pool:
+            done = pool.map(lambda chunk: purge_jobs(self.for_thread(), chunk, reason, unfinished), chunks)
+            return [receipt for receipts in done for receipt in receipts]
 
     @_built_once
     def image_analysis(self) -> ImageAnalysis:
