@@ -32,6 +32,8 @@ SAMPLE = ROOT / "samples" / "letter.png"  # the document `make run` reads
 RESULT_PATH = f"/documentintelligence/documentModels/prebuilt-read/analyzeResults/{OPERATION_ID}"
 MODEL_RESOURCE = "/documentintelligence/documentModels/{modelId}"
 RESULT_RESOURCE = MODEL_RESOURCE + "/analyzeResults/{resultId}"
+BATCH_PATH = f"/documentintelligence/documentModels/prebuilt-read/analyzeBatchResults/{OPERATION_ID}"
+BATCH_RESOURCE = MODEL_RESOURCE + "/analyzeBatchResults/{resultId}"
 
 
 def _api(
@@ -107,6 +109,30 @@ def events() -> dict[str, dict[str, Any]]:
             "GET", f"/v1/operations/{OPERATION_ID}/result", "/v1/operations/{id}/result", {"id": OPERATION_ID}
         ),
         "DeleteFunction": _api("DELETE", RESULT_PATH, *result, version),
+        "BatchesFunction": _api("GET", BATCH_PATH, BATCH_RESOURCE, result[1], version),
+        "AnalyzeBatchFunction": _job(),
+        # What Lambda's SQS event source hands the Notify function: one queued callback.
+        "NotifyFunction": {
+            "Records": [
+                {
+                    "messageId": "example-message",
+                    "receiptHandle": "example-receipt-handle",
+                    "body": json.dumps(
+                        {
+                            "url": "https://hooks.example.com/docsafe",
+                            "tenant": TENANT,
+                            "detail": {"operationId": OPERATION_ID, "tenant": TENANT, "status": "succeeded"},
+                        },
+                        separators=(",", ":"),
+                    ),
+                    "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(EPOCH_MS)},
+                    "messageAttributes": {},
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:docsafe-callbackqueue",
+                    "awsRegion": "eu-west-1",
+                }
+            ]
+        },
         "PrepareFunction": _job(),
         "ReadPageFunction": _job(pages=[1]),
         "AssembleFunction": _job(pages=[1], batches=[[1]]),

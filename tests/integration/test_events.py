@@ -131,3 +131,47 @@ def test_the_pipeline_events_run_a_job_stage_by_stage(
 def test_the_purge_event_runs_the_sweep(local_stack: Harness) -> None:
     report = invoke(local_stack.stack, "PurgeFunction", event("PurgeFunction", "acme"))
     assert set(report) == {"expiredJobs", "orphanObjects", "recoveredJobs"}
+
+
+def test_the_batch_events_answer_for_their_tenant_only(local_stack: Harness) -> None:
+    # An unknown batch is 404 on the Batches function's event, as on the route
+    answer = invoke(local_stack.stack, "BatchesFunction", event("BatchesFunction", "acme", str(uuid.uuid4())))
+    assert answer["statusCode"] == 404
+    # and the stage's event of a batch gone is JobGone, which its workflow takes as abandoned
+    from docsafe.failures import JobGone
+
+    with pytest.raises(JobGone):
+        invoke(
+            local_stack.stack,
+            "AnalyzeBatchFunction",
+            event("AnalyzeBatchFunction", "acme", str(uuid.uuid4())),
+        )
+
+
+@pytest.mark.parametrize(("status", "kept"), [(204, []), (500, ["example-message"])])
+def test_the_notify_event_posts_its_callback_or_keeps_it(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch, status: int, kept: list[str]
+) -> None:
+    from docsafe import urlsource
+
+    posted: list[str] = []
+
+    class Receiver:
+        def __init__(self, *_: Any) -> None:
+            self.status = status
+
+        def request(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> None:
+            posted.append(path)
+
+        def getresponse(self) -> Receiver:
+            return self
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(urlsource, "resolve", lambda host, port: ["93.184.216.34"])
+    monkeypatch.setattr(urlsource, "connect_pinned", Receiver)
+    answer = invoke(local_stack.stack, "NotifyFunction", event("NotifyFunction", "acme"))
+    assert posted == ["/docsafe"]
+    # (a failure's wait cannot be set on the file's made-up receipt: it is kept all the same)
+    assert [item["itemIdentifier"] for item in answer["batchItemFailures"]] == kept
