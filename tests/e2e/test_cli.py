@@ -14,7 +14,7 @@ from docsafe_tools.cli import app
 from typer.testing import CliRunner
 
 from tests.e2e.conftest import Server
-from tests.support.documents import encode, text_image, text_pdf, words_of
+from tests.support.documents import encode, scanned_pdf, text_image, text_pdf, words_of
 
 pytestmark = pytest.mark.e2e
 
@@ -113,3 +113,42 @@ def test_the_operator_hands_a_tenant_its_callback_secret(server: Server) -> None
     # Each tenant's own, the one its callbacks are signed with, and the same each time asked
     assert secrets["alpha"] != secrets["beta"] and len(bytes.fromhex(secrets["alpha"])) == 32
     assert CallbackSecrets(lambda: kms, key_id).of("alpha").hex() == secrets["alpha"]
+
+
+def test_analyze_waits_on_the_stacks_job_events_instead_of_polling(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docsafe_tools.client import ApiClient
+    from docsafe_tools.job_events import JobEndWatcher
+
+    polls: list[str] = []
+    told: list[str | None] = []
+    poll, wait_for = ApiClient.poll, JobEndWatcher.wait_for
+
+    def counted(self, analysis):  # type: ignore[no-untyped-def]
+        polls.append(analysis.operation_id)
+        return poll(self, analysis)
+
+    def recorded(self, operation_id, timeout):  # type: ignore[no-untyped-def]
+        told.append(wait_for(self, operation_id, timeout))
+        return told[-1]
+
+    monkeypatch.setattr(ApiClient, "poll", counted)
+    monkeypatch.setattr(JobEndWatcher, "wait_for", recorded)
+    events = server.aws("events")
+    (bus,) = [b["Name"] for b in events.list_event_buses()["EventBuses"] if b["Name"].endswith("-job-events")]
+    # A scan of several pages: still being read when its one poll comes
+    document = tmp_path / "scan.pdf"
+    pages = [text_image([f"Told by its event, page {n}"]) for n in range(1, 7)]
+    document.write_bytes(scanned_pdf(pages, resolution=200))
+    where = ["--events-bus", bus, "--aws-endpoint-url", server.aws_url, "--region", os.environ["AWS_REGION"]]
+    code, out, err = run(server, "alpha", str(document), *where)
+    assert code == 0, err
+    assert "page 6" in out
+    # Its end came as an event: one poll once the rule named it, one for the result
+    assert told == ["succeeded"] and len(polls) == 2
+    # and the watcher's rule and queue are gone
+    rules = events.list_rules(EventBusName=bus)["Rules"]
+    assert not [rule for rule in rules if rule["Name"].startswith("docsafe-wait-")]
+    queues = server.aws("sqs").list_queues().get("QueueUrls", [])
+    assert not [queue for queue in queues if "docsafe-wait-" in queue]

@@ -24,6 +24,7 @@ from rich.progress import (
 )
 
 from docsafe_tools.client import Analysis, ApiClient, ApiError
+from docsafe_tools.job_events import JobEndWatcher
 
 AT_ONCE = 4  # documents in flight; the service reads their pages in parallel anyway
 SUFFIXES = {"text": ".txt", "markdown": ".md", "json": ".json"}
@@ -59,8 +60,10 @@ def run_analyses(
     delete: bool = False,
     output_dir: Path | None = None,
     console: Console | None = None,
+    watcher: JobEndWatcher | None = None,
 ) -> list[Outcome]:
-    """Analyze every file; print or write each result; returns the failed outcomes."""
+    """Analyze every file; print or write each result; returns the failed outcomes. With
+    a `watcher`, each analysis is waited for on the stack's job events, not polled."""
     console = console or Console(stderr=True)
     client = ApiClient(endpoint, key)
     columns = (
@@ -85,7 +88,11 @@ def run_analyses(
             try:
                 progress.update(task, state="uploading")
                 analysis = client.submit(file.read_bytes(), model, options)
-                show(client.wait(analysis, show))
+                if watcher is None:
+                    show(client.wait(analysis, show))
+                else:
+                    progress.update(task, state="waiting for its event")
+                    show(_wait_on_events(client, watcher, analysis))
                 result = analysis.succeeded_result()
                 pages = len(result.get("pages", []))
                 progress.update(task, state="succeeded", total=pages, completed=pages)
@@ -113,3 +120,15 @@ def run_analyses(
                 print(f"==> {outcome.file} <==")
             print(outcome.output)
     return [outcome for outcome in outcomes if outcome.error is not None]
+
+
+def _wait_on_events(client: ApiClient, watcher: JobEndWatcher, analysis: Analysis) -> Analysis:
+    """The analysis once its end's event came: one poll after the rule names it (an end
+    before that had no event to send), then one for the result."""
+    watcher.watch(analysis.operation_id)
+    client.poll(analysis)
+    if analysis.status in ("notStarted", "running"):
+        if watcher.wait_for(analysis.operation_id, client.timeout) is None:
+            raise ApiError(0, "Timeout", f"no end of the analysis within {client.timeout:g} s")
+        client.poll(analysis)
+    return analysis

@@ -105,6 +105,17 @@ def analyze(
     output_dir: Annotated[
         Path | None, typer.Option(help="Write FILE.txt / .md / .json here instead of to standard output.")
     ] = None,
+    events_bus: Annotated[
+        str | None,
+        typer.Option(
+            help="Wait on the stack's job events (its output JobEventsBusName) instead of polling: "
+            "needs the stack's AWS credentials."
+        ),
+    ] = None,
+    region: RegionOption = None,
+    aws_endpoint_url: Annotated[
+        str | None, typer.Option(help="A local AWS for --events-bus, e.g. http://127.0.0.1:4566.")
+    ] = None,
 ) -> None:
     """Analyze FILES with a progress bar each; exit 1 if any of them failed."""
     from docsafe_tools.analyze_command import run_analyses
@@ -121,9 +132,25 @@ def analyze(
     options = {"pages": pages} if pages else {}
     if output_format is OutputFormat.markdown:
         options["outputContentFormat"] = "markdown"
-    failed = run_analyses(
-        files, endpoint, key, model, options, output_format.value, delete=delete, output_dir=output_dir
-    )
+    if events_bus is None:
+        failed = run_analyses(
+            files, endpoint, key, model, options, output_format.value, delete=delete, output_dir=output_dir
+        )
+        raise typer.Exit(1 if failed else 0)
+    from docsafe_tools.job_events import JobEndWatcher
+
+    with JobEndWatcher(events_bus, region, aws_endpoint_url) as watcher:
+        failed = run_analyses(
+            files,
+            endpoint,
+            key,
+            model,
+            options,
+            output_format.value,
+            delete=delete,
+            output_dir=output_dir,
+            watcher=watcher,
+        )
     raise typer.Exit(1 if failed else 0)
 
 
