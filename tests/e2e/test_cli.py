@@ -145,8 +145,9 @@ def test_analyze_waits_on_the_stacks_job_events_instead_of_polling(
     code, out, err = run(server, "alpha", str(document), *where)
     assert code == 0, err
     assert "page 6" in out
-    # Its end came as an event: one poll once the rule named it, one for the result
-    assert told == ["succeeded"] and len(polls) == 2
+    # Its end came as an event: one poll once the rule named it, one for the result (or,
+    # on a machine fast enough to finish the scan before that first poll, that one alone)
+    assert (told, len(polls)) in ((["succeeded"], 2), ([], 1))
     # and the watcher's rule and queue are gone
     rules = events.list_rules(EventBusName=bus)["Rules"]
     assert not [rule for rule in rules if rule["Name"].startswith("docsafe-wait-")]

@@ -157,3 +157,20 @@ def test_a_callback_url_refused_fails_the_request_as_a_url_source_would(
     error = local_stack.refusal(answer, key)
     assert error["target"] == callbacks.CALLBACK_HEADER
     assert local_stack.deliver_callbacks() == 0
+
+
+def test_a_refused_request_is_called_back_with_its_failure(local_stack: Harness, receiver: Receiver) -> None:
+    _, key = local_stack.new_tenant()
+    answer = local_stack.request(
+        "POST",
+        "/documentintelligence/documentModels/prebuilt-read:analyze",
+        key,
+        body=b"not a document",
+        headers={"x-docsafe-callback-url": HOOK},
+    )
+    error = local_stack.refusal(answer, key)
+    assert error["innererror"]["code"] == "InvalidContent"
+    assert local_stack.deliver_callbacks() == 1
+    (post,) = receiver.posts
+    detail = json.loads(post["body"])
+    assert detail["status"] == "failed" and detail["errorCode"] == "InvalidContent"

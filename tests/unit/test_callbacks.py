@@ -139,13 +139,48 @@ class StubQueue:
 @pytest.mark.parametrize("fails", [False, True])
 def test_a_failed_callback_waits_longer_each_time_and_is_dropped_after_its_attempts(fails: bool) -> None:
     queue = StubQueue(fails)
-    delivery = callbacks.CallbackDelivery(
-        _sender(Receiver(status=500), ["93.184.216.34"]), lambda: queue, "q"
-    )
-    message = callbacks.Callback("https://hooks.example.com/", "acme", {"operationId": "op"}).to_message()
+    sender = _sender(Receiver(status=500), ["93.184.216.34"])
+    delivery = callbacks.CallbackDelivery(sender, lambda: queue, "q")
+    detail = {"operationId": "op", "tenant": "acme"}
+    message = callbacks.Callback("https://hooks.example.com/", "acme", detail).to_message()
     kept = [delivery.handle(message, "handle", count) for count in range(1, callbacks.MAX_ATTEMPTS + 1)]
     # kept for four more attempts, then done with (dropped), whether or not its wait was set
     assert kept == [False] * (callbacks.MAX_ATTEMPTS - 1) + [True]
     assert queue.waits == ([] if fails else [30, 120, 480, 1920])
     # and a message that is no callback is dropped, not retried forever
     assert delivery.handle("not json", "handle", 1) is True
+    # one seen again after an attempt that never returned (a timeout) is dropped past the last
+    assert delivery.handle(message, "handle", callbacks.MAX_ATTEMPTS + 1) is True
+    # and one signed for a tenant other than its job's is never sent
+    foreign = callbacks.Callback("https://hooks.example.com/", "globex", detail).to_message()
+    sender.attempt = lambda callback: pytest.fail("sent")  # type: ignore[method-assign]
+    assert delivery.handle(foreign, "handle", 1) is True
+
+
+def test_an_attempt_that_raises_is_a_failed_attempt() -> None:
+    def no_secret(tenant: str) -> bytes:
+        raise RuntimeError("KMS unavailable")
+
+    sender = CallbackSender(no_secret, resolver=lambda host, port: ["93.184.216.34"], connect=Receiver())
+    assert sender.attempt(Callback("https://hooks.example.com/", "acme", {"operationId": "op"})) is False
+
+
+def test_a_dual_stack_receiver_is_reached_over_ipv4() -> None:
+    from docsafe import urlsource
+
+    addresses = ["2606:2800:220:1:248:1893:25c8:1946", "93.184.216.34"]
+    _, address, _ = urlsource.public_target("https://hooks.example.com/", lambda host, port: addresses)
+    assert address == "93.184.216.34"
+
+
+@pytest.mark.parametrize(
+    "url", ["https://[::1/hook", "https://a..example.com/", "https://" + "a" * 64 + ".com/"]
+)
+def test_a_malformed_host_is_refused_not_a_crash(url: str) -> None:
+    with pytest.raises(InvalidArgument):
+        callbacks.check_callback_url(url)
+
+
+@pytest.mark.parametrize("header", ["t=1,v1=\u00e9", "t=" + "9" * 5000 + ",v1=ab", "x" * 300])
+def test_verify_refuses_a_malformed_signature_without_raising(header: str) -> None:
+    assert callbacks.verify(b"secret", header, b"{}", now=1.0) is False

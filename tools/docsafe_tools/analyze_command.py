@@ -7,6 +7,7 @@ text can be piped while the bars show. A failed file is reported and the others 
 from __future__ import annotations
 
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from rich.progress import (
 )
 
 from docsafe_tools.client import Analysis, ApiClient, ApiError
-from docsafe_tools.job_events import JobEndWatcher
+from docsafe_tools.job_events import FALLBACK_POLL_SECONDS, JobEndWatcher
 
 AT_ONCE = 4  # documents in flight; the service reads their pages in parallel anyway
 SUFFIXES = {"text": ".txt", "markdown": ".md", "json": ".json"}
@@ -123,12 +124,21 @@ def run_analyses(
 
 
 def _wait_on_events(client: ApiClient, watcher: JobEndWatcher, analysis: Analysis) -> Analysis:
-    """The analysis once its end's event came: one poll after the rule names it (an end
-    before that had no event to send), then one for the result."""
-    watcher.watch(analysis.operation_id)
-    client.poll(analysis)
-    if analysis.status in ("notStarted", "running"):
-        if watcher.wait_for(analysis.operation_id, client.timeout) is None:
-            raise ApiError(0, "Timeout", f"no end of the analysis within {client.timeout:g} s")
+    """The analysis once its end's event came: a poll once the rule names it (an end before
+    that had no event to send), then one for the result; and one each half minute while
+    no event comes (one lost while the rule was new costs that much, never the analysis)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    deadline = time.monotonic() + client.timeout
+    try:
+        watcher.watch(analysis.operation_id)
         client.poll(analysis)
+        while analysis.status in ("notStarted", "running"):
+            if time.monotonic() > deadline:
+                raise ApiError(0, "Timeout", f"the analysis did not finish within {client.timeout:g} s")
+            watcher.wait_for(analysis.operation_id, FALLBACK_POLL_SECONDS)
+            client.poll(analysis)
+        watcher.forget(analysis.operation_id)
+    except (ClientError, BotoCoreError) as error:  # the bus or the queue, not the analysis
+        raise ApiError(0, "EventsUnavailable", f"waiting on the job events failed: {error}") from None
     return analysis

@@ -4,12 +4,15 @@ own pipeline.
 
 A queue of the watcher's own (deleted when it is done) and a rule on the job events bus
 that sends it the ends of the operations it watches, and no others. An operation that
-ended before the rule named it is caught by the one poll made after the rule is in place
-(`ApiClient.poll`); every later end arrives as an event.
+ended before the rule named it is caught by the poll made once the rule is in place
+(`ApiClient.poll`); every later end arrives as an event. A rule takes a little while to
+match on AWS, and a queue's policy up to a minute: the waiting polls once more every
+FALLBACK_POLL_SECONDS, so an event lost then costs half a minute, never the analysis.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import threading
@@ -21,6 +24,7 @@ import boto3
 from docsafe.completion import DETAIL_TYPE, SOURCE
 
 RECEIVE_WAIT_SECONDS = 5
+FALLBACK_POLL_SECONDS = 30
 
 
 class JobEndWatcher:
@@ -38,6 +42,14 @@ class JobEndWatcher:
         self._queue_url = ""
 
     def __enter__(self) -> JobEndWatcher:
+        try:
+            self._create()
+        except BaseException:
+            self._remove()  # what was made before the failure
+            raise
+        return self
+
+    def _create(self) -> None:
         self._queue_url = self._sqs.create_queue(
             QueueName=self._name,
             Attributes={"SqsManagedSseEnabled": "true", "MessageRetentionPeriod": "3600"},
@@ -63,21 +75,36 @@ class JobEndWatcher:
         self._events.put_targets(
             Rule=self._name, EventBusName=self._bus, Targets=[{"Id": "watcher", "Arn": queue_arn}]
         )
-        return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        try:
-            self._events.remove_targets(Rule=self._name, EventBusName=self._bus, Ids=["watcher"])
-            self._events.delete_rule(Name=self._name, EventBusName=self._bus)
-        finally:
-            self._sqs.delete_queue(QueueUrl=self._queue_url)
+        self._remove()
+
+    def _remove(self) -> None:
+        """The rule and the queue gone, whichever of them exists."""
+        from botocore.exceptions import ClientError
+
+        for remove in (
+            lambda: self._events.remove_targets(Rule=self._name, EventBusName=self._bus, Ids=["watcher"]),
+            lambda: self._events.delete_rule(Name=self._name, EventBusName=self._bus),
+            lambda: self._sqs.delete_queue(QueueUrl=self._queue_url) if self._queue_url else None,
+        ):
+            with contextlib.suppress(ClientError):  # never made
+                remove()
 
     def watch(self, operation_id: str) -> None:
         """Have the rule send this operation's end too (before its one poll)."""
         with self._lock:
             self._watched.add(operation_id)
+            self._put_rule()
+
+    def forget(self, operation_id: str) -> None:
+        """Stop watching an operation that ended (EventBridge takes patterns of 2 KB: some
+        forty operation ids at a time)."""
+        with self._lock:
+            self._watched.discard(operation_id)
+            self._ended.pop(operation_id, None)
             self._put_rule()
 
     def wait_for(self, operation_id: str, timeout: float) -> str | None:

@@ -267,7 +267,13 @@ class Operations:
         except DocSafeError as error:
             try:
                 job = self._refused(
-                    tenant, operation_id, model_id, contract, error, batch=batch_model_id is not None
+                    tenant,
+                    operation_id,
+                    model_id,
+                    contract,
+                    error,
+                    batch=batch_model_id is not None,
+                    callback_url=_callback_if_allowed(request.callback_url),
                 )
             except JobExists:
                 return None
@@ -285,10 +291,11 @@ class Operations:
         contract: Contract,
         error: DocSafeError,
         batch: bool = False,
+        callback_url: str | None = None,
     ) -> Job:
         """A failed operation that never held a document: what a refused request leaves
-        (for its API's routes to show: a batch's for the batch's)."""
-        spec = AnalysisSpec(contract=contract)
+        (for its API's routes to show: a batch's for the batch's), its end called back."""
+        spec = AnalysisSpec(contract=contract, callback_url=callback_url)
         job = self._jobs.create(
             tenant=tenant,
             operation_id=operation_id,
@@ -585,6 +592,15 @@ class Operations:
 def _checked_callback(url: str | None) -> str | None:
     """A request's callback URL, checked as a urlSource is (400 when refused)."""
     return check_callback_url(url) if url else None
+
+
+def _callback_if_allowed(url: str | None) -> str | None:
+    """A refused request's callback URL, if it is one a callback may go to (a refused
+    request is still told by its callback; one whose URL was the refusal is not)."""
+    try:
+        return _checked_callback(url)
+    except DocSafeError:
+        return None
 
 
 def _pending_matches(pending: Pending, model_id: str | None, contract: Contract | None) -> bool:

@@ -57,11 +57,13 @@ def verify(
     secret: bytes, header: str, body: bytes, now: float, tolerance: float = REPLAY_TOLERANCE_SECONDS
 ) -> bool:
     """What a receiver checks: the signature is the secret's over this body, and recent."""
+    if len(header) > 200 or not header.isascii():
+        return False
     parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
     stamp = parts.get("t", "")
-    if not stamp.isascii() or not stamp.isdigit() or abs(now - int(stamp)) > tolerance:
+    if not stamp.isdigit() or len(stamp) > 12 or abs(now - int(stamp)) > tolerance:
         return False
-    return hmac.compare_digest(sign(secret, int(stamp), body), header)
+    return hmac.compare_digest(sign(secret, int(stamp), body).encode(), header.encode())
 
 
 def retry_delay(attempt: int) -> int:
@@ -134,6 +136,18 @@ class CallbackSender:
         self._connect = connect
 
     def attempt(self, callback: Callback) -> bool:
+        """Never raises: anything that goes wrong is a failed attempt, counted as one."""
+        try:
+            return self._attempt(callback)
+        except Exception as exc:  # (signing's KMS call, a path http.client refuses, …)
+            logger.warning(
+                "callback attempt failed",
+                operation_id=str(callback.detail.get("operationId", "")),
+                error_type=type(exc).__name__,
+            )
+            return False
+
+    def _attempt(self, callback: Callback) -> bool:
         try:
             host, address, port = urlsource.public_target(
                 callback.url, self._resolver or urlsource.resolve, field=CALLBACK_HEADER
@@ -203,6 +217,14 @@ class CallbackDelivery:
             logger.warning("callback message unreadable: dropped")
             return True
         operation_id = str(callback.detail.get("operationId", ""))
+        if callback.detail.get("tenant") != callback.tenant:
+            # Signed for one tenant, it must be that tenant's job: nothing else is sent.
+            logger.warning("callback of another tenant's job: dropped", operation_id=operation_id)
+            return True
+        if receive_count > MAX_ATTEMPTS:
+            # Seen again after an attempt that never returned (the function timed out).
+            logger.warning("callback dropped after its retries", operation_id=operation_id)
+            return True
         if self._sender.attempt(callback):
             logger.info("callback sent", operation_id=operation_id, attempt=receive_count)
             return True

@@ -83,7 +83,11 @@ def public_target(
     a 400 naming `field` that says why not (urlSource, and the callback URL, alike)."""
     if not isinstance(url, str) or len(url) > 2048:
         raise _refused("it is not a URL", field)
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.hostname  # noqa: B018 (an unclosed "[::1" raises here, not in urlsplit)
+    except ValueError:
+        raise _refused("it is not a URL", field) from None
     if parts.scheme != "https":
         raise _refused("only https is accepted", field)
     if parts.username or parts.password:
@@ -100,11 +104,13 @@ def public_target(
         raise _refused("only the https port 443 is accepted", field)
     try:
         addresses = resolver(host, port)
-    except socket.gaierror:
+    except (socket.gaierror, UnicodeError):  # (a label of 64 characters or none: UnicodeError)
         raise _refused("its host name does not resolve", field) from None
     if not addresses or not all(public_address(address) for address in addresses):
         raise _refused("it points at a loopback, private, link-local or metadata address", field)
-    return host, addresses[0], port
+    # IPv4 first: Lambda outside a VPC has no outbound IPv6, and "2600:…" sorts before "52.…".
+    ipv4_first = sorted(addresses, key=lambda address: ipaddress.ip_address(address).version)
+    return host, ipv4_first[0], port
 
 
 def fetch(
