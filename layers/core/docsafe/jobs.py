@@ -308,38 +308,26 @@ class JobStore:
     def count_page_read(self, job: Job) -> bool:
         """Count one more page read; False once the job is gone or no longer running
         (the caller then takes back what it wrote)."""
-        try:
-            self._table.update_item(
-                Key={"tenant": job.tenant, "operationId": job.operation_id},
-                UpdateExpression="ADD #pagesRead :one SET #updatedAt = :now",
-                ConditionExpression="attribute_exists(operationId) AND #status = :running",
-                ExpressionAttributeNames={
-                    "#pagesRead": "pagesRead",
-                    "#updatedAt": "updatedAt",
-                    "#status": "status",
-                },
-                ExpressionAttributeValues={
-                    ":one": 1,
-                    ":now": number(self._clock()),
-                    ":running": Status.RUNNING.value,
-                },
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._add_while_running(job, "pagesRead") is not None
 
     def count_attempt(self, job: Job) -> int:
-        """One more attempt at the job's stage begun; which one it is (1, 2, …). TransitionRejected
-        once the job is gone or no longer running."""
+        """One more attempt at the job's stage begun; which one it is (1, 2, …).
+        TransitionRejected once the job is gone or no longer running."""
+        attempt = self._add_while_running(job, "attempts")
+        if attempt is None:
+            raise TransitionRejected("job gone or not running")
+        return attempt
+
+    def _add_while_running(self, job: Job, counter: str) -> int | None:
+        """One added to the job's `counter`, if the job is still running; its new value,
+        else None."""
         try:
             answer = self._table.update_item(
                 Key={"tenant": job.tenant, "operationId": job.operation_id},
-                UpdateExpression="ADD #attempts :one SET #updatedAt = :now",
+                UpdateExpression="ADD #counter :one SET #updatedAt = :now",
                 ConditionExpression="attribute_exists(operationId) AND #status = :running",
                 ExpressionAttributeNames={
-                    "#attempts": "attempts",
+                    "#counter": counter,
                     "#updatedAt": "updatedAt",
                     "#status": "status",
                 },
@@ -352,9 +340,9 @@ class JobStore:
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise TransitionRejected("job gone or not running") from exc
+                return None
             raise
-        return int(answer["Attributes"]["attempts"])
+        return int(answer["Attributes"][counter])
 
     def fail(self, job: Job, error: JobError) -> None:
         changes: dict[str, Any] = {"errorCode": error.code, "errorMessage": error.message}
