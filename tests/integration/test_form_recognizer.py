@@ -169,3 +169,19 @@ def test_an_option_with_control_characters_is_refused_not_a_server_error(stack: 
     )
     assert 400 <= answer.status < 500, answer.body
     assert answer.json()["error"]["code"]
+
+
+def test_options_past_s3s_2_kb_of_metadata_are_refused_as_on_aws(stack: Harness) -> None:
+    # (S3 answers 400 MetadataTooLarge, which the integration answers 400; moto stores it)
+    _, key = stack.new_tenant()
+    fields = ",".join(f"Field{n:04d}" for n in range(150))  # about 1.6 KB
+    answer = stack.request(
+        "POST",
+        "/documentintelligence/documentModels/prebuilt-read:analyze",
+        key,
+        query=f"api-version=2024-11-30&features=queryFields&queryFields={fields}",
+        body=b"%PDF-1.4",
+        headers={"x-docsafe-callback-url": "https://hooks.example.com/" + "a" * 600},
+    )
+    assert answer.status == 400, answer.body
+    assert answer.json()["error"]["innererror"]["code"] == "InvalidParameter"

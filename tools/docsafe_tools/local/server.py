@@ -433,6 +433,9 @@ class Gateway:
                 # A header cannot carry control characters (a line break would end it):
                 # S3 never sees such a request, and the transports refuse it each their way.
                 raise ValueError("metadata with control characters")
+            if metadata_bytes(put["Metadata"]) > S3_METADATA_BYTES:
+                # S3 refuses it (400 MetadataTooLarge); moto stores it.
+                raise ValueError("metadata past S3's 2 KB")
             aws.client("s3").put_object(**put)
         except (ClientError, ParamValidationError, HTTPClientError, UnicodeError, ValueError) as error:
             status = (
@@ -515,6 +518,14 @@ _S3_PUT_HEADERS = {
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # what no header value may hold
+# S3's user-defined metadata: 2 KB at most, each key's and value's UTF-8 bytes summed.
+S3_METADATA_BYTES = 2048
+
+
+def metadata_bytes(metadata: dict[str, str]) -> int:
+    return sum(len(key.encode()) + len(value.encode()) for key, value in metadata.items())
+
+
 # A chunk's size line: hex digits (up to 4 GB), any extensions, CRLF; and its bounds.
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,8})(;[^\r\n]*)?\r?\n")
 _CHUNK_LINE_BYTES = 4096
