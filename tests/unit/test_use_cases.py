@@ -3,6 +3,7 @@ composition root): what they decide, with stand-ins for the stores and a hand-mo
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from types import SimpleNamespace
 from typing import Any
@@ -13,7 +14,7 @@ from docsafe.analysis import Operations
 from docsafe.contract.errors import NotFound
 from docsafe.intake import INTAKE_ATTEMPTS_SECONDS, Pending
 from docsafe.jobs import Job, JobError, Status
-from docsafe.specs import BuildSpec, Contract
+from docsafe.specs import AnalysisSpec, BatchSpec, BuildSpec, Contract
 from docsafe.watchdog import GRACE_SECONDS, recover_stuck
 from docsafe.workflows import MISSING, Workflows
 
@@ -144,8 +145,9 @@ def job(operation_id: str, *, build: bool = False) -> Job:
 
 
 class UnfinishedJobs:
-    def __init__(self, jobs: list[Job]):
+    def __init__(self, jobs: list[Job], others: list[Job] | None = None):
         self.jobs = jobs
+        self.others = others or []  # records that are there, not among the unfinished asked for
         self.failed: dict[str, JobError] = {}
         self.asked_before: float | None = None
 
@@ -155,6 +157,9 @@ class UnfinishedJobs:
 
     def fail(self, job: Job, error: JobError) -> None:
         self.failed[job.operation_id] = error
+
+    def get(self, tenant: str, operation_id: str) -> Job | None:
+        return next((job for job in self.jobs + self.others if job.operation_id == operation_id), None)
 
 
 def test_the_watchdog_fails_the_jobs_whose_execution_died_or_never_started_and_only_those() -> None:
@@ -181,6 +186,22 @@ def test_the_watchdog_fails_the_jobs_whose_execution_died_or_never_started_and_o
     }
     # A model build's execution is looked up in the build workflow, not the analysis one
     assert any(arn.startswith(BUILD_MACHINE.replace(":stateMachine:", ":execution:")) for arn in client.asked)
+
+
+def test_the_watchdog_leaves_a_batchs_document_its_batch_is_still_copying() -> None:
+    expanding = dataclasses.replace(job("batch-1"), options=BatchSpec("scans").to_record())
+    expanded = dataclasses.replace(expanding, operation_id="batch-2", status=Status.SUCCEEDED)
+    copying, lost = (
+        dataclasses.replace(
+            job(name), status=Status.NOT_STARTED, options=AnalysisSpec(batch=batch).to_record()
+        )
+        for name, batch in (("copying", "batch-1"), ("lost", "batch-2"))
+    )
+    jobs = UnfinishedJobs([copying, lost], others=[expanding, expanded])
+    client = ExecutionsClient({})  # neither document's execution started
+    recover_stuck(jobs, Workflows(lambda: client, SETTINGS), Clock(ARRIVED))  # type: ignore[arg-type]
+    # the one whose batch still copies is left; the one whose batch is done is lost
+    assert "copying" not in jobs.failed and jobs.failed["lost"].code == "InternalServerError"
 
 
 def test_workflows_make_no_step_functions_client_until_one_is_needed() -> None:

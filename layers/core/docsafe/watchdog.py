@@ -12,7 +12,7 @@ from collections.abc import Callable
 from aws_lambda_powertools import Logger
 
 from docsafe.clock import Deadline
-from docsafe.jobs import Job, JobError, JobStore, TransitionRejected
+from docsafe.jobs import Job, JobError, JobStore, Status, TransitionRejected
 from docsafe.workflows import MISSING, Workflows
 
 logger = Logger(service="docsafe", child=True)
@@ -33,7 +33,7 @@ def recover_stuck(
             logger.warning("watchdog stopped at the deadline", recovered=recovered)
             break
         error = _lost(workflows, job)
-        if error is None:
+        if error is None or (error.code == "InternalServerError" and _being_copied(jobs, job)):
             continue
         try:
             jobs.fail(job, error)
@@ -43,6 +43,15 @@ def recover_stuck(
     if recovered:
         logger.warning("recovered stuck jobs", jobs=recovered)
     return recovered
+
+
+def _being_copied(jobs: JobStore, job: Job) -> bool:
+    """A batch's document whose execution has not started because its batch is still
+    copying it (a large document may take longer than the grace)."""
+    if not job.is_analysis or (batch_id := job.analysis().batch) is None:
+        return False
+    batch = jobs.get(job.tenant, batch_id)
+    return batch is not None and batch.status is Status.RUNNING
 
 
 def _lost(workflows: Workflows, job: Job) -> JobError | None:
