@@ -25,7 +25,8 @@ def batch(model_id: str, result_id: str) -> Response:
 @app.get(BATCHES, compress=True)
 def batches(model_id: str) -> Response:
     tenant, _ = api.tenant(app), api.api_version(app)
-    return api.json_response({"value": services().batches.list(tenant, model_id, api.base_url(app))})
+    skip = api.query(app).get("skip")
+    return api.json_response(services().batches.list(tenant, model_id, api.base_url(app), skip))
 
 
 @app.delete(f"{BATCHES}/<result_id>")

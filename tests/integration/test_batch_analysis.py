@@ -315,3 +315,25 @@ def test_a_batch_whose_stage_died_part_way_is_deleted_with_its_documents(
 def _documents_of(stack: Harness, tenant: str) -> list[dict[str, Any]]:
     """The records of the tenant's batches' documents."""
     return [r for r in stack.job_records() if r["tenant"]["S"] == tenant and "batch" in r["options"]["M"]]
+
+
+def test_the_list_of_batches_goes_a_page_at_a_time(
+    local_stack: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docsafe import batches
+
+    monkeypatch.setattr(batches, "LIST_PAGE", 1)
+    tenant, key = local_stack.new_tenant()
+    batch_folder(tenant)
+    made = {run_batch(local_stack, key, azure_source())[0].rsplit("/", 1)[1] for _ in range(2)}
+    # The first page names the next, which the clients follow
+    path = "/documentintelligence/documentModels/prebuilt-read/analyzeBatchResults"
+    first = local_stack.request("GET", path, key).json()
+    second = local_stack.request(
+        "GET", urlsplit(first["nextLink"]).path + "?" + urlsplit(first["nextLink"]).query, key
+    )
+    listed = [item["resultId"] for item in first["value"] + second.json()["value"]]
+    assert set(listed) == made and len(listed) == 2 and "nextLink" not in second.json()
+    # and a skip that is no number is a 400
+    bad = local_stack.request("GET", path, key, query="api-version=2024-11-30&skip=x")
+    assert bad.status == 400

@@ -29,7 +29,7 @@ from aws_lambda_powertools import Logger
 
 from docsafe.audit import Action, AuditLog
 from docsafe.contract.document_apis import DOCUMENT_INTELLIGENCE
-from docsafe.contract.errors import DocSafeError, Forbidden, NotFound, TooManyRequests
+from docsafe.contract.errors import DocSafeError, Forbidden, InvalidArgument, NotFound, TooManyRequests
 from docsafe.contract.requests import (
     check_document_for,
     checked_format,
@@ -65,6 +65,7 @@ logger = Logger(service="docsafe", child=True)
 MAX_BATCH_DOCUMENTS = 500
 MAX_BATCH_BYTES = 10 * 1024**3
 MAX_FILE_LIST_BYTES = 1024 * 1024
+LIST_PAGE = 20  # batches a list answer reads (each one's documents, for its counts)
 MAX_KEY_BYTES = 1024  # S3's longest key
 _FIRST_BYTES = 1024 * 1024  # what is read of a document before its format is known
 
@@ -373,13 +374,24 @@ class Batches:
         pending = self._intake.pending(tenant, batch_id) if _is_uuid(batch_id) else None
         return pending if pending is not None and pending.batch_model_id == model_id else None
 
-    def list(self, tenant: str, model_id: str, base_url: str) -> list[dict[str, Any]]:
+    def list(self, tenant: str, model_id: str, base_url: str, skip: str | None = None) -> dict[str, Any]:
         """The tenant's batches of this model still within retention, newest first, with
-        their counts (each document's detail is on the batch's own route: a list of many
-        batches of hundreds of documents would outgrow one response)."""
+        their counts, LIST_PAGE at a time (`nextLink` names the next page, which the
+        clients follow): each one's documents are read for its counts, and each
+        document's detail is on the batch's own route."""
         self._models.info(tenant, model_id)  # 404 ModelNotFound, as for an analyze
+        start = _skip(skip)
         batches = [job for job in self._jobs.list_for(tenant) if job.is_batch and job.model_id == model_id]
-        return [self._operation(job, base_url, with_details=False) for job in batches]
+        page = batches[start : start + LIST_PAGE]
+        listed: dict[str, Any] = {
+            "value": [self._operation(job, base_url, with_details=False) for job in page]
+        }
+        if start + LIST_PAGE < len(batches):
+            listed["nextLink"] = (
+                f"{base_url}{DOCUMENT_INTELLIGENCE.prefix}/documentModels/{model_id}/analyzeBatchResults"
+                f"?api-version={API_VERSION}&skip={start + LIST_PAGE}"
+            )
+        return listed
 
     def _operation(self, job: Job, base_url: str, with_details: bool = True) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -494,6 +506,15 @@ def document_id(batch_id: str, attempt: int, index: int) -> str:
     """The operation id of the `index`th document of a batch's `attempt`th expansion:
     known in advance, so that a batch's delete finds every document any attempt started."""
     return str(uuid.uuid5(uuid.UUID(batch_id), f"{attempt}:{index}"))
+
+
+def _skip(skip: str | None) -> int:
+    """How many batches a list page leaves out (its nextLink's `skip`)."""
+    if skip is None:
+        return 0
+    if not (skip.isascii() and skip.isdigit()) or len(skip) > 6:
+        raise InvalidArgument("skip must be a whole number.", inner_code="InvalidParameter", target="skip")
+    return int(skip)
 
 
 def _failed_entry(name: str, error: JobError) -> dict[str, Any]:
