@@ -39,6 +39,7 @@ from docsafe.contract.requests import (
 )
 from docsafe.contract.vision_read import gateway_refusal, parse_read_body, parse_read_options
 from docsafe.custom_models import CustomModels
+from docsafe.ids import is_canonical_uuid
 from docsafe.intake import INTAKE_ATTEMPTS_SECONDS, Intake, Pending, Withdrawn
 from docsafe.jobs import Job, JobError, JobExists, JobStore, Status
 from docsafe.limits import API_GATEWAY_BODY_BYTES
@@ -420,9 +421,7 @@ class Operations:
         A request still in the intake folder goes first: the intake function checks it is
         there before it starts a job, and this looks for the job after removing it, so one
         of the two always sees the other."""
-        pending = (
-            self._intake.pending(tenant, operation_id) if _looks_like_operation_id(operation_id) else None
-        )
+        pending = self._intake.pending(tenant, operation_id) if is_canonical_uuid(operation_id) else None
         if pending is not None and not _pending_matches(pending, model_id, contract):
             pending = None
         taken_in = self._intake.remove(tenant, operation_id) if pending is not None else None
@@ -549,9 +548,7 @@ class Operations:
         try:
             return self._visible(tenant, operation_id, model_id, contract)
         except NotFound:
-            pending = (
-                self._intake.pending(tenant, operation_id) if _looks_like_operation_id(operation_id) else None
-            )
+            pending = self._intake.pending(tenant, operation_id) if is_canonical_uuid(operation_id) else None
             if pending is None or not _pending_matches(pending, model_id, contract):
                 # Taken in between the two looks: the job exists now.
                 return self._visible(tenant, operation_id, model_id, contract)
@@ -575,7 +572,7 @@ class Operations:
     def _visible(
         self, tenant: str, operation_id: str, model_id: str | None, contract: Contract | None = None
     ) -> Job:
-        if not _looks_like_operation_id(operation_id):
+        if not is_canonical_uuid(operation_id):
             raise operation_not_found()
         job = self._jobs.visible(tenant, operation_id)
         if job is None or (model_id is not None and job.model_id != model_id):
@@ -608,10 +605,3 @@ def _pending_matches(pending: Pending, model_id: str | None, contract: Contract 
     return (model_id is None or pending.model_id == model_id) and (
         contract is None or pending.contract is contract
     )
-
-
-def _looks_like_operation_id(value: str) -> bool:
-    try:
-        return str(uuid.UUID(value)) == value
-    except ValueError:
-        return False

@@ -44,6 +44,7 @@ from docsafe.failures import (
     TrainingDataElsewhere,
     TrainingDataInvalid,
 )
+from docsafe.ids import is_canonical_uuid
 from docsafe.intake import INTAKE_ATTEMPTS_SECONDS, Intake, Pending, Withdrawn
 from docsafe.jobs import Job, JobError, JobStore, Status, TransitionRejected, iso
 from docsafe.ratelimit import RateLimiter
@@ -371,7 +372,7 @@ class Batches:
         return body
 
     def _pending(self, tenant: str, model_id: str, batch_id: str) -> Pending | None:
-        pending = self._intake.pending(tenant, batch_id) if _is_uuid(batch_id) else None
+        pending = self._intake.pending(tenant, batch_id) if is_canonical_uuid(batch_id) else None
         return pending if pending is not None and pending.batch_model_id == model_id else None
 
     def list(self, tenant: str, model_id: str, base_url: str, skip: str | None = None) -> dict[str, Any]:
@@ -456,7 +457,7 @@ class Batches:
         return entries
 
     def _batch(self, tenant: str, model_id: str, batch_id: str) -> Job:
-        job = self._jobs.visible(tenant, batch_id) if _is_uuid(batch_id) else None
+        job = self._jobs.visible(tenant, batch_id) if is_canonical_uuid(batch_id) else None
         if job is None or not job.is_batch or job.model_id != model_id:
             raise batch_not_found()
         return job
@@ -548,10 +549,3 @@ def _first_bytes(chunks: Iterator[bytes]) -> bytes:
         if len(first) >= _FIRST_BYTES:
             break
     return first
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        return str(uuid.UUID(value)) == value
-    except ValueError:
-        return False

@@ -19,6 +19,7 @@ from docsafe.contract.errors import Forbidden, model_not_found, operation_not_fo
 from docsafe.contract.models import MODEL_LIMIT, PREBUILT_MODELS, check_model_id, model_info
 from docsafe.custom.models import ModelStore, model_exists
 from docsafe.failures import TRAINING_SOURCE_REFUSED
+from docsafe.ids import is_canonical_uuid
 from docsafe.jobs import Job, JobStore, Status
 from docsafe.sealing import KeyService
 from docsafe.settings import API_VERSION, Settings
@@ -92,7 +93,7 @@ class CustomModels:
 
         Its `resourceLocation` (the model's URL) is where the Azure client reads the
         finished model from, as it does from Azure."""
-        job = self._jobs.visible(tenant, operation_id) if _is_uuid(operation_id) else None
+        job = self._jobs.visible(tenant, operation_id) if is_canonical_uuid(operation_id) else None
         if job is None or not job.is_build:
             raise operation_not_found()
         body = self._summary(job, base_url, through, api_version)
@@ -156,10 +157,3 @@ def _next_month(now: float) -> str:
     today = datetime.fromtimestamp(now, UTC)
     first = datetime(today.year + today.month // 12, today.month % 12 + 1, 1, tzinfo=UTC)
     return first.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        return str(uuid.UUID(value)) == value
-    except ValueError:
-        return False

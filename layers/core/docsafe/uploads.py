@@ -29,6 +29,7 @@ from botocore.exceptions import ClientError
 from docsafe import clock
 from docsafe.contract.errors import Conflict, InvalidRequest, NotFound
 from docsafe.formats import SNIFF_BYTES
+from docsafe.ids import is_canonical_uuid
 from docsafe.jobs import iso
 
 URL_SECONDS = 900  # how long the presigned POST can be used
@@ -209,7 +210,7 @@ class Uploads:
     def delete(self, tenant: str, upload_id: str) -> None:
         """`DELETE /v1/uploads/{id}`: the upload's document and record, now; 404 if the
         tenant has no such upload."""
-        if not _is_uuid(upload_id) or self._record(tenant, upload_id) is None:
+        if not is_canonical_uuid(upload_id) or self._record(tenant, upload_id) is None:
             raise _not_found()
         self.remove_document(tenant, upload_id)
         self._table.delete_item(Key={"tenant": tenant, "uploadId": upload_id})
@@ -222,7 +223,7 @@ class Uploads:
         return f"{self._bucket}/{key}"
 
     def _issued(self, tenant: str, upload_id: str) -> None:
-        record = self._record(tenant, upload_id) if _is_uuid(upload_id) else None
+        record = self._record(tenant, upload_id) if is_canonical_uuid(upload_id) else None
         if record is None or int(record["expiresAt"]) <= self._clock() + self._claim_margin:
             raise _not_found()
         if record.get("state") != ISSUED:
@@ -242,13 +243,6 @@ def _at_most(chunks: Iterator[bytes], size: int) -> Iterator[bytes]:
         yield chunk
     if read != size:
         raise UploadChanged()
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        return str(uuid.UUID(value)) == value
-    except (ValueError, TypeError, AttributeError):
-        return False
 
 
 def _not_found() -> NotFound:
